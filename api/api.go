@@ -1,0 +1,136 @@
+// Package api is Frontline's HTTP face: one route table, one error handler, and a handler
+// per resource. It orchestrates the models store, the photo store and the event hub.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"frontline/models"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options are what the server is built from.
+type Options struct {
+	Store   *models.Store
+	Secret  []byte       // HMAC key of access tokens
+	Logger  *slog.Logger // nil: discard
+	Version string
+	// Static serves the installable app at the root; nil serves nothing there.
+	Static http.Handler
+	// Probes are checked by /readyz besides the database, by name (e.g. "photos").
+	Probes map[string]func(context.Context) error
+	// Now replaces the clock in tests.
+	Now func() time.Time
+}
+
+// Server holds the dependencies every handler uses.
+type Server struct {
+	store          *models.Store
+	secret         []byte
+	log            *slog.Logger
+	version        string
+	now            func() time.Time
+	probes         map[string]func(context.Context) error
+	loginLimit     *loginLimiter
+	metrics        *metrics
+	registry       *prometheus.Registry
+	routes         []route
+	unreadCount    func(ctx context.Context, userID string) (int64, error)
+	onUserDisabled func(userID string)
+}
+
+// route is one line of the route table: where, what, and who may call it.
+type route struct {
+	Method, Path string
+	Guard        string
+}
+
+// JSON bodies are small; photos have their own, larger limit on their route.
+const jsonBodyLimit = "1M"
+
+// New builds the Echo instance with every route.
+func New(opt Options) (*echo.Echo, *Server) {
+	s := &Server{store: opt.Store, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	s.loginLimit = newLoginLimiter(s.now)
+	s.registry, s.metrics = newMetrics()
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.RequestID())
+	e.Use(s.recoverPanics)
+	e.Use(s.observe)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler())
+
+	g := e.Group("/api/v1", middleware.BodyLimit(jsonBodyLimit), s.authenticate)
+	add := func(method, path string, h echo.HandlerFunc, gd guard) {
+		g.Add(method, path, h, gd.middleware)
+		s.routes = append(s.routes, route{Method: method, Path: "/api/v1" + path, Guard: gd.name})
+	}
+	admin := requireRole(models.RoleAdmin)
+
+	// The route table: every endpoint and who may call it. Finer checks (a room's convener,
+	// a reviewer of this room) are made by the store with the caller's identity.
+	add(http.MethodGet, "/openapi.json", s.openAPI, public)
+	add(http.MethodPost, "/auth/login", s.login, public)
+	add(http.MethodPost, "/auth/refresh", s.refresh, public)
+	add(http.MethodPost, "/auth/logout", s.logout, public)
+	add(http.MethodGet, "/me", s.me, signedIn)
+
+	add(http.MethodPost, "/users", s.createUser, admin)
+	add(http.MethodGet, "/users", s.listUsers, admin)
+	add(http.MethodGet, "/users/:id", s.getUser, admin)
+	add(http.MethodPatch, "/users/:id", s.updateUser, admin)
+
+	add(http.MethodPost, "/rooms", s.createRoom, admin)
+	add(http.MethodGet, "/rooms", s.listRooms, signedIn)
+	add(http.MethodGet, "/rooms/:id", s.getRoom, signedIn)
+	add(http.MethodPut, "/rooms/:id", s.updateRoom, admin)
+	add(http.MethodPut, "/rooms/:id/members/:user_id", s.setMember, admin)
+	add(http.MethodDelete, "/rooms/:id/members/:user_id", s.removeMember, admin)
+
+	add(http.MethodGet, "/categories", s.listCategories, signedIn)
+	add(http.MethodPost, "/categories", s.addCategory, admin)
+
+	// Anything else under /api answers a JSON 404 rather than the app's index page.
+	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })
+	if opt.Static != nil {
+		e.GET("/*", echo.WrapHandler(opt.Static))
+		e.HEAD("/*", echo.WrapHandler(opt.Static))
+	}
+	return e, s
+}
+
+// Routes lists the API routes with their guards, for tests and the OpenAPI check.
+func (s *Server) Routes() []route { return s.routes }
+
+// recoverPanics turns a panic in a handler into a logged 500 instead of a dead connection.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("panic in handler", "panic", r, "path", c.Path(), "request_id", requestID(c))
+				err = echo.NewHTTPError(http.StatusInternalServerError)
+			}
+		}()
+		return next(c)
+	}
+}

@@ -1,0 +1,259 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"frontline/models"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/labstack/echo/v4"
+)
+
+// AccessTTL is the lifetime of an access token.
+const AccessTTL = 15 * time.Minute
+
+// claims are the fields of an access token.
+type claims struct {
+	Role string `json:"role"`
+	SID  string `json:"sid"`
+	jwt.RegisteredClaims
+}
+
+// ctxUser is the echo.Context key of the authenticated user.
+const ctxUser = "frontline.user"
+
+var errUnauthenticated = models.Errorf(models.CodeUnauthorized, "sign in first: a valid bearer token is required")
+
+func (s *Server) issueAccess(u *models.User, sessionID string) (string, error) {
+	now := s.now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
+		Role: u.Role,
+		SID:  sessionID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   u.ID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTTL)),
+			ID:        models.NewID(),
+		},
+	})
+	return tok.SignedString(s.secret)
+}
+
+// parseAccess verifies an access token: HS256 only, good signature, not expired.
+func (s *Server) parseAccess(raw string) (*claims, error) {
+	var cl claims
+	_, err := jwt.ParseWithClaims(raw, &cl, func(*jwt.Token) (any, error) { return s.secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(s.now),
+	)
+	if err != nil || cl.Subject == "" || cl.SID == "" {
+		return nil, errUnauthenticated
+	}
+	return &cl, nil
+}
+
+// authenticate resolves the bearer token, when one is sent, to an active user with a live
+// session. It does not require one: guards decide that, so a public route still sees who
+// calls it.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if h == "" {
+			return next(c)
+		}
+		scheme, raw, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
+			return errUnauthenticated
+		}
+		u, err := s.userForToken(c, strings.TrimSpace(raw))
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u)
+		return next(c)
+	}
+}
+
+func (s *Server) userForToken(c echo.Context, raw string) (*models.User, error) {
+	cl, err := s.parseAccess(raw)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.store.LoadAuthState(c.Request().Context(), cl.Subject, cl.SID)
+	if models.ErrorCode(err) == models.CodeNotFound {
+		return nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !st.User.Active || !st.SessionOK {
+		return nil, models.Errorf(models.CodeUnauthorized, "this sign-in has ended; sign in again")
+	}
+	return st.User, nil
+}
+
+// currentUser returns the authenticated user; guards make sure there is one.
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+// A guard decides whether the caller may reach a route: 401 when not signed in, 403 when
+// signed in but not allowed.
+type guard struct {
+	name  string
+	check func(u *models.User) bool
+}
+
+var (
+	public   = guard{name: "public"}
+	signedIn = guard{name: "signed in", check: func(*models.User) bool { return true }}
+)
+
+// requireRole lets through users with one of roles.
+func requireRole(roles ...string) guard {
+	return guard{name: strings.Join(roles, "|"), check: func(u *models.User) bool {
+		for _, r := range roles {
+			if u.Role == r {
+				return true
+			}
+		}
+		return false
+	}}
+}
+
+func (g guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	if g.check == nil {
+		return next
+	}
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if u == nil {
+			return errUnauthenticated
+		}
+		if !g.check(u) {
+			return models.Errorf(models.CodeForbidden, "your role may not do this")
+		}
+		return next(c)
+	}
+}
+
+// tokenPair is the answer to a login or a refresh.
+type tokenPair struct {
+	AccessToken  string       `json:"access_token"`
+	RefreshToken string       `json:"refresh_token"`
+	TokenType    string       `json:"token_type"`
+	ExpiresIn    int          `json:"expires_in"`
+	User         *models.User `json:"user"`
+}
+
+func (s *Server) pair(u *models.User, sessionID, refresh string) (*tokenPair, error) {
+	access, err := s.issueAccess(u, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenPair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int(AccessTTL / time.Second), User: u}, nil
+}
+
+type loginRequest struct {
+	Phone    string `json:"phone"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(c echo.Context) error {
+	var req loginRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	phone, ip := strings.TrimSpace(req.Phone), c.RealIP()
+	if err := s.loginLimit.check(phone, ip); err != nil {
+		return err
+	}
+	u, err := s.store.CheckPassword(ctx, phone, req.Password)
+	if err != nil {
+		if errors.Is(err, models.ErrBadCredentials) {
+			s.loginLimit.fail(phone, ip)
+		}
+		return err
+	}
+	s.loginLimit.succeed(phone)
+	sess, refresh, err := s.store.StartSession(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	p, err := s.pair(u, sess.ID, refresh)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (s *Server) refresh(c echo.Context) error {
+	var req refreshRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.RefreshToken == "" {
+		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"refresh_token": "is required"}}
+	}
+	sess, u, fresh, err := s.store.RotateRefresh(c.Request().Context(), req.RefreshToken)
+	if err != nil {
+		return err
+	}
+	p, err := s.pair(u, sess.ID, fresh)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	var req refreshRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := s.store.EndSessionByToken(c.Request().Context(), req.RefreshToken); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// meResponse is the signed-in user with their rooms.
+type meResponse struct {
+	*models.User
+	Memberships []membershipRef `json:"memberships"`
+	UnreadCount int64           `json:"unread_count"`
+}
+
+type membershipRef struct {
+	RoomID string `json:"room_id"`
+	Role   string `json:"role"`
+}
+
+func (s *Server) me(c echo.Context) error {
+	u := currentUser(c)
+	ms, err := s.store.Memberships(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	out := meResponse{User: u, Memberships: make([]membershipRef, len(ms))}
+	for i, m := range ms {
+		out.Memberships[i] = membershipRef{RoomID: m.RoomID, Role: m.Role}
+	}
+	if s.unreadCount != nil {
+		if out.UnreadCount, err = s.unreadCount(c.Request().Context(), u.ID); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,180 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"frontline/models"
+)
+
+// fixture is one room with a person in every role, shared by the route × role walk.
+type fixture struct {
+	h                                      *harness
+	room                                   *models.Room
+	admin, county, local, member, convener *actor
+	target                                 *models.User // a plain member the admin routes act on
+	byRole                                 map[string]*actor
+	extra                                  map[string]string // ids made by later fixtures (opinions, topics…)
+}
+
+func newFixture(t testing.TB) *fixture {
+	h := newHarness(t)
+	f := &fixture{h: h, room: h.room("东街议事室"), extra: map[string]string{}}
+	f.admin = h.user(models.RoleAdmin, "")
+	f.county = h.user(models.RoleReviewer, models.BodyCounty)
+	f.local = h.user(models.RoleReviewer, models.BodyLocal)
+	f.member = h.user(models.RoleMember, "")
+	f.convener = h.user(models.RoleMember, "")
+	h.join(f.room, f.local, models.RoomLocalReviewer)
+	h.join(f.room, f.member, models.RoomMember)
+	h.join(f.room, f.convener, models.RoomConvener)
+	target, err := h.store.CreateUser(ctxb(), models.NewUser{Phone: nextPhone(), Name: "目标", Password: testPassword, Role: models.RoleMember})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.target = target
+	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
+	return f
+}
+
+// Roles the walk calls every route as; "anonymous" sends no token.
+var walkRoles = []string{"anonymous", "admin", "county", "local", "member", "convener"}
+
+var (
+	everyone      = []string{"anonymous", "admin", "county", "local", "member", "convener"}
+	signedInRoles = []string{"admin", "county", "local", "member", "convener"}
+	adminOnly     = []string{"admin"}
+)
+
+// routeCase says who may call a route and how to call it successfully.
+type routeCase struct {
+	allow []string
+	path  string               // with {room}, {user} and fixture ids in braces
+	body  func(f *fixture) any // nil: no body
+	setup func(f *fixture)     // run before each call, e.g. to make something to delete
+	want  map[string]int       // statuses that differ from the default for a role
+}
+
+var uniq atomic.Int64
+
+func unique() int64 { return uniq.Add(1) }
+
+// routeCases is keyed by "METHOD /api/v1/path" as registered. Every route must be here:
+// a new route without a declared guard expectation fails TestRouteGuards.
+var routeCases = map[string]routeCase{
+	"GET /api/v1/openapi.json": {allow: everyone},
+	"POST /api/v1/auth/login": {allow: everyone, body: func(f *fixture) any {
+		return map[string]string{"phone": f.target.Phone, "password": testPassword}
+	}},
+	"POST /api/v1/auth/refresh": {allow: everyone, body: func(f *fixture) any {
+		_, tok, err := f.h.store.StartSession(ctxb(), f.target.ID)
+		if err != nil {
+			f.h.t.Fatal(err)
+		}
+		return map[string]string{"refresh_token": tok}
+	}},
+	"POST /api/v1/auth/logout": {allow: everyone, body: func(f *fixture) any {
+		_, tok, _ := f.h.store.StartSession(ctxb(), f.target.ID)
+		return map[string]string{"refresh_token": tok}
+	}},
+	"GET /api/v1/me": {allow: signedInRoles},
+	"POST /api/v1/users": {allow: adminOnly, body: func(f *fixture) any {
+		return map[string]string{"phone": nextPhone(), "name": "新委员", "password": testPassword, "role": "member"}
+	}},
+	"GET /api/v1/users":       {allow: adminOnly},
+	"GET /api/v1/users/:id":   {allow: adminOnly, path: "/api/v1/users/{user}"},
+	"PATCH /api/v1/users/:id": {allow: adminOnly, path: "/api/v1/users/{user}", body: func(*fixture) any { return map[string]string{"name": "改名"} }},
+	"POST /api/v1/rooms": {allow: adminOnly, body: func(*fixture) any {
+		return map[string]any{"name": "西村议事室", "level": "village", "address": "西村", "has_door_plate": true, "rules": "章程"}
+	}},
+	"GET /api/v1/rooms":     {allow: signedInRoles},
+	"GET /api/v1/rooms/:id": {allow: signedInRoles, path: "/api/v1/rooms/{room}"},
+	"PUT /api/v1/rooms/:id": {allow: adminOnly, path: "/api/v1/rooms/{room}", body: func(*fixture) any {
+		return map[string]any{"name": "东街议事室", "level": "village", "address": "东街1号", "has_door_plate": true, "rules": "章程"}
+	}},
+	"PUT /api/v1/rooms/:id/members/:user_id": {allow: adminOnly, path: "/api/v1/rooms/{room}/members/{user}", body: func(*fixture) any { return map[string]string{"role": "member"} }},
+	"DELETE /api/v1/rooms/:id/members/:user_id": {allow: adminOnly, path: "/api/v1/rooms/{room}/members/{user}", setup: func(f *fixture) {
+		if _, err := f.h.store.SetMembership(ctxb(), f.room.ID, f.target.ID, models.RoomMember); err != nil {
+			f.h.t.Fatal(err)
+		}
+	}},
+	"GET /api/v1/categories":  {allow: signedInRoles},
+	"POST /api/v1/categories": {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
+}
+
+// TestRouteGuards walks every registered route as every role: anonymous callers of a
+// protected route get 401, signed-in callers without the right get 403, and allowed callers
+// succeed with the request the case describes.
+func TestRouteGuards(t *testing.T) {
+	f := newFixture(t)
+	for _, r := range f.h.srv.Routes() {
+		key := r.Method + " " + r.Path
+		rc, ok := routeCases[key]
+		if !ok {
+			t.Errorf("route %s has no entry in routeCases: declare who may call it", key)
+			continue
+		}
+		for _, role := range walkRoles {
+			t.Run(strings.ReplaceAll(key, "/", "_")+"/"+role, func(t *testing.T) {
+				f.h.t = t
+				if rc.setup != nil {
+					rc.setup(f)
+				}
+				path := rc.path
+				if path == "" {
+					path = r.Path
+				}
+				path = strings.NewReplacer("{room}", f.room.ID, "{user}", f.target.ID).Replace(path)
+				for k, v := range f.extra {
+					path = strings.ReplaceAll(path, "{"+k+"}", v)
+				}
+				var body any
+				if rc.body != nil {
+					body = rc.body(f)
+				}
+				token := ""
+				if a := f.byRole[role]; a != nil {
+					token = a.token
+				}
+				rec := f.h.do(r.Method, path, token, body)
+				want, has := rc.want[role]
+				switch {
+				case has:
+					if rec.Code != want {
+						t.Fatalf("%s as %s: %d, want %d: %s", key, role, rec.Code, want, rec.Body)
+					}
+				case contains(rc.allow, role):
+					if rec.Code < 200 || rec.Code > 399 {
+						t.Fatalf("%s as %s: %d, want success: %s", key, role, rec.Code, rec.Body)
+					}
+				case role == "anonymous":
+					expectError(t, rec, 401, "unauthorized")
+				default:
+					expectError(t, rec, 403, "forbidden")
+				}
+			})
+		}
+	}
+	for key := range routeCases {
+		found := false
+		for _, r := range f.h.srv.Routes() {
+			if r.Method+" "+r.Path == key {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("routeCases has %s, which is not a registered route", key)
+		}
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"frontline/models"
+)
+
+// Config is everything the server reads from its environment.
+type Config struct {
+	Addr           string
+	DataDir        string
+	MySQLDSN       string
+	MinIOEndpoint  string
+	MinIOAccessKey string
+	MinIOSecretKey string
+	MinIOBucket    string
+	MinIOSecure    bool
+	JWTSecret      string
+	AdminPhone     string
+	AdminPassword  string
+	EventRetention time.Duration
+	LogLevel       string
+}
+
+// loadConfig reads the FRONTLINE_* variables and reports every bad value at once.
+func loadConfig(getenv func(string) string) (*Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		Addr:           get("FRONTLINE_ADDR", ":8080"),
+		DataDir:        get("FRONTLINE_DATA_DIR", "./data"),
+		MySQLDSN:       get("FRONTLINE_MYSQL_DSN", ""),
+		MinIOEndpoint:  get("FRONTLINE_MINIO_ENDPOINT", ""),
+		MinIOAccessKey: get("FRONTLINE_MINIO_ACCESS_KEY", ""),
+		MinIOSecretKey: get("FRONTLINE_MINIO_SECRET_KEY", ""),
+		MinIOBucket:    get("FRONTLINE_MINIO_BUCKET", "frontline"),
+		JWTSecret:      getenv("FRONTLINE_JWT_SECRET"),
+		AdminPhone:     get("FRONTLINE_ADMIN_PHONE", ""),
+		AdminPassword:  getenv("FRONTLINE_ADMIN_PASSWORD"),
+		LogLevel:       get("FRONTLINE_LOG_LEVEL", "info"),
+	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("FRONTLINE_ADDR %q is not host:port (%v)", c.Addr, err)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("FRONTLINE_ADDR %q has a bad port", c.Addr)
+	}
+	if c.MySQLDSN != "" {
+		if _, err := models.ParseMySQLDSN(c.MySQLDSN); err != nil {
+			bad("FRONTLINE_MYSQL_DSN: %v (expected user:pass@tcp(host:3306)/db?parseTime=true)", err)
+		}
+	}
+	if secure := get("FRONTLINE_MINIO_SECURE", "false"); secure != "" {
+		b, err := strconv.ParseBool(secure)
+		if err != nil {
+			bad("FRONTLINE_MINIO_SECURE %q must be true or false", secure)
+		}
+		c.MinIOSecure = b
+	}
+	minioSet := map[string]string{
+		"FRONTLINE_MINIO_ENDPOINT": c.MinIOEndpoint, "FRONTLINE_MINIO_ACCESS_KEY": c.MinIOAccessKey, "FRONTLINE_MINIO_SECRET_KEY": c.MinIOSecretKey,
+	}
+	var have, missing []string
+	for _, k := range []string{"FRONTLINE_MINIO_ENDPOINT", "FRONTLINE_MINIO_ACCESS_KEY", "FRONTLINE_MINIO_SECRET_KEY"} {
+		if minioSet[k] != "" {
+			have = append(have, k)
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	if len(have) > 0 && len(missing) > 0 {
+		bad("MinIO is half configured: %s set but %s missing", strings.Join(have, ", "), strings.Join(missing, ", "))
+	}
+	if c.MinIOEndpoint != "" {
+		if _, _, err := net.SplitHostPort(c.MinIOEndpoint); err != nil || strings.Contains(c.MinIOEndpoint, "/") {
+			bad("FRONTLINE_MINIO_ENDPOINT %q must be host:port, without a scheme", c.MinIOEndpoint)
+		}
+	}
+	if (c.AdminPhone == "") != (c.AdminPassword == "") {
+		bad("FRONTLINE_ADMIN_PHONE and FRONTLINE_ADMIN_PASSWORD go together")
+	}
+	if c.AdminPhone != "" && !models.ValidPhone(c.AdminPhone) {
+		bad("FRONTLINE_ADMIN_PHONE %q is not an 11-digit mainland mobile number", c.AdminPhone)
+	}
+	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < models.MinPasswordLen {
+		bad("FRONTLINE_ADMIN_PASSWORD must be at least %d characters", models.MinPasswordLen)
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		bad("FRONTLINE_JWT_SECRET must be at least 32 characters")
+	}
+	ret, err := parseDays(get("FRONTLINE_EVENT_RETENTION", "180d"))
+	if err != nil {
+		bad("FRONTLINE_EVENT_RETENTION: %v", err)
+	}
+	c.EventRetention = ret
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("FRONTLINE_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
+	}
+	if len(problems) > 0 {
+		return nil, errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// parseDays reads a duration that may also be written in days, like "180d".
+func parseDays(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("%q must be a positive number of days like 180d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q must be a duration like 180d or 720h", s)
+	}
+	return d, nil
+}
+
+// secret returns the configured HMAC secret, or one generated on first start and kept in the
+// data dir so tokens survive restarts.
+func (c *Config) secret() ([]byte, error) {
+	if c.JWTSecret != "" {
+		return []byte(c.JWTSecret), nil
+	}
+	path := filepath.Join(c.DataDir, "jwt.secret")
+	if b, err := os.ReadFile(path); err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) >= 32 {
+			return []byte(s), nil
+		}
+		return nil, fmt.Errorf("%s is too short; delete it to make a new one", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(buf)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another instance sharing the data dir wrote it first.
+		return c.secret()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(s), f.Close()
+}

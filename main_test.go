@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	cases := map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"BadDSN":       {map[string]string{"FRONTLINE_MYSQL_DSN": "not a dsn"}, "FRONTLINE_MYSQL_DSN"},
+		"DSNWithoutDB": {map[string]string{"FRONTLINE_MYSQL_DSN": "u:p@tcp(127.0.0.1:3306)/"}, "no database name"},
+		"HalfMinIO":    {map[string]string{"FRONTLINE_MINIO_ENDPOINT": "127.0.0.1:9000"}, "half configured"},
+		"MinIOScheme":  {map[string]string{"FRONTLINE_MINIO_ENDPOINT": "http://x:9000", "FRONTLINE_MINIO_ACCESS_KEY": "a", "FRONTLINE_MINIO_SECRET_KEY": "b"}, "without a scheme"},
+		"MinIOSecure":  {map[string]string{"FRONTLINE_MINIO_SECURE": "maybe"}, "FRONTLINE_MINIO_SECURE"},
+		"BadAddr":      {map[string]string{"FRONTLINE_ADDR": "8080"}, "FRONTLINE_ADDR"},
+		"AdminHalf":    {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000"}, "go together"},
+		"AdminPhone":   {map[string]string{"FRONTLINE_ADMIN_PHONE": "123", "FRONTLINE_ADMIN_PASSWORD": "longenough"}, "mobile number"},
+		"ShortSecret":  {map[string]string{"FRONTLINE_JWT_SECRET": "short"}, "at least 32"},
+		"BadRetention": {map[string]string{"FRONTLINE_EVENT_RETENTION": "forever"}, "FRONTLINE_EVENT_RETENTION"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := loadConfig(func(k string) string { return tc.env[k] })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want mention of %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("AllProblemsAtOnce", func(t *testing.T) {
+		_, err := loadConfig(func(k string) string {
+			return map[string]string{"FRONTLINE_ADDR": "x", "FRONTLINE_MYSQL_DSN": "bad"}[k]
+		})
+		if err == nil || !strings.Contains(err.Error(), "FRONTLINE_ADDR") || !strings.Contains(err.Error(), "FRONTLINE_MYSQL_DSN") {
+			t.Fatalf("not every problem reported: %v", err)
+		}
+	})
+}
+
+func TestSecretIsKeptAcrossStarts(t *testing.T) {
+	c := &Config{DataDir: t.TempDir()}
+	a, err := c.secret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.secret()
+	if err != nil || string(a) != string(b) || len(a) < 32 {
+		t.Fatalf("secret changed or short: %q %q %v", a, b, err)
+	}
+}
+
+// TestServesWithNoServices starts the real server on its embedded defaults, as `make run`
+// does on a fresh machine, and stops it the way SIGTERM does.
+func TestServesWithNoServices(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"FRONTLINE_ADDR": "127.0.0.1:0", "FRONTLINE_DATA_DIR": dir, "FRONTLINE_LOG_LEVEL": "error"}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not start in 20 s")
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "frontline.db")); err != nil {
+		t.Fatalf("no SQLite file in the data dir: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}

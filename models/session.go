@@ -1,0 +1,163 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// RefreshTTL is how long a login lasts without use.
+const RefreshTTL = 30 * 24 * time.Hour
+
+// Session is one login. Its refresh tokens rotate on every use; the session ends when it
+// expires, on logout, when a spent refresh token is presented again, or when the user is
+// disabled.
+type Session struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+// RefreshToken is stored only as the SHA-256 of the token the client holds.
+type RefreshToken struct {
+	Hash      string `gorm:"primaryKey"`
+	SessionID string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// ErrRefreshInvalid answers any refresh token that cannot be used.
+var ErrRefreshInvalid = &Error{Code: CodeUnauthorized, Message: "refresh token is invalid or expired"}
+
+func hashToken(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+func newRefreshToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// StartSession opens a login for user and returns its first refresh token.
+func (s *Store) StartSession(ctx context.Context, userID string) (*Session, string, error) {
+	now := s.now()
+	sess := &Session{ID: NewID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(RefreshTTL)}
+	tok := newRefreshToken()
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Create(sess).Error; err != nil {
+			return err
+		}
+		return tx.conn(ctx).Create(&RefreshToken{Hash: hashToken(tok), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}).Error
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("models: start session: %w", err)
+	}
+	return sess, tok, nil
+}
+
+// RotateRefresh spends tok and returns its session and a fresh token. Presenting a token
+// that was already spent revokes the whole session: someone else may hold a copy.
+func (s *Store) RotateRefresh(ctx context.Context, tok string) (*Session, *User, string, error) {
+	var (
+		sess  Session
+		user  *User
+		fresh = newRefreshToken()
+		reuse bool
+	)
+	err := s.Tx(ctx, func(tx *Store) error {
+		now := tx.now()
+		var rt RefreshToken
+		if err := tx.conn(ctx).Where("hash = ?", hashToken(tok)).Take(&rt).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrRefreshInvalid
+			}
+			return err
+		}
+		if err := tx.conn(ctx).Where("id = ?", rt.SessionID).Take(&sess).Error; err != nil {
+			return ErrRefreshInvalid
+		}
+		if sess.RevokedAt != nil || !sess.ExpiresAt.After(now) || !rt.ExpiresAt.After(now) {
+			return ErrRefreshInvalid
+		}
+		// Spend the token with a conditional update so two concurrent refreshes cannot both win.
+		res := tx.conn(ctx).Model(&RefreshToken{}).Where("hash = ? AND used_at IS NULL", rt.Hash).Update("used_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			reuse = true
+			return nil
+		}
+		u, err := tx.FindUser(ctx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return ErrRefreshInvalid
+		}
+		user = u
+		sess.ExpiresAt = now.Add(RefreshTTL)
+		if err := tx.conn(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("expires_at", sess.ExpiresAt).Error; err != nil {
+			return err
+		}
+		return tx.conn(ctx).Create(&RefreshToken{Hash: hashToken(fresh), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}).Error
+	})
+	if err != nil {
+		if ErrorCode(err) != "" {
+			return nil, nil, "", err
+		}
+		return nil, nil, "", fmt.Errorf("models: rotate refresh token: %w", err)
+	}
+	if reuse {
+		if err := s.RevokeSession(ctx, sess.ID); err != nil {
+			return nil, nil, "", err
+		}
+		return nil, nil, "", ErrRefreshInvalid
+	}
+	return &sess, user, fresh, nil
+}
+
+// EndSessionByToken revokes the login that tok belongs to (logout). An unknown token is
+// not an error: the client is signed out either way.
+func (s *Store) EndSessionByToken(ctx context.Context, tok string) error {
+	var rt RefreshToken
+	err := s.conn(ctx).Where("hash = ?", hashToken(tok)).Take(&rt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("models: logout: %w", err)
+	}
+	return s.RevokeSession(ctx, rt.SessionID)
+}
+
+// RevokeSession ends one login.
+func (s *Store) RevokeSession(ctx context.Context, id string) error {
+	err := s.conn(ctx).Model(&Session{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", s.now()).Error
+	if err != nil {
+		return fmt.Errorf("models: revoke session: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) revokeUserSessions(ctx context.Context, userID string) error {
+	err := s.conn(ctx).Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", s.now()).Error
+	if err != nil {
+		return fmt.Errorf("models: revoke sessions: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,303 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// User roles.
+const (
+	RoleAdmin    = "admin"
+	RoleReviewer = "reviewer"
+	RoleMember   = "member"
+)
+
+// Review bodies: the two bodies whose approval every topic needs (双报告).
+const (
+	BodyCounty = "county" // 县政协党组, reviews topics of every room
+	BodyLocal  = "local"  // 所在地党委, reviews topics of the rooms where it is local_reviewer
+)
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 8
+
+var phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// ValidPhone reports whether p is a mainland China mobile number.
+func ValidPhone(p string) bool { return phonePattern.MatchString(p) }
+
+// User is anyone who signs in.
+type User struct {
+	ID           string    `json:"id" gorm:"primaryKey"`
+	Phone        string    `json:"phone"`
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"-"`
+	Role         string    `json:"role"`
+	ReviewBody   string    `json:"review_body"`
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"-"`
+}
+
+// IsCountyReviewer reports whether u reviews for the county body.
+func (u *User) IsCountyReviewer() bool { return u.Role == RoleReviewer && u.ReviewBody == BodyCounty }
+
+// IsLocalReviewer reports whether u reviews for a local party committee.
+func (u *User) IsLocalReviewer() bool { return u.Role == RoleReviewer && u.ReviewBody == BodyLocal }
+
+// NewUser is what an admin sends to create a user.
+type NewUser struct {
+	Phone      string `json:"phone"`
+	Name       string `json:"name"`
+	Password   string `json:"password"`
+	Role       string `json:"role"`
+	ReviewBody string `json:"review_body"`
+}
+
+// Validate checks every field and reports all problems at once.
+func (n *NewUser) Validate() error {
+	n.Phone = strings.TrimSpace(n.Phone)
+	n.Name = strings.TrimSpace(n.Name)
+	p := Problems{}
+	if !ValidPhone(n.Phone) {
+		p.Add("phone", "must be an 11-digit mainland mobile number")
+	}
+	validName(p, n.Name)
+	validPassword(p, n.Password)
+	validRole(p, n.Role, n.ReviewBody)
+	return p.Err()
+}
+
+func validName(p Problems, name string) {
+	switch {
+	case name == "":
+		p.Add("name", "is required")
+	case utf8.RuneCountInString(name) > 50:
+		p.Add("name", "must be at most 50 characters")
+	}
+}
+
+func validPassword(p Problems, pw string) {
+	switch {
+	case utf8.RuneCountInString(pw) < MinPasswordLen:
+		p.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
+	case len(pw) > 72:
+		p.Add("password", "must be at most 72 bytes")
+	}
+}
+
+func validRole(p Problems, role, body string) {
+	switch role {
+	case RoleAdmin, RoleMember:
+		if body != "" {
+			p.Add("review_body", "only reviewers have a review body")
+		}
+	case RoleReviewer:
+		if body != BodyCounty && body != BodyLocal {
+			p.Add("review_body", "must be county or local for a reviewer")
+		}
+	default:
+		p.Add("role", "must be admin, reviewer or member")
+	}
+}
+
+// UserPatch is a partial update of a user by an admin; nil fields stay as they are.
+type UserPatch struct {
+	Name       *string `json:"name"`
+	Password   *string `json:"password"`
+	Role       *string `json:"role"`
+	ReviewBody *string `json:"review_body"`
+	Active     *bool   `json:"active"`
+}
+
+// CreateUser stores a new user with a hashed password; a taken phone is a conflict.
+func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.PasswordCost)
+	if err != nil {
+		return nil, fmt.Errorf("models: hash password: %w", err)
+	}
+	now := s.now()
+	u := &User{ID: NewID(), Phone: n.Phone, Name: n.Name, PasswordHash: string(hash), Role: n.Role,
+		ReviewBody: n.ReviewBody, Active: true, CreatedAt: now, UpdatedAt: now}
+	if err := s.conn(ctx).Create(u).Error; err != nil {
+		if isDuplicate(err) {
+			return nil, &Error{Code: CodeConflict, Message: "phone already registered", Fields: map[string]string{"phone": "is taken"}}
+		}
+		return nil, fmt.Errorf("models: create user: %w", err)
+	}
+	return u, nil
+}
+
+// FindUser returns the user with id.
+func (s *Store) FindUser(ctx context.Context, id string) (*User, error) {
+	var u User
+	if err := s.conn(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
+
+// FindUserByPhone returns the user with that phone.
+func (s *Store) FindUserByPhone(ctx context.Context, phone string) (*User, error) {
+	var u User
+	if err := s.conn(ctx).Where("phone = ?", phone).Take(&u).Error; err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
+
+// UserFilter selects users for a list.
+type UserFilter struct {
+	Role string
+	Page Page
+}
+
+// ListUsers lists users newest first.
+func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, string, error) {
+	q := s.conn(ctx).Model(&User{})
+	if f.Role != "" {
+		q = q.Where("role = ?", f.Role)
+	}
+	return listPage(q, f.Page, "created_at", "id", func(u *User) (time.Time, string) { return u.CreatedAt, u.ID })
+}
+
+// UpdateUser applies an admin's patch. Disabling a user revokes every session they have.
+func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*User, error) {
+	var out *User
+	err := s.Tx(ctx, func(tx *Store) error {
+		u, err := tx.FindUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		p := Problems{}
+		updates := map[string]any{}
+		if patch.Name != nil {
+			name := strings.TrimSpace(*patch.Name)
+			validName(p, name)
+			updates["name"] = name
+			u.Name = name
+		}
+		if patch.Role != nil || patch.ReviewBody != nil {
+			role, body := u.Role, u.ReviewBody
+			if patch.Role != nil {
+				role = *patch.Role
+				if role != RoleReviewer && patch.ReviewBody == nil {
+					body = ""
+				}
+			}
+			if patch.ReviewBody != nil {
+				body = *patch.ReviewBody
+			}
+			validRole(p, role, body)
+			updates["role"], updates["review_body"] = role, body
+			u.Role, u.ReviewBody = role, body
+		}
+		if patch.Password != nil {
+			validPassword(p, *patch.Password)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if patch.Password != nil {
+			hash, err := bcrypt.GenerateFromPassword([]byte(*patch.Password), s.PasswordCost)
+			if err != nil {
+				return fmt.Errorf("models: hash password: %w", err)
+			}
+			updates["password_hash"] = string(hash)
+		}
+		if patch.Active != nil {
+			updates["active"] = *patch.Active
+			u.Active = *patch.Active
+		}
+		if len(updates) == 0 {
+			out = u
+			return nil
+		}
+		updates["updated_at"] = tx.now()
+		if err := tx.conn(ctx).Model(&User{}).Where("id = ?", id).Updates(updates).Error; err != nil {
+			return fmt.Errorf("models: update user: %w", err)
+		}
+		if (patch.Active != nil && !*patch.Active) || patch.Password != nil || patch.Role != nil {
+			if err := tx.revokeUserSessions(ctx, id); err != nil {
+				return err
+			}
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// CheckPassword returns the active user with phone and password. A wrong phone and a wrong
+// password give the same error, and both cost one bcrypt comparison so timing tells nothing.
+func (s *Store) CheckPassword(ctx context.Context, phone, password string) (*User, error) {
+	u, err := s.FindUserByPhone(ctx, phone)
+	if err != nil && ErrorCode(err) != CodeNotFound {
+		return nil, err
+	}
+	hash := dummyHash
+	if u != nil {
+		hash = []byte(u.PasswordHash)
+	}
+	cmpErr := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	if u == nil || cmpErr != nil || !u.Active {
+		return nil, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// ErrBadCredentials is the one answer to a wrong phone, a wrong password or a disabled user.
+var ErrBadCredentials = &Error{Code: CodeUnauthorized, Message: "wrong phone or password"}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("frontline-dummy-password"), bcrypt.DefaultCost)
+
+// EnsureAdmin creates an admin with phone and password when no admin exists yet.
+func (s *Store) EnsureAdmin(ctx context.Context, phone, password string) (created bool, err error) {
+	var n int64
+	if err := s.conn(ctx).Model(&User{}).Where("role = ?", RoleAdmin).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("models: count admins: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	_, err = s.CreateUser(ctx, NewUser{Phone: phone, Name: "管理员", Password: password, Role: RoleAdmin})
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// AuthState is what every authenticated request checks: the user is active and the login
+// has not been revoked.
+type AuthState struct {
+	User      *User
+	SessionOK bool
+}
+
+// LoadAuthState returns the user and whether the session is still live, in two primary-key reads.
+func (s *Store) LoadAuthState(ctx context.Context, userID, sessionID string) (*AuthState, error) {
+	u, err := s.FindUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var sess Session
+	err = s.conn(ctx).Where("id = ? AND user_id = ?", sessionID, userID).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return &AuthState{User: u}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: load session: %w", err)
+	}
+	return &AuthState{User: u, SessionOK: sess.RevokedAt == nil && sess.ExpiresAt.After(s.now())}, nil
+}
