@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 
 	"frontline/api"
 	"frontline/models"
+	"frontline/uploads"
 )
 
 // app is the wired server: the HTTP handler and what must be stopped with it.
@@ -18,10 +22,51 @@ type app struct {
 }
 
 func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []byte, log *slog.Logger) (*app, error) {
-	a := &app{photoKind: "none"}
-	e, _ := api.New(api.Options{Store: store, Secret: secret, Logger: log, Version: version})
+	a := &app{}
+	photos, err := openPhotos(ctx, cfg, secret, log)
+	if err != nil {
+		return nil, err
+	}
+	a.photoKind = photos.Kind()
+	e, _ := api.New(api.Options{
+		Store:   store,
+		Photos:  photos,
+		Secret:  secret,
+		Logger:  log,
+		Version: version,
+		Probes:  map[string]func(context.Context) error{"photos": photos.Ping},
+	})
 	a.handler = e
 	return a, nil
+}
+
+// openPhotos picks the photo store: MinIO when configured, else a folder in the data dir.
+// MinIO being down at start-up is not fatal: uploads answer 503 until it is back, and
+// /readyz says so.
+func openPhotos(ctx context.Context, cfg *Config, secret []byte, log *slog.Logger) (*uploads.Store, error) {
+	if cfg.MinIOEndpoint == "" {
+		st, err := uploads.NewDisk(filepath.Join(cfg.DataDir, "photos"), linkKey(secret))
+		if err != nil {
+			return nil, fmt.Errorf("photo store: %w", err)
+		}
+		return st, nil
+	}
+	st, err := uploads.NewMinIO(ctx, uploads.MinIOConfig{Endpoint: cfg.MinIOEndpoint, AccessKey: cfg.MinIOAccessKey,
+		SecretKey: cfg.MinIOSecretKey, Bucket: cfg.MinIOBucket, Secure: cfg.MinIOSecure})
+	if errors.Is(err, uploads.ErrUnavailable) && st != nil {
+		log.Warn("photo store not reachable at start-up; uploads answer 503 until it is", "err", err)
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("photo store: %w", err)
+	}
+	return st, nil
+}
+
+// linkKey derives the key that signs photo links from the token secret, so one secret
+// serves both and a token key never signs a link directly.
+func linkKey(secret []byte) []byte {
+	return hmacSHA256(secret, []byte("frontline photo links"))
 }
 
 // beginShutdown tells long-lived streams to finish so the HTTP server can drain.

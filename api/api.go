@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"frontline/models"
+	"frontline/uploads"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -18,8 +19,9 @@ import (
 // Options are what the server is built from.
 type Options struct {
 	Store   *models.Store
-	Secret  []byte       // HMAC key of access tokens
-	Logger  *slog.Logger // nil: discard
+	Photos  *uploads.Store // nil: uploads answer 503
+	Secret  []byte         // HMAC key of access tokens
+	Logger  *slog.Logger   // nil: discard
 	Version string
 	// Static serves the installable app at the root; nil serves nothing there.
 	Static http.Handler
@@ -31,18 +33,21 @@ type Options struct {
 
 // Server holds the dependencies every handler uses.
 type Server struct {
-	store          *models.Store
-	secret         []byte
-	log            *slog.Logger
-	version        string
-	now            func() time.Time
-	probes         map[string]func(context.Context) error
-	loginLimit     *loginLimiter
-	metrics        *metrics
-	registry       *prometheus.Registry
-	routes         []route
-	unreadCount    func(ctx context.Context, userID string) (int64, error)
-	onUserDisabled func(userID string)
+	store  *models.Store
+	photos *uploads.Store
+	// attachmentAccess says, per kind of record, whether a user may see one; photos
+	// attached to it are visible to the same people.
+	attachmentAccess map[string]func(ctx context.Context, u *models.User, id string) (bool, error)
+	secret           []byte
+	log              *slog.Logger
+	version          string
+	now              func() time.Time
+	probes           map[string]func(context.Context) error
+	loginLimit       *loginLimiter
+	metrics          *metrics
+	registry         *prometheus.Registry
+	routes           []route
+	onUserDisabled   func(userID string)
 }
 
 // route is one line of the route table: where, what, and who may call it.
@@ -56,7 +61,7 @@ const jsonBodyLimit = "1M"
 
 // New builds the Echo instance with every route.
 func New(opt Options) (*echo.Echo, *Server) {
-	s := &Server{store: opt.Store, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes}
+	s := &Server{store: opt.Store, photos: opt.Photos, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -65,6 +70,9 @@ func New(opt Options) (*echo.Echo, *Server) {
 	}
 	s.loginLimit = newLoginLimiter(s.now)
 	s.registry, s.metrics = newMetrics()
+	s.attachmentAccess = map[string]func(context.Context, *models.User, string) (bool, error){
+		models.AttachOpinion: s.opinionVisible,
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -77,7 +85,10 @@ func New(opt Options) (*echo.Echo, *Server) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler())
 
-	g := e.Group("/api/v1", middleware.BodyLimit(jsonBodyLimit), s.authenticate)
+	// JSON bodies are capped here; the photo route sets its own, larger cap.
+	g := e.Group("/api/v1", middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: jsonBodyLimit, Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/photos" },
+	}), s.authenticate)
 	add := func(method, path string, h echo.HandlerFunc, gd guard) {
 		g.Add(method, path, h, gd.middleware)
 		s.routes = append(s.routes, route{Method: method, Path: "/api/v1" + path, Guard: gd.name})
@@ -107,8 +118,23 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/categories", s.listCategories, signedIn)
 	add(http.MethodPost, "/categories", s.addCategory, admin)
 
+	add(http.MethodPost, "/photos", s.uploadPhoto, signedIn)
+	add(http.MethodGet, "/photos/:id", s.getPhoto, signedIn)
+
+	add(http.MethodPost, "/opinions", s.createOpinion, requireRole(models.RoleMember))
+	add(http.MethodGet, "/opinions", s.listOpinions, signedIn)
+	add(http.MethodGet, "/opinions/:id", s.getOpinion, signedIn)
+	add(http.MethodPatch, "/opinions/:id", s.updateOpinionStatus, requireRole(models.RoleMember))
+
 	// Anything else under /api answers a JSON 404 rather than the app's index page.
 	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })
+	if s.photos != nil {
+		if files := s.photos.Handler(); files != nil {
+			// Photos on local disk are served here, behind their signed links.
+			e.GET("/files/*", echo.WrapHandler(files))
+			e.HEAD("/files/*", echo.WrapHandler(files))
+		}
+	}
 	if opt.Static != nil {
 		e.GET("/*", echo.WrapHandler(opt.Static))
 		e.HEAD("/*", echo.WrapHandler(opt.Static))

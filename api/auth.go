@@ -250,10 +250,8 @@ func (s *Server) me(c echo.Context) error {
 	for i, m := range ms {
 		out.Memberships[i] = membershipRef{RoomID: m.RoomID, Role: m.Role}
 	}
-	if s.unreadCount != nil {
-		if out.UnreadCount, err = s.unreadCount(c.Request().Context(), u.ID); err != nil {
-			return err
-		}
+	if out.UnreadCount, err = s.store.UnreadCount(c.Request().Context(), u.ID); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -16,16 +16,18 @@ import (
 
 	"frontline/internal/testenv"
 	"frontline/models"
+	"frontline/uploads"
 
 	"github.com/labstack/echo/v4"
 )
 
 // harness runs the full Echo stack, middleware included, on a real store.
 type harness struct {
-	t     testing.TB
-	e     *echo.Echo
-	srv   *Server
-	store *models.Store
+	t      testing.TB
+	e      *echo.Echo
+	srv    *Server
+	store  *models.Store
+	photos *uploads.Store
 
 	mu  sync.Mutex
 	now time.Time
@@ -37,8 +39,8 @@ var testSecret = []byte("test-secret-test-secret-test-secret!")
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	h := &harness{t: t, store: testenv.Store(t), now: time.Now().UTC()}
-	h.e, h.srv = New(Options{Store: h.store, Secret: testSecret, Version: "test", Now: h.clock})
+	h := &harness{t: t, store: testenv.Store(t), photos: testenv.Photos(t, testSecret), now: time.Now().UTC()}
+	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Secret: testSecret, Version: "test", Now: h.clock})
 	return h
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -35,8 +36,24 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	f.target = target
+	op := f.opinion(f.member)
+	f.extra["opinion"] = op.ID
+	f.extra["photo"] = op.Photos[0].ID
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
+}
+
+// opinion makes an opinion with one photo, collected by a in the fixture's room.
+func (f *fixture) opinion(a *actor) *models.Opinion {
+	t := f.h.t
+	t.Helper()
+	photo := f.h.uploadPhoto(a, "", pngBytes(t, 20, 20))
+	op, _, err := f.h.store.CreateOpinion(ctxb(), a.User, models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door",
+		Category: "环境卫生", Content: "东街污水外溢", PhotoIDs: []string{photo.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
 }
 
 // Roles the walk calls every route as; "anonymous" sends no token.
@@ -51,10 +68,11 @@ var (
 // routeCase says who may call a route and how to call it successfully.
 type routeCase struct {
 	allow []string
-	path  string               // with {room}, {user} and fixture ids in braces
-	body  func(f *fixture) any // nil: no body
-	setup func(f *fixture)     // run before each call, e.g. to make something to delete
-	want  map[string]int       // statuses that differ from the default for a role
+	path  string                            // with {room}, {user} and fixture ids in braces
+	body  func(f *fixture) any              // nil: no body
+	raw   func(f *fixture) ([]byte, string) // a non-JSON body and its content type
+	setup func(f *fixture)                  // run before each call, e.g. to make something to delete
+	want  map[string]int                    // statuses that differ from the default for a role
 }
 
 var uniq atomic.Int64
@@ -100,6 +118,17 @@ var routeCases = map[string]routeCase{
 			f.h.t.Fatal(err)
 		}
 	}},
+	"POST /api/v1/photos": {allow: signedInRoles, raw: func(f *fixture) ([]byte, string) { return multipartPhoto(f.h.t, "", pngBytes(f.h.t, 40, 30)) }},
+	"GET /api/v1/photos/:id": {allow: []string{"admin", "county", "member", "convener"}, path: "/api/v1/photos/{photo}",
+		want: map[string]int{"local": 404}},
+	"POST /api/v1/opinions": {allow: []string{"member", "convener"}, body: func(f *fixture) any {
+		return map[string]any{"room_id": f.room.ID, "channel": "door_to_door", "category": "环境卫生", "content": "路灯坏了"}
+	}},
+	"GET /api/v1/opinions":     {allow: signedInRoles},
+	"GET /api/v1/opinions/:id": {allow: []string{"admin", "county", "member", "convener"}, path: "/api/v1/opinions/{opinion}", want: map[string]int{"local": 404}},
+	"PATCH /api/v1/opinions/:id": {allow: []string{"convener"}, path: "/api/v1/opinions/{opinion_new}",
+		setup: func(f *fixture) { f.extra["opinion_new"] = f.opinion(f.member).ID },
+		body:  func(*fixture) any { return map[string]string{"status": "dismissed", "reason": "重复"} }},
 	"GET /api/v1/categories":  {allow: signedInRoles},
 	"POST /api/v1/categories": {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
@@ -138,7 +167,13 @@ func TestRouteGuards(t *testing.T) {
 				if a := f.byRole[role]; a != nil {
 					token = a.token
 				}
-				rec := f.h.do(r.Method, path, token, body)
+				var rec *httptest.ResponseRecorder
+				if rc.raw != nil {
+					b, ct := rc.raw(f)
+					rec = f.h.serve(newRawRequest(r.Method, path, string(b), ct, token))
+				} else {
+					rec = f.h.do(r.Method, path, token, body)
+				}
 				want, has := rc.want[role]
 				switch {
 				case has:

@@ -86,8 +86,11 @@ else
 fi
 
 # --- Node packages of the browser tests -------------------------------------
+# npm records what it installed in node_modules/.package-lock.json: a lock file
+# newer than that means the dependencies changed since.
 if [ -f pwa/tests/package.json ]; then
-	if [ -d pwa/tests/node_modules ]; then
+	if [ -d pwa/tests/node_modules ] &&
+		! [ pwa/tests/package-lock.json -nt pwa/tests/node_modules/.package-lock.json ]; then
 		have "pwa/tests/node_modules"
 	elif [ -f pwa/tests/package-lock.json ]; then
 		echo "installing pwa/tests/node_modules (npm ci)"

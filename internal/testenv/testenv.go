@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"frontline/models"
+	"frontline/uploads"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"golang.org/x/crypto/bcrypt"
@@ -92,6 +93,25 @@ func Store(tb testing.TB) *models.Store {
 	s.PasswordCost = bcrypt.MinCost
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// Photos opens a photo store on the selected backend: a temp dir on disk, or a fresh
+// bucket on the test MinIO.
+func Photos(tb testing.TB, secret []byte) *uploads.Store {
+	tb.Helper()
+	if Backend() != "services" {
+		st, err := uploads.NewDisk(tb.TempDir(), secret)
+		if err != nil {
+			tb.Fatalf("disk photo store: %v", err)
+		}
+		return st
+	}
+	endpoint, access, key := MinIO(tb)
+	st, err := uploads.NewMinIO(context.Background(), uploads.MinIOConfig{Endpoint: endpoint, AccessKey: access, SecretKey: key, Bucket: RandomName("t-")})
+	if err != nil {
+		tb.Fatalf("MinIO photo store: %v", err)
+	}
+	return st
 }
 
 // MinIO returns the test MinIO's endpoint and keys.

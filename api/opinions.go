@@ -1,0 +1,140 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"frontline/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// opinionView is an opinion as one viewer may see it.
+type opinionView struct {
+	models.Opinion
+	Photos []photoView `json:"photos"`
+}
+
+func (s *Server) viewOpinion(op *models.Opinion, acc models.OpinionAccess) opinionView {
+	o := *op
+	if !acc.FullContact {
+		o = o.Masked()
+	}
+	return opinionView{Opinion: o, Photos: s.viewPhotos(op.Photos)}
+}
+
+func (s *Server) createOpinion(c echo.Context) error {
+	var req models.NewOpinion
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	op, created, err := s.store.CreateOpinion(c.Request().Context(), currentUser(c), req)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	return c.JSON(status, s.viewOpinion(op, models.OpinionAccess{Visible: true, FullContact: true}))
+}
+
+func (s *Server) getOpinion(c echo.Context) error {
+	ctx := c.Request().Context()
+	op, err := s.store.FindOpinion(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	acc, err := s.store.OpinionAccessFor(ctx, currentUser(c), op)
+	if err != nil {
+		return err
+	}
+	if !acc.Visible {
+		return models.ErrNotFound
+	}
+	return c.JSON(http.StatusOK, s.viewOpinion(op, acc))
+}
+
+func (s *Server) listOpinions(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := opinionFilter(c)
+	if err != nil {
+		return err
+	}
+	ops, next, err := s.store.ListOpinions(ctx, f)
+	if err != nil {
+		return err
+	}
+	views := make([]opinionView, len(ops))
+	for i, op := range ops {
+		acc, err := s.store.OpinionAccessFor(ctx, f.Viewer, op)
+		if err != nil {
+			return err
+		}
+		views[i] = s.viewOpinion(op, acc)
+	}
+	return c.JSON(http.StatusOK, listOf(views, next))
+}
+
+func opinionFilter(c echo.Context) (models.OpinionFilter, error) {
+	page, err := pageParams(c)
+	if err != nil {
+		return models.OpinionFilter{}, err
+	}
+	f := models.OpinionFilter{Viewer: currentUser(c), RoomID: c.QueryParam("room_id"), Status: c.QueryParam("status"),
+		Mine: c.QueryParam("mine") == "true", Channel: c.QueryParam("channel"), Category: c.QueryParam("category"),
+		Query: c.QueryParam("q"), Page: page}
+	p := models.Problems{}
+	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
+		if v := c.QueryParam(name); v != "" {
+			t, err := parseDateOrTime(v)
+			if err != nil {
+				p.Add(name, "must be a date (2006-01-02) or an RFC 3339 time")
+				continue
+			}
+			*dst = &t
+		}
+	}
+	if f.Status != "" && f.Status != models.OpinionNew && f.Status != models.OpinionAdopted && f.Status != models.OpinionDismissed {
+		p.Add("status", "must be new, adopted or dismissed")
+	}
+	return f, p.Err()
+}
+
+func parseDateOrTime(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", v)
+}
+
+type opinionStatusRequest struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) updateOpinionStatus(c echo.Context) error {
+	var req opinionStatusRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	op, err := s.store.SetOpinionStatus(c.Request().Context(), currentUser(c), c.Param("id"), req.Status, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewOpinion(op, models.OpinionAccess{Visible: true, FullContact: true}))
+}
+
+// opinionVisible is the photo-access check for photos attached to an opinion.
+func (s *Server) opinionVisible(ctx context.Context, u *models.User, id string) (bool, error) {
+	op, err := s.store.FindOpinion(ctx, id)
+	if err != nil {
+		if models.ErrorCode(err) == models.CodeNotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	acc, err := s.store.OpinionAccessFor(ctx, u, op)
+	return acc.Visible, err
+}

@@ -1,0 +1,250 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"frontline/models"
+	"frontline/uploads"
+
+	"github.com/labstack/echo/v4"
+)
+
+// photoView is a Photo as the API shows it, with fresh signed links.
+type photoView struct {
+	models.Photo
+	URL      string   `json:"url"`
+	ThumbURL string   `json:"thumb_url"`
+	ExifLat  *float64 `json:"exif_lat,omitempty"`
+	ExifLng  *float64 `json:"exif_lng,omitempty"`
+}
+
+func (s *Server) viewPhoto(p models.Photo) photoView {
+	v := photoView{Photo: p}
+	if s.photos != nil {
+		// Signing is local (an HMAC or a presign), so it works even while the store is down.
+		v.URL, _ = s.photos.URL(p.ObjectKey, false)
+		v.ThumbURL, _ = s.photos.URL(p.ObjectKey, true)
+	}
+	return v
+}
+
+func (s *Server) viewPhotos(ps []models.Photo) []photoView {
+	out := make([]photoView, len(ps))
+	for i, p := range ps {
+		out[i] = s.viewPhoto(p)
+	}
+	return out
+}
+
+// Upload limits: the image itself, plus room for the multipart framing and the id field.
+const photoBodyLimit = uploads.MaxBytes + 64<<10
+
+var uploadErrors = []struct {
+	err  error
+	code string
+	msg  string
+}{
+	{uploads.ErrTooLarge, models.CodeTooLarge, "the photo is over 15 MiB"},
+	{uploads.ErrUnsupported, models.CodeUnsupported, "only JPEG, PNG and WebP photos are accepted"},
+	{uploads.ErrTooManyPixels, models.CodeInvalid, "the image has too many pixels"},
+	{uploads.ErrCorrupt, models.CodeInvalid, "the image cannot be read"},
+	{uploads.ErrUnavailable, models.CodeUnavailable, "the photo store is unavailable; try again shortly"},
+}
+
+func uploadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return models.Errorf(models.CodeTooLarge, "the photo is over 15 MiB")
+	}
+	for _, ue := range uploadErrors {
+		if errors.Is(err, ue.err) {
+			e := &models.Error{Code: ue.code, Message: ue.msg}
+			if ue.code == models.CodeInvalid {
+				e.Fields = map[string]string{"file": ue.msg}
+			}
+			return e
+		}
+	}
+	return err
+}
+
+// uploadPhoto streams a multipart upload: the optional "id" field (a UUID made on the
+// phone) and the "file" part, which goes through the photo pipeline without being held in
+// memory. A repeat of the same id by the same user answers 200 with the stored photo.
+func (s *Server) uploadPhoto(c echo.Context) error {
+	if s.photos == nil {
+		return models.Errorf(models.CodeUnavailable, "no photo store is configured")
+	}
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, photoBodyLimit)
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); mt != "multipart/form-data" {
+		return models.Errorf(models.CodeUnsupported, "send the photo as multipart/form-data with a file field")
+	}
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return models.Errorf(models.CodeBadRequest, "malformed multipart body")
+	}
+	ctx, u := req.Context(), currentUser(c)
+	var (
+		id        string
+		processed *uploads.Processed
+	)
+	defer func() {
+		if processed != nil {
+			processed.Close()
+		}
+	}()
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return uploadError(badMultipart(err))
+		}
+		switch part.FormName() {
+		case "id":
+			b, err := io.ReadAll(io.LimitReader(part, 100))
+			if err != nil {
+				return uploadError(badMultipart(err))
+			}
+			id = strings.TrimSpace(string(b))
+			if !models.ValidID(id) {
+				return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"id": "must be a UUID"}}
+			}
+			if existing, err := s.existingPhoto(ctx, u, id); existing != nil || err != nil {
+				return s.answerExistingPhoto(c, existing, err)
+			}
+		case "file":
+			if processed != nil {
+				return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"file": "send one file per request"}}
+			}
+			if processed, err = uploads.Process(ctx, part, ""); err != nil {
+				return uploadError(err)
+			}
+		}
+		part.Close()
+	}
+	if processed == nil {
+		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"file": "is required"}}
+	}
+	if id == "" {
+		id = models.NewID()
+	}
+	p, created, err := s.storePhoto(ctx, u, id, processed)
+	if err != nil {
+		return err
+	}
+	v := s.viewPhoto(*p)
+	v.ExifLat, v.ExifLng = processed.ExifLat, processed.ExifLng
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	return c.JSON(status, v)
+}
+
+func badMultipart(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return models.Errorf(models.CodeBadRequest, "malformed multipart body")
+}
+
+func (s *Server) existingPhoto(ctx context.Context, u *models.User, id string) (*models.Photo, error) {
+	p, err := s.store.FindPhoto(ctx, id)
+	if models.ErrorCode(err) == models.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.UploaderID != u.ID {
+		return nil, &models.Error{Code: models.CodeConflict, Message: "a photo with this id was sent by someone else", Fields: map[string]string{"id": "is taken"}}
+	}
+	return p, nil
+}
+
+func (s *Server) answerExistingPhoto(c echo.Context, p *models.Photo, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewPhoto(*p))
+}
+
+// storePhoto writes the object, then the record. If the record cannot be written the object
+// is removed again, so a failure leaves no orphan behind.
+func (s *Server) storePhoto(ctx context.Context, u *models.User, id string, pr *uploads.Processed) (*models.Photo, bool, error) {
+	now := s.now()
+	key := uploads.NewKey(now, id)
+	if err := s.photos.Put(ctx, key, pr); err != nil {
+		return nil, false, uploadError(err)
+	}
+	p := &models.Photo{ID: id, UploaderID: u.ID, ObjectKey: key, ContentType: pr.ContentType, Size: pr.Size,
+		Width: pr.Width, Height: pr.Height, SHA256: pr.SHA256}
+	err := s.store.CreatePhoto(ctx, p)
+	if err == nil {
+		return p, true, nil
+	}
+	// Remove the object with a fresh context: the request's may be what failed.
+	if derr := s.photos.Delete(context.WithoutCancel(ctx), key); derr != nil {
+		s.log.Error("remove orphan photo object", "key", key, "err", derr)
+	}
+	if models.ErrorCode(err) == models.CodeConflict {
+		// A retry of the same id won the race; answer as for any repeat.
+		existing, ferr := s.existingPhoto(ctx, u, id)
+		if ferr != nil {
+			return nil, false, ferr
+		}
+		if existing != nil {
+			return existing, false, nil
+		}
+	}
+	return nil, false, err
+}
+
+// getPhoto redirects to a fresh signed link for those who may see the photo; to anyone
+// else it does not exist.
+func (s *Server) getPhoto(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := s.store.FindPhoto(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	ok, err := s.maySeePhoto(ctx, currentUser(c), p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return models.ErrNotFound
+	}
+	if s.photos == nil {
+		return models.Errorf(models.CodeUnavailable, "no photo store is configured")
+	}
+	link, err := s.photos.URL(p.ObjectKey, c.QueryParam("thumb") == "true")
+	if err != nil {
+		return uploadError(err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Redirect(http.StatusFound, link)
+}
+
+// maySeePhoto: its uploader, and whoever may see the record it is attached to.
+func (s *Server) maySeePhoto(ctx context.Context, u *models.User, p *models.Photo) (bool, error) {
+	if p.UploaderID == u.ID || u.Role == models.RoleAdmin {
+		return true, nil
+	}
+	if p.AttachedID == nil {
+		return false, nil
+	}
+	if check, ok := s.attachmentAccess[p.AttachedKind]; ok {
+		return check(ctx, u, *p.AttachedID)
+	}
+	return false, nil
+}

@@ -1,0 +1,450 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Opinion channels (how it was collected).
+const (
+	ChannelDoorToDoor = "door_to_door"
+	ChannelForum      = "forum"
+	ChannelOnline     = "online"
+)
+
+// Opinion statuses.
+const (
+	OpinionNew       = "new"
+	OpinionAdopted   = "adopted"
+	OpinionDismissed = "dismissed"
+)
+
+// Opinion is one thing a resident said, collected in the field (社情民意).
+type Opinion struct {
+	ID              string    `json:"id" gorm:"primaryKey"`
+	RoomID          string    `json:"room_id"`
+	CollectorID     string    `json:"collector_id"`
+	Channel         string    `json:"channel"`
+	Category        string    `json:"category"`
+	Content         string    `json:"content"`
+	ResidentName    string    `json:"resident_name"`
+	ResidentPhone   string    `json:"resident_phone"`
+	ResidentConsent bool      `json:"resident_consent"`
+	Address         string    `json:"address"`
+	Lat             *float64  `json:"lat"`
+	Lng             *float64  `json:"lng"`
+	CollectedAt     time.Time `json:"collected_at"`
+	Status          string    `json:"status"`
+	StatusReason    string    `json:"status_reason"`
+	TopicID         *string   `json:"topic_id"`
+	ReceiptCode     string    `json:"receipt_code,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+
+	Photos []Photo `json:"-" gorm:"-"`
+}
+
+// NewOpinion is what a member sends from the field.
+type NewOpinion struct {
+	ID              string     `json:"id"`
+	RoomID          string     `json:"room_id"`
+	Channel         string     `json:"channel"`
+	Category        string     `json:"category"`
+	Content         string     `json:"content"`
+	ResidentName    string     `json:"resident_name"`
+	ResidentPhone   string     `json:"resident_phone"`
+	ResidentConsent bool       `json:"resident_consent"`
+	Address         string     `json:"address"`
+	Lat             *float64   `json:"lat"`
+	Lng             *float64   `json:"lng"`
+	CollectedAt     *time.Time `json:"collected_at"`
+	PhotoIDs        []string   `json:"photo_ids"`
+}
+
+var residentPhonePattern = regexp.MustCompile(`^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$`)
+
+// Validate checks the fields that need no database.
+func (n *NewOpinion) Validate(now time.Time) error {
+	n.Content = strings.TrimSpace(n.Content)
+	n.ResidentName = strings.TrimSpace(n.ResidentName)
+	n.ResidentPhone = strings.TrimSpace(n.ResidentPhone)
+	n.Address = strings.TrimSpace(n.Address)
+	p := Problems{}
+	if n.ID != "" && !ValidID(n.ID) {
+		p.Add("id", "must be a UUID")
+	}
+	if n.RoomID == "" {
+		p.Add("room_id", "is required")
+	}
+	if !oneOf(n.Channel, ChannelDoorToDoor, ChannelForum, ChannelOnline) {
+		p.Add("channel", "must be door_to_door, forum or online")
+	}
+	if n.Category == "" {
+		p.Add("category", "is required")
+	}
+	switch l := utf8.RuneCountInString(n.Content); {
+	case l == 0:
+		p.Add("content", "is required")
+	case l > 5000:
+		p.Add("content", "must be at most 5000 characters")
+	}
+	if (n.ResidentName != "" || n.ResidentPhone != "") && !n.ResidentConsent {
+		why := "is kept only with the resident's consent (resident_consent: true)"
+		if n.ResidentName != "" {
+			p.Add("resident_name", why)
+		}
+		if n.ResidentPhone != "" {
+			p.Add("resident_phone", why)
+		}
+	}
+	if utf8.RuneCountInString(n.ResidentName) > 50 {
+		p.Add("resident_name", "must be at most 50 characters")
+	}
+	if n.ResidentPhone != "" && !residentPhonePattern.MatchString(n.ResidentPhone) {
+		p.Add("resident_phone", "must be a mobile number or a landline with area code")
+	}
+	if utf8.RuneCountInString(n.Address) > 200 {
+		p.Add("address", "must be at most 200 characters")
+	}
+	validLatLng(p, n.Lat, n.Lng)
+	if n.CollectedAt != nil && n.CollectedAt.After(now.Add(24*time.Hour)) {
+		p.Add("collected_at", "is in the future")
+	}
+	for _, id := range n.PhotoIDs {
+		if !ValidID(id) {
+			p.Add("photo_ids", "must be photo ids")
+		}
+	}
+	return p.Err()
+}
+
+// CollectorRoles are the room roles that may collect opinions in a room.
+var CollectorRoles = []string{RoomMember, RoomConvener}
+
+// CreateOpinion stores an opinion from collector, attaching their photos. Sending the same
+// id again returns the stored opinion and created=false, so a phone may retry safely; the
+// same id from someone else is a conflict.
+func (s *Store) CreateOpinion(ctx context.Context, collector *User, n NewOpinion) (*Opinion, bool, error) {
+	if err := n.Validate(s.now()); err != nil {
+		return nil, false, err
+	}
+	if n.ID == "" {
+		n.ID = NewID()
+	}
+	if existing, err := s.existingOpinion(ctx, collector, n.ID); existing != nil || err != nil {
+		return existing, false, err
+	}
+	var op *Opinion
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.checkCollector(ctx, collector, n); err != nil {
+			return err
+		}
+		now := tx.now()
+		collected := now
+		if n.CollectedAt != nil {
+			collected = n.CollectedAt.UTC().Truncate(time.Microsecond)
+		}
+		code, err := newReceiptCode()
+		if err != nil {
+			return err
+		}
+		op = &Opinion{ID: n.ID, RoomID: n.RoomID, CollectorID: collector.ID, Channel: n.Channel, Category: n.Category,
+			Content: n.Content, ResidentName: n.ResidentName, ResidentPhone: n.ResidentPhone, ResidentConsent: n.ResidentConsent,
+			Address: n.Address, Lat: n.Lat, Lng: n.Lng, CollectedAt: collected, Status: OpinionNew, ReceiptCode: code,
+			CreatedAt: now, UpdatedAt: now}
+		if err := tx.conn(ctx).Create(op).Error; err != nil {
+			return err
+		}
+		return tx.AttachPhotos(ctx, collector.ID, AttachOpinion, op.ID, "photo_ids", n.PhotoIDs)
+	})
+	if isDuplicate(err) {
+		// The same id raced in from a retry; answer as for any repeat.
+		existing, err := s.existingOpinion(ctx, collector, n.ID)
+		if existing != nil || err != nil {
+			return existing, false, err
+		}
+	}
+	if err != nil {
+		if ErrorCode(err) != "" {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("models: create opinion: %w", err)
+	}
+	if err := s.fillOpinionPhotos(ctx, []*Opinion{op}); err != nil {
+		return nil, false, err
+	}
+	return op, true, nil
+}
+
+func (s *Store) existingOpinion(ctx context.Context, collector *User, id string) (*Opinion, error) {
+	var op Opinion
+	err := s.conn(ctx).Where("id = ?", id).Take(&op).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: find opinion: %w", err)
+	}
+	if op.CollectorID != collector.ID {
+		return nil, &Error{Code: CodeConflict, Message: "an opinion with this id was sent by someone else", Fields: map[string]string{"id": "is taken"}}
+	}
+	if err := s.fillOpinionPhotos(ctx, []*Opinion{&op}); err != nil {
+		return nil, err
+	}
+	return &op, nil
+}
+
+func (s *Store) checkCollector(ctx context.Context, collector *User, n NewOpinion) error {
+	if _, err := s.FindRoom(ctx, n.RoomID); err != nil {
+		if ErrorCode(err) == CodeNotFound {
+			return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"room_id": "no such room"}}
+		}
+		return err
+	}
+	role, err := s.RoomRole(ctx, n.RoomID, collector.ID)
+	if err != nil {
+		return err
+	}
+	if !oneOf(role, CollectorRoles...) {
+		return Errorf(CodeForbidden, "only the room's members and conveners collect opinions there")
+	}
+	ok, err := s.CategoryExists(ctx, n.Category)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"category": "is not one of the configured categories"}}
+	}
+	return nil
+}
+
+// receiptAlphabet leaves out 0/O, 1/I/L: a resident reads the code off a phone screen.
+const receiptAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+func newReceiptCode() (string, error) {
+	var b strings.Builder
+	max := big.NewInt(int64(len(receiptAlphabet)))
+	for i := 0; i < 8; i++ {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(receiptAlphabet[n.Int64()])
+	}
+	return b.String(), nil
+}
+
+// FindOpinion returns the opinion with id, with its photos.
+func (s *Store) FindOpinion(ctx context.Context, id string) (*Opinion, error) {
+	var op Opinion
+	if err := s.conn(ctx).Where("id = ?", id).Take(&op).Error; err != nil {
+		return nil, notFound(err, "opinion")
+	}
+	if err := s.fillOpinionPhotos(ctx, []*Opinion{&op}); err != nil {
+		return nil, err
+	}
+	return &op, nil
+}
+
+func (s *Store) fillOpinionPhotos(ctx context.Context, ops []*Opinion) error {
+	ids := make([]string, len(ops))
+	for i, o := range ops {
+		ids[i] = o.ID
+	}
+	photos, err := s.PhotosOf(ctx, AttachOpinion, ids)
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		o.Photos = photos[o.ID]
+		if o.Photos == nil {
+			o.Photos = []Photo{}
+		}
+	}
+	return nil
+}
+
+// OpinionAccess says what a user may see of an opinion.
+type OpinionAccess struct {
+	Visible     bool
+	FullContact bool // the resident's name and phone unmasked
+}
+
+// OpinionAccessFor decides who sees an opinion: its collector, the room's conveners,
+// county reviewers and admins; and, once it feeds a topic, the room's local reviewers, who
+// review that topic. Only the collector, the conveners and admins see the resident's contact.
+func (s *Store) OpinionAccessFor(ctx context.Context, u *User, op *Opinion) (OpinionAccess, error) {
+	if u.Role == RoleAdmin || op.CollectorID == u.ID {
+		return OpinionAccess{Visible: true, FullContact: true}, nil
+	}
+	role, err := s.RoomRole(ctx, op.RoomID, u.ID)
+	if err != nil {
+		return OpinionAccess{}, err
+	}
+	switch {
+	case role == RoomConvener:
+		return OpinionAccess{Visible: true, FullContact: true}, nil
+	case u.IsCountyReviewer():
+		return OpinionAccess{Visible: true}, nil
+	case role == RoomLocalReviewer && op.TopicID != nil:
+		return OpinionAccess{Visible: true}, nil
+	}
+	return OpinionAccess{}, nil
+}
+
+// Masked returns a copy with the resident's name and phone hidden, as shown to those who
+// may see the opinion but not whom to call.
+func (o Opinion) Masked() Opinion {
+	o.ResidentPhone = MaskPhone(o.ResidentPhone)
+	if o.ResidentName != "" {
+		r := []rune(o.ResidentName)
+		o.ResidentName = string(r[0]) + strings.Repeat("*", max(1, len(r)-1))
+	}
+	o.ReceiptCode = ""
+	return o
+}
+
+// MaskPhone keeps the first three and last four digits: 138****5678.
+func MaskPhone(p string) string {
+	if len(p) < 8 {
+		if p == "" {
+			return ""
+		}
+		return "****"
+	}
+	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+}
+
+// OpinionFilter selects opinions for a list.
+type OpinionFilter struct {
+	Viewer   *User
+	RoomID   string
+	Status   string
+	Mine     bool
+	Channel  string
+	Category string
+	Query    string
+	From, To *time.Time
+	Page     Page
+}
+
+// ListOpinions lists what the viewer may see, newest first, with the filters applied.
+func (s *Store) ListOpinions(ctx context.Context, f OpinionFilter) ([]*Opinion, string, error) {
+	db := s.conn(ctx)
+	q := db.Model(&Opinion{})
+	u := f.Viewer
+	if f.Mine || (u.Role != RoleAdmin && !u.IsCountyReviewer()) {
+		convened := db.Model(&Membership{}).Select("room_id").Where("user_id = ? AND role = ?", u.ID, RoomConvener)
+		reviewed := db.Model(&Membership{}).Select("room_id").Where("user_id = ? AND role = ?", u.ID, RoomLocalReviewer)
+		if f.Mine {
+			q = q.Where("collector_id = ?", u.ID)
+		} else {
+			q = q.Where("collector_id = ? OR room_id IN (?) OR (room_id IN (?) AND topic_id IS NOT NULL)", u.ID, convened, reviewed)
+		}
+	}
+	if f.RoomID != "" {
+		q = q.Where("room_id = ?", f.RoomID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Channel != "" {
+		q = q.Where("channel = ?", f.Channel)
+	}
+	if f.Category != "" {
+		q = q.Where("category = ?", f.Category)
+	}
+	if f.Query != "" {
+		q = q.Where("content LIKE ? ESCAPE '!'", "%"+escapeLike(f.Query)+"%")
+	}
+	if f.From != nil {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
+	rows, next, err := listPage(q, f.Page, "created_at", "id", func(o *Opinion) (time.Time, string) { return o.CreatedAt, o.ID })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*Opinion, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	if err := s.fillOpinionPhotos(ctx, out); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// escapeLike escapes LIKE wildcards with '!', an escape character both databases read the
+// same way (a backslash means different things in their string literals).
+func escapeLike(s string) string {
+	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(s)
+}
+
+// SetOpinionStatus lets a room's convener screen a new opinion: adopt it or dismiss it
+// (with a reason).
+func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reason string) (*Opinion, error) {
+	reason = strings.TrimSpace(reason)
+	p := Problems{}
+	if !oneOf(status, OpinionAdopted, OpinionDismissed) {
+		p.Add("status", "must be adopted or dismissed")
+	}
+	if status == OpinionDismissed && reason == "" {
+		p.Add("reason", "is required to dismiss an opinion")
+	}
+	if utf8.RuneCountInString(reason) > 500 {
+		p.Add("reason", "must be at most 500 characters")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	var op *Opinion
+	err := s.Tx(ctx, func(tx *Store) error {
+		var err error
+		if op, err = tx.FindOpinion(ctx, id); err != nil {
+			return err
+		}
+		acc, err := tx.OpinionAccessFor(ctx, u, op)
+		if err != nil {
+			return err
+		}
+		if !acc.Visible {
+			return &Error{Code: CodeNotFound, Message: "opinion not found"}
+		}
+		role, err := tx.RoomRole(ctx, op.RoomID, u.ID)
+		if err != nil {
+			return err
+		}
+		if role != RoomConvener {
+			return Errorf(CodeForbidden, "only the room's conveners screen its opinions")
+		}
+		res := tx.conn(ctx).Model(&Opinion{}).Where("id = ? AND status = ?", id, OpinionNew).
+			Updates(map[string]any{"status": status, "status_reason": reason, "updated_at": tx.now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(CodeWrongState, "only a new opinion can be adopted or dismissed; this one is %s", op.Status)
+		}
+		op.Status, op.StatusReason = status, reason
+		return nil
+	})
+	if err != nil {
+		if ErrorCode(err) != "" {
+			return nil, err
+		}
+		return nil, fmt.Errorf("models: set opinion status: %w", err)
+	}
+	return op, nil
+}
