@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"frontline/hub"
 	"frontline/models"
 	"frontline/uploads"
 
@@ -19,6 +20,7 @@ import (
 // Options are what the server is built from.
 type Options struct {
 	Store   *models.Store
+	Hub     *hub.Hub
 	Photos  *uploads.Store // nil: uploads answer 503
 	Secret  []byte         // HMAC key of access tokens
 	Logger  *slog.Logger   // nil: discard
@@ -34,6 +36,7 @@ type Options struct {
 // Server holds the dependencies every handler uses.
 type Server struct {
 	store  *models.Store
+	hub    *hub.Hub
 	photos *uploads.Store
 	// attachmentAccess says, per kind of record, whether a user may see one; photos
 	// attached to it are visible to the same people.
@@ -61,7 +64,7 @@ const jsonBodyLimit = "1M"
 
 // New builds the Echo instance with every route.
 func New(opt Options) (*echo.Echo, *Server) {
-	s := &Server{store: opt.Store, photos: opt.Photos, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes}
+	s := &Server{store: opt.Store, hub: opt.Hub, photos: opt.Photos, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -72,6 +75,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 	s.registry, s.metrics = newMetrics()
 	s.attachmentAccess = map[string]func(context.Context, *models.User, string) (bool, error){
 		models.AttachOpinion: s.opinionVisible,
+		models.AttachTopic:   s.topicVisible,
 	}
 
 	e := echo.New()
@@ -125,6 +129,13 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/opinions", s.listOpinions, signedIn)
 	add(http.MethodGet, "/opinions/:id", s.getOpinion, signedIn)
 	add(http.MethodPatch, "/opinions/:id", s.updateOpinionStatus, requireRole(models.RoleMember))
+
+	add(http.MethodPost, "/topics", s.createTopic, requireRole(models.RoleMember))
+	add(http.MethodGet, "/topics", s.listTopics, signedIn)
+	add(http.MethodGet, "/topics/:id", s.getTopic, signedIn)
+	add(http.MethodPatch, "/topics/:id", s.updateTopic, requireRole(models.RoleMember))
+	add(http.MethodPost, "/topics/:id/submit", s.submitTopic, requireRole(models.RoleMember))
+	add(http.MethodPost, "/topics/:id/reviews", s.reviewTopic, requireRole(models.RoleReviewer))
 
 	// Anything else under /api answers a JSON 404 rather than the app's index page.
 	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })

@@ -39,6 +39,7 @@ func newFixture(t testing.TB) *fixture {
 	op := f.opinion(f.member)
 	f.extra["opinion"] = op.ID
 	f.extra["photo"] = op.Photos[0].ID
+	f.extra["topic"] = f.topic(models.TopicDraft).ID
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -54,6 +55,23 @@ func (f *fixture) opinion(a *actor) *models.Opinion {
 		t.Fatal(err)
 	}
 	return op
+}
+
+// topic makes a topic of the fixture's room and takes it to status (draft or in_review).
+func (f *fixture) topic(status string) *models.Topic {
+	t := f.h.t
+	t.Helper()
+	title, source, cat := "东街路灯", models.SourceCollected, "城市更新"
+	ch, err := f.h.store.CreateTopic(ctxb(), f.convener.User, models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status == models.TopicInReview {
+		if ch, err = f.h.store.SubmitTopic(ctxb(), f.convener.User, ch.Topic.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ch.Topic
 }
 
 // Roles the walk calls every route as; "anonymous" sends no token.
@@ -129,6 +147,18 @@ var routeCases = map[string]routeCase{
 	"PATCH /api/v1/opinions/:id": {allow: []string{"convener"}, path: "/api/v1/opinions/{opinion_new}",
 		setup: func(f *fixture) { f.extra["opinion_new"] = f.opinion(f.member).ID },
 		body:  func(*fixture) any { return map[string]string{"status": "dismissed", "reason": "重复"} }},
+	"POST /api/v1/topics": {allow: []string{"convener"}, want: map[string]int{"member": 403}, body: func(f *fixture) any {
+		return map[string]any{"room_id": f.room.ID, "title": "路灯维修", "source": "collected", "category": "城市更新"}
+	}},
+	"GET /api/v1/topics":     {allow: signedInRoles},
+	"GET /api/v1/topics/:id": {allow: signedInRoles, path: "/api/v1/topics/{topic}"},
+	"PATCH /api/v1/topics/:id": {allow: []string{"convener"}, path: "/api/v1/topics/{topic}",
+		body: func(*fixture) any { return map[string]string{"description": "补充"} }},
+	"POST /api/v1/topics/:id/submit": {allow: []string{"convener"}, path: "/api/v1/topics/{topic_draft}/submit",
+		setup: func(f *fixture) { f.extra["topic_draft"] = f.topic(models.TopicDraft).ID }},
+	"POST /api/v1/topics/:id/reviews": {allow: []string{"county", "local"}, path: "/api/v1/topics/{topic_review}/reviews",
+		setup: func(f *fixture) { f.extra["topic_review"] = f.topic(models.TopicInReview).ID },
+		body:  func(*fixture) any { return map[string]string{"decision": "approve"} }},
 	"GET /api/v1/categories":  {allow: signedInRoles},
 	"POST /api/v1/categories": {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
@@ -203,13 +233,4 @@ func TestRouteGuards(t *testing.T) {
 			t.Errorf("routeCases has %s, which is not a registered route", key)
 		}
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -199,3 +200,6 @@ func isDuplicate(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "Duplicate entry")
 }
+
+// lockingClause asks MySQL for a row lock on the rows a query reads.
+func lockingClause() clause.Expression { return clause.Locking{Strength: "UPDATE"} }

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"frontline/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// topicView is a topic with fresh photo links.
+type topicView struct {
+	*models.Topic
+	Photos []photoView `json:"photos"`
+}
+
+func (s *Server) viewTopic(t *models.Topic) topicView {
+	return topicView{Topic: t, Photos: s.viewPhotos(t.Photos)}
+}
+
+// publish hands events committed by this request to the hub, so clients on this instance
+// get them at once; other instances pick them up from the outbox.
+func (s *Server) publish(events []models.Event) {
+	if s.hub != nil && len(events) > 0 {
+		s.hub.Published(events)
+	}
+}
+
+func (s *Server) createTopic(c echo.Context) error {
+	var req models.TopicInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ch, err := s.store.CreateTopic(c.Request().Context(), currentUser(c), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusCreated, s.viewTopic(ch.Topic))
+}
+
+func (s *Server) updateTopic(c echo.Context) error {
+	var req models.TopicInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ch, err := s.store.UpdateTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusOK, s.viewTopic(ch.Topic))
+}
+
+func (s *Server) submitTopic(c echo.Context) error {
+	ch, err := s.store.SubmitTopic(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusOK, s.viewTopic(ch.Topic))
+}
+
+func (s *Server) reviewTopic(c echo.Context) error {
+	var req models.ReviewInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	rv, ch, err := s.store.ReviewTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusCreated, rv)
+}
+
+func (s *Server) getTopic(c echo.Context) error {
+	t, err := s.store.FindTopic(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewTopic(t))
+}
+
+func (s *Server) listTopics(c echo.Context) error {
+	page, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	status := c.QueryParam("status")
+	if status != "" && !contains(models.TopicStatuses, status) {
+		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"status": "is not a topic status"}}
+	}
+	topics, next, err := s.store.ListTopics(c.Request().Context(), models.TopicFilter{Viewer: currentUser(c),
+		RoomID: c.QueryParam("room_id"), Status: status, Category: c.QueryParam("category"),
+		AwaitingMe: c.QueryParam("awaiting_me") == "true", Page: page})
+	if err != nil {
+		return err
+	}
+	views := make([]topicView, len(topics))
+	for i := range topics {
+		views[i] = s.viewTopic(&topics[i])
+	}
+	return c.JSON(http.StatusOK, listOf(views, next))
+}
+
+// topicVisible is the photo-access check for photos attached to a topic.
+func (s *Server) topicVisible(ctx context.Context, u *models.User, id string) (bool, error) {
+	_, err := s.store.FindTopic(ctx, u, id)
+	if models.ErrorCode(err) == models.CodeNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
