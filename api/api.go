@@ -47,6 +47,7 @@ type Server struct {
 	now              func() time.Time
 	probes           map[string]func(context.Context) error
 	loginLimit       *loginLimiter
+	receiptLimit     *windowLimiter
 	metrics          *metrics
 	registry         *prometheus.Registry
 	routes           []route
@@ -72,10 +73,13 @@ func New(opt Options) (*echo.Echo, *Server) {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
 	s.loginLimit = newLoginLimiter(s.now)
+	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
 	s.registry, s.metrics = newMetrics()
 	s.attachmentAccess = map[string]func(context.Context, *models.User, string) (bool, error){
-		models.AttachOpinion: s.opinionVisible,
-		models.AttachTopic:   s.topicVisible,
+		models.AttachOpinion:  s.opinionVisible,
+		models.AttachTopic:    s.topicVisible,
+		models.AttachActivity: s.store.ActivityVisible,
+		models.AttachProgress: s.store.ProgressVisible,
 	}
 
 	e := echo.New()
@@ -136,6 +140,18 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPatch, "/topics/:id", s.updateTopic, requireRole(models.RoleMember))
 	add(http.MethodPost, "/topics/:id/submit", s.submitTopic, requireRole(models.RoleMember))
 	add(http.MethodPost, "/topics/:id/reviews", s.reviewTopic, requireRole(models.RoleReviewer))
+
+	add(http.MethodPut, "/topics/:id/plan", s.savePlan, requireRole(models.RoleMember))
+	add(http.MethodGet, "/topics/:id/plan", s.getPlan, signedIn)
+	add(http.MethodPost, "/topics/:id/research", s.addResearch, requireRole(models.RoleMember))
+	add(http.MethodPost, "/topics/:id/meeting", s.holdMeeting, requireRole(models.RoleMember))
+	add(http.MethodGet, "/topics/:id/activities", s.topicActivities, signedIn)
+	add(http.MethodPost, "/topics/:id/outcome", s.publishOutcome, requireRole(models.RoleMember))
+	add(http.MethodGet, "/topics/:id/outcome", s.getOutcome, signedIn)
+	add(http.MethodPost, "/recommendations/:id/progress", s.addProgress, requireRole(models.RoleMember))
+	add(http.MethodPost, "/rooms/:id/activities", s.createActivity, requireRole(models.RoleMember, models.RoleAdmin))
+	add(http.MethodGet, "/rooms/:id/activities", s.roomActivities, signedIn)
+	add(http.MethodGet, "/receipts/:code", s.getReceipt, public)
 
 	// Anything else under /api answers a JSON 404 rather than the app's index page.
 	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })

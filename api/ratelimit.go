@@ -102,3 +102,39 @@ func (l *loginLimiter) sweep(now time.Time) {
 		}
 	}
 }
+
+// windowLimiter allows at most max calls per key in each fixed window.
+type windowLimiter struct {
+	mu     sync.Mutex
+	now    func() time.Time
+	window time.Duration
+	max    int
+	counts map[string]*failures
+}
+
+func newWindowLimiter(now func() time.Time, window time.Duration, max int) *windowLimiter {
+	return &windowLimiter{now: now, window: window, max: max, counts: map[string]*failures{}}
+}
+
+func (l *windowLimiter) allow(key string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	f := l.counts[key]
+	if f == nil || now.Sub(f.first) >= l.window {
+		if len(l.counts) > 100_000 {
+			for k, v := range l.counts {
+				if now.Sub(v.first) >= l.window {
+					delete(l.counts, k)
+				}
+			}
+		}
+		l.counts[key] = &failures{count: 1, first: now}
+		return nil
+	}
+	if f.count >= l.max {
+		return &rateLimited{err: models.Errorf(models.CodeRateLimited, "too many lookups; try again later"), retryAfter: l.window - now.Sub(f.first)}
+	}
+	f.count++
+	return nil
+}

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"frontline/models"
 )
@@ -40,6 +42,15 @@ func newFixture(t testing.TB) *fixture {
 	f.extra["opinion"] = op.ID
 	f.extra["photo"] = op.Photos[0].ID
 	f.extra["topic"] = f.topic(models.TopicDraft).ID
+	f.extra["topic_planned"] = f.topicAt(models.TopicPlanned, true).ID
+	concluded := f.topicAt(models.TopicConcluded, true)
+	f.extra["topic_concluded"] = concluded.ID
+	out, err := h.store.FindOutcome(ctxb(), f.admin.User, concluded.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.extra["recommendation"] = out.Recommendations[0].ID
+	f.extra["receipt"] = op.ReceiptCode
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -72,6 +83,52 @@ func (f *fixture) topic(status string) *models.Topic {
 		}
 	}
 	return ch.Topic
+}
+
+// topicAt takes a new topic of the fixture's room to status through the store, as the
+// conveners and both reviewers would, recording research on the way when asked.
+func (f *fixture) topicAt(status string, research bool) *models.Topic {
+	t, st := f.h.t, f.h.store
+	t.Helper()
+	tp := f.topic(models.TopicInReview)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := st.ReviewTopic(ctxb(), f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	must(err)
+	_, _, err = st.ReviewTopic(ctxb(), f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	must(err)
+	steps := []string{models.TopicPlanned, models.TopicConsulted, models.TopicConcluded}
+	act := models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "记录"}
+	for _, next := range steps {
+		if status == models.TopicApproved {
+			break
+		}
+		switch next {
+		case models.TopicPlanned:
+			_, _, err = st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+			must(err)
+			if research {
+				_, err = st.AddResearch(ctxb(), f.convener.User, tp.ID, act)
+				must(err)
+			}
+		case models.TopicConsulted:
+			_, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, act)
+			must(err)
+		case models.TopicConcluded:
+			var in models.OutcomeInput
+			must(json.Unmarshal([]byte(`{"consensus":"共识","recommendations":[{"content":"修路","unit":"交通局","due_on":"2030-01-01"}]}`), &in))
+			_, _, err = st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
+			must(err)
+		}
+		if next == status {
+			break
+		}
+	}
+	return tp
 }
 
 // Roles the walk calls every route as; "anonymous" sends no token.
@@ -159,8 +216,29 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/topics/:id/reviews": {allow: []string{"county", "local"}, path: "/api/v1/topics/{topic_review}/reviews",
 		setup: func(f *fixture) { f.extra["topic_review"] = f.topic(models.TopicInReview).ID },
 		body:  func(*fixture) any { return map[string]string{"decision": "approve"} }},
-	"GET /api/v1/categories":  {allow: signedInRoles},
-	"POST /api/v1/categories": {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
+	"PUT /api/v1/topics/:id/plan": {allow: []string{"convener"}, path: "/api/v1/topics/{topic_planned}/plan",
+		body: func(*fixture) any { return validPlan() }},
+	"GET /api/v1/topics/:id/plan": {allow: signedInRoles, path: "/api/v1/topics/{topic_planned}/plan"},
+	"POST /api/v1/topics/:id/research": {allow: []string{"convener"}, path: "/api/v1/topics/{topic_planned}/research",
+		body: func(*fixture) any { return activity("调研发现") }},
+	"POST /api/v1/topics/:id/meeting": {allow: []string{"convener"}, path: "/api/v1/topics/{topic_researched}/meeting",
+		setup: func(f *fixture) { f.extra["topic_researched"] = f.topicAt(models.TopicPlanned, true).ID },
+		body:  func(*fixture) any { return activity("会议纪要") }},
+	"GET /api/v1/topics/:id/activities": {allow: signedInRoles, path: "/api/v1/topics/{topic_planned}/activities"},
+	"POST /api/v1/topics/:id/outcome": {allow: []string{"convener"}, path: "/api/v1/topics/{topic_consulted}/outcome",
+		setup: func(f *fixture) { f.extra["topic_consulted"] = f.topicAt(models.TopicConsulted, true).ID },
+		body: func(*fixture) any {
+			return map[string]any{"consensus": "共识", "recommendations": []map[string]string{{"content": "修路", "unit": "交通局", "due_on": "2030-01-01"}}}
+		}},
+	"GET /api/v1/topics/:id/outcome": {allow: signedInRoles, path: "/api/v1/topics/{topic_concluded}/outcome"},
+	"POST /api/v1/recommendations/:id/progress": {allow: []string{"convener"}, path: "/api/v1/recommendations/{recommendation}/progress",
+		body: func(*fixture) any { return map[string]string{"note": "已联系交通局"} }},
+	"POST /api/v1/rooms/:id/activities": {allow: []string{"admin", "convener"}, want: map[string]int{"member": 403},
+		path: "/api/v1/rooms/{room}/activities", body: func(*fixture) any { a := activity("走访"); a["kind"] = "visit"; return a }},
+	"GET /api/v1/rooms/:id/activities": {allow: signedInRoles, path: "/api/v1/rooms/{room}/activities"},
+	"GET /api/v1/receipts/:code":       {allow: everyone, path: "/api/v1/receipts/{receipt}"},
+	"GET /api/v1/categories":           {allow: signedInRoles},
+	"POST /api/v1/categories":          {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
 
 // TestRouteGuards walks every registered route as every role: anonymous callers of a

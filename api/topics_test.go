@@ -174,7 +174,7 @@ func TestTopicDualReview(t *testing.T) {
 			t.Fatalf("last event %s %s", last.Type, last.Payload)
 		}
 		for _, r := range []*actor{f.county, f.county2, f.local} {
-			if countType(f.eventsFor(t, r), models.EventTopicSubmitted) != 1 {
+			if countTopic(f.eventsFor(t, r), models.EventTopicSubmitted, tp.ID) != 1 {
 				t.Fatalf("reviewer %s not told of the submit", r.ID)
 			}
 		}
@@ -260,6 +260,21 @@ func TestTopicDualReview(t *testing.T) {
 			t.Fatal("the local body has not decided, yet the topic left its queue")
 		}
 	})
+}
+
+// countTopic counts events of a type about one topic.
+func countTopic(evs []models.Event, typ, topicID string) int {
+	n := 0
+	for _, e := range evs {
+		var d struct {
+			TopicID string `json:"topic_id"`
+		}
+		json.Unmarshal(e.Payload, &d)
+		if e.Type == typ && d.TopicID == topicID {
+			n++
+		}
+	}
+	return n
 }
 
 func typesOf(evs []models.Event) []string {

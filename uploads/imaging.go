@@ -14,84 +14,181 @@ const (
 )
 
 // orient returns img turned upright according to an EXIF orientation (1..8).
-// Decoded JPEGs are YCbCr or Gray, whose planes are transformed directly, so
-// the copy costs what the decoded image costs (1.5 bytes per pixel for 4:2:0)
-// rather than the 4 bytes per pixel of an RGBA conversion.
+//
+// A decoded JPEG (YCbCr or Gray) is turned in place: a second full-size
+// buffer would double the memory a rotated photo costs, and portrait phone
+// photos are usually stored sideways with an orientation tag. Other images
+// are converted to RGBA and copied.
 func orient(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
 	}
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
 	switch m := img.(type) {
 	case *image.YCbCr:
-		ratio, ok := orientedRatio(m.SubsampleRatio, o)
-		if !ok || b.Min != (image.Point{}) {
-			break
-		}
-		cw, ch := chromaSize(m.SubsampleRatio, w, h)
-		y, ow, oh := transformPlane(m.Y, m.YStride, w, h, 1, o)
-		cb, cow, _ := transformPlane(m.Cb, m.CStride, cw, ch, 1, o)
-		cr, _, _ := transformPlane(m.Cr, m.CStride, cw, ch, 1, o)
-		return &image.YCbCr{
-			Y: y, Cb: cb, Cr: cr,
-			YStride: ow, CStride: cow,
-			SubsampleRatio: ratio,
-			Rect:           image.Rect(0, 0, ow, oh),
+		if r, ok := orientYCbCr(m, o); ok {
+			return r
 		}
 	case *image.Gray:
-		if b.Min != (image.Point{}) {
-			break
+		if r, ok := orientGray(m, o); ok {
+			return r
 		}
-		pix, ow, oh := transformPlane(m.Pix, m.Stride, w, h, 1, o)
-		return &image.Gray{Pix: pix, Stride: ow, Rect: image.Rect(0, 0, ow, oh)}
-	case *image.CMYK:
-		if b.Min != (image.Point{}) {
-			break
-		}
-		pix, ow, oh := transformPlane(m.Pix, m.Stride, w, h, 4, o)
-		return &image.CMYK{Pix: pix, Stride: 4 * ow, Rect: image.Rect(0, 0, ow, oh)}
 	}
-	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+	b := img.Bounds()
+	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
-	pix, ow, oh := transformPlane(rgba.Pix, rgba.Stride, w, h, 4, o)
+	pix, ow, oh := transformPlane(rgba.Pix, rgba.Stride, b.Dx(), b.Dy(), 4, o)
 	return &image.RGBA{Pix: pix, Stride: 4 * ow, Rect: image.Rect(0, 0, ow, oh)}
 }
 
-// orientedRatio is the chroma subsampling after the transform: a quarter
-// turn swaps horizontal and vertical subsampling.
-func orientedRatio(r image.YCbCrSubsampleRatio, o int) (image.YCbCrSubsampleRatio, bool) {
-	switch r {
-	case image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio420:
-		return r, true
+// orientYCbCr turns m's planes in place. The JPEG decoder's planes are
+// padded to whole MCUs, so the whole padded plane is turned and the visible
+// part taken back out with SubImage; chroma stays aligned because the padded
+// luma plane is an exact multiple of the chroma plane.
+func orientYCbCr(m *image.YCbCr, o int) (image.Image, bool) {
+	var fx, fy int
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio444:
+		fx, fy = 1, 1
+	case image.YCbCrSubsampleRatio420:
+		fx, fy = 2, 2
 	case image.YCbCrSubsampleRatio422:
-		if o >= 5 {
-			return image.YCbCrSubsampleRatio440, true
-		}
-		return r, true
+		fx, fy = 2, 1
 	case image.YCbCrSubsampleRatio440:
-		if o >= 5 {
-			return image.YCbCrSubsampleRatio422, true
-		}
-		return r, true
+		fx, fy = 1, 2
+	default:
+		return nil, false
 	}
-	return r, false
+	pw, ph, ok := planeSize(len(m.Y), m.YStride, m.Rect)
+	if !ok || m.CStride*fx != pw || len(m.Cb) != len(m.Cr) || len(m.Cb)*fx*fy != len(m.Y) {
+		return nil, false
+	}
+	ratio := m.SubsampleRatio
+	if o >= 5 {
+		switch ratio {
+		case image.YCbCrSubsampleRatio422:
+			ratio = image.YCbCrSubsampleRatio440
+		case image.YCbCrSubsampleRatio440:
+			ratio = image.YCbCrSubsampleRatio422
+		}
+	}
+	visited := make([]uint64, (len(m.Y)+63)/64)
+	ow, oh := permutePlane(m.Y, pw, ph, o, visited)
+	cow, _ := permutePlane(m.Cb, m.CStride, ph/fy, o, visited)
+	permutePlane(m.Cr, m.CStride, ph/fy, o, visited)
+	full := &image.YCbCr{
+		Y: m.Y, Cb: m.Cb, Cr: m.Cr,
+		YStride: ow, CStride: cow,
+		SubsampleRatio: ratio,
+		Rect:           image.Rect(0, 0, ow, oh),
+	}
+	return full.SubImage(orientRect(m.Rect, pw, ph, o)), true
 }
 
-func chromaSize(r image.YCbCrSubsampleRatio, w, h int) (int, int) {
-	switch r {
-	case image.YCbCrSubsampleRatio420:
-		return (w + 1) / 2, (h + 1) / 2
-	case image.YCbCrSubsampleRatio422:
-		return (w + 1) / 2, h
-	case image.YCbCrSubsampleRatio440:
-		return w, (h + 1) / 2
+func orientGray(m *image.Gray, o int) (image.Image, bool) {
+	pw, ph, ok := planeSize(len(m.Pix), m.Stride, m.Rect)
+	if !ok {
+		return nil, false
 	}
-	return w, h
+	ow, oh := permutePlane(m.Pix, pw, ph, o, make([]uint64, (len(m.Pix)+63)/64))
+	full := &image.Gray{Pix: m.Pix, Stride: ow, Rect: image.Rect(0, 0, ow, oh)}
+	return full.SubImage(orientRect(m.Rect, pw, ph, o)), true
+}
+
+// planeSize returns the dimensions of a whole plane of n bytes with the
+// given stride, if r lies at its origin, as it does for a decoded JPEG.
+func planeSize(n, stride int, r image.Rectangle) (int, int, bool) {
+	if stride <= 0 || n%stride != 0 || r.Min != (image.Point{}) || r.Max.X > stride || r.Max.Y > n/stride {
+		return 0, 0, false
+	}
+	return stride, n / stride, true
+}
+
+// orientRect is where r, inside a w×h plane, lies once the plane is turned.
+func orientRect(r image.Rectangle, w, h, o int) image.Rectangle {
+	x0, y0 := destCoord(o, r.Min.X, r.Min.Y, w, h)
+	x1, y1 := destCoord(o, r.Max.X-1, r.Max.Y-1, w, h)
+	return image.Rect(min(x0, x1), min(y0, y1), max(x0, x1)+1, max(y0, y1)+1)
+}
+
+// srcCoord maps a pixel of the upright image to the w×h stored image it
+// comes from.
+func srcCoord(o, x, y, w, h int) (int, int) {
+	switch o {
+	case 2:
+		return w - 1 - x, y
+	case 3:
+		return w - 1 - x, h - 1 - y
+	case 4:
+		return x, h - 1 - y
+	case 5:
+		return y, x
+	case 6:
+		return y, h - 1 - x
+	case 7:
+		return w - 1 - y, h - 1 - x
+	case 8:
+		return w - 1 - y, x
+	}
+	return x, y
+}
+
+// destCoord is the inverse of srcCoord.
+func destCoord(o, x, y, w, h int) (int, int) {
+	switch o {
+	case 2:
+		return w - 1 - x, y
+	case 3:
+		return w - 1 - x, h - 1 - y
+	case 4:
+		return x, h - 1 - y
+	case 5:
+		return y, x
+	case 6:
+		return h - 1 - y, x
+	case 7:
+		return h - 1 - y, w - 1 - x
+	case 8:
+		return y, w - 1 - x
+	}
+	return x, y
+}
+
+// permutePlane applies an orientation to a packed w×h plane of bytes in
+// place by following the cycles of the permutation, and returns the new
+// dimensions. visited must hold at least w*h bits; it is cleared first.
+func permutePlane(p []byte, w, h, o int, visited []uint64) (int, int) {
+	ow, oh := w, h
+	if o >= 5 {
+		ow, oh = h, w
+	}
+	n := w * h
+	clear(visited[:(n+63)/64])
+	from := func(i int) int {
+		sx, sy := srcCoord(o, i%ow, i/ow, w, h)
+		return sy*w + sx
+	}
+	for s := range n {
+		if visited[s>>6]&(1<<(s&63)) != 0 {
+			continue
+		}
+		first := p[s]
+		cur := s
+		for {
+			visited[cur>>6] |= 1 << (cur & 63)
+			next := from(cur)
+			if next == s {
+				p[cur] = first
+				break
+			}
+			p[cur] = p[next]
+			cur = next
+		}
+	}
+	return ow, oh
 }
 
 // transformPlane returns a packed copy of a w×h plane of bpp-byte pixels with
-// an EXIF orientation applied, and the copy's dimensions.
+// an orientation applied, and the copy's dimensions.
 func transformPlane(pix []byte, stride, w, h, bpp, o int) ([]byte, int, int) {
 	ow, oh := w, h
 	if o >= 5 {
@@ -99,25 +196,9 @@ func transformPlane(pix []byte, stride, w, h, bpp, o int) ([]byte, int, int) {
 	}
 	out := make([]byte, ow*oh*bpp)
 	i := 0
-	for y := 0; y < oh; y++ {
-		for x := 0; x < ow; x++ {
-			sx, sy := x, y
-			switch o {
-			case 2:
-				sx = w - 1 - x
-			case 3:
-				sx, sy = w-1-x, h-1-y
-			case 4:
-				sy = h - 1 - y
-			case 5:
-				sx, sy = y, x
-			case 6:
-				sx, sy = y, h-1-x
-			case 7:
-				sx, sy = w-1-y, h-1-x
-			case 8:
-				sx, sy = w-1-y, x
-			}
+	for y := range oh {
+		for x := range ow {
+			sx, sy := srcCoord(o, x, y, w, h)
 			s := sy*stride + sx*bpp
 			copy(out[i:i+bpp], pix[s:s+bpp])
 			i += bpp

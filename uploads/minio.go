@@ -52,7 +52,8 @@ type minioBackend struct {
 // missing. If MinIO cannot be reached, NewMinIO returns a working Store
 // together with an error wrapping ErrUnavailable: the caller may start
 // degraded (the bucket is created on the first successful Put or Ping) or
-// give up. Any other error comes with a nil Store.
+// give up; ctx bounds that first attempt. Any other error comes with a nil
+// Store.
 func NewMinIO(ctx context.Context, cfg MinIOConfig) (*Store, error) {
 	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
 		return nil, fmt.Errorf("uploads: minio bucket %q: %w", cfg.Bucket, err)
@@ -61,13 +62,14 @@ func NewMinIO(ctx context.Context, cfg MinIOConfig) (*Store, error) {
 	if region == "" {
 		region = "us-east-1"
 	}
-	client, err := newMinIOClient(cfg.Endpoint, cfg.Secure, cfg, region)
+	creds := credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")
+	client, err := newMinIOClient(cfg.Endpoint, cfg.Secure, creds, region)
 	if err != nil {
 		return nil, err
 	}
 	presigner := client
 	if cfg.PublicEndpoint != "" {
-		if presigner, err = newMinIOClient(cfg.PublicEndpoint, cfg.Secure, cfg, region); err != nil {
+		if presigner, err = newMinIOClient(cfg.PublicEndpoint, cfg.Secure, creds, region); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +87,7 @@ func NewMinIO(ctx context.Context, cfg MinIOConfig) (*Store, error) {
 	return s, nil
 }
 
-func newMinIOClient(endpoint string, secure bool, cfg MinIOConfig, region string) (*minio.Client, error) {
+func newMinIOClient(endpoint string, secure bool, creds *credentials.Credentials, region string) (*minio.Client, error) {
 	if scheme, rest, ok := strings.Cut(endpoint, "://"); ok {
 		u, err := url.Parse(endpoint)
 		if err != nil || (scheme != "http" && scheme != "https") || strings.Trim(u.Path, "/") != "" {
@@ -94,7 +96,7 @@ func newMinIOClient(endpoint string, secure bool, cfg MinIOConfig, region string
 		endpoint, secure = strings.TrimSuffix(rest, "/"), scheme == "https"
 	}
 	client, err := minio.New(endpoint, &minio.Options{
-		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Creds:      creds,
 		Secure:     secure,
 		Region:     region,
 		MaxRetries: minioRetries,

@@ -26,6 +26,10 @@ const (
 	TypeWebP = "image/webp"
 )
 
+// collectAfterPixels is the size of decode after which render collects
+// garbage: about 1.5 MiB of decoded JPEG.
+const collectAfterPixels = 1 << 20
+
 // jpegQuality is used when a JPEG must be re-encoded to apply its rotation:
 // high enough that the one generation of loss is not visible.
 const jpegQuality = 90
@@ -73,7 +77,9 @@ func (p *Processed) ThumbSize() int64 { return p.thumbSize }
 // before any decoding. Metadata (EXIF, GPS, XMP, comments, PNG text and time
 // chunks, WebP EXIF and XMP chunks, anything after the image) is dropped by
 // rewriting the container; pixels are re-encoded only for a JPEG whose EXIF
-// orientation must be applied. tmpDir "" means os.TempDir().
+// orientation must be applied. Decoding, for the thumbnail, waits for one of
+// GOMAXPROCS slots shared by all uploads, or for ctx to end. Temporary files
+// go to tmpDir, "" meaning os.TempDir().
 func Process(ctx context.Context, r io.Reader, tmpDir string) (_ *Processed, err error) {
 	if tmpDir == "" {
 		tmpDir = os.TempDir()
@@ -294,8 +300,16 @@ func (p *Processed) render(ctx context.Context, out *os.File, tmpDir string, ori
 		}
 	}
 	thumb := thumbnail(img, thumbMax)
-	img = nil // let the full-size pixels go before the thumbnail is encoded
-	runtime.GC()
+	if b := img.Bounds(); b.Dx()*b.Dy() >= collectAfterPixels {
+		// Left to the pacer, the garbage collector lets dead pixel buffers
+		// pile up to the size of the live heap before it runs, so a burst
+		// of uploads would need twice the memory the decode slots bound.
+		// img is not used past this point, so collecting here, while the
+		// slot is still held, hands its buffer back before the next upload
+		// decodes; the few milliseconds this costs are small next to the
+		// decode itself.
+		runtime.GC()
+	}
 
 	tf, err := os.CreateTemp(tmpDir, "upload-*.thumb.jpg")
 	if err != nil {

@@ -1,0 +1,210 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"frontline/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The steps after approval: work plan, research, consultation meeting, outcome and
+// follow-up. Each handler binds, makes one store call, publishes what it raised, answers.
+
+func (s *Server) savePlan(c echo.Context) error {
+	var req models.Plan
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	plan, ch, err := s.store.SavePlan(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusOK, plan)
+}
+
+func (s *Server) getPlan(c echo.Context) error {
+	plan, err := s.store.FindPlan(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, plan)
+}
+
+// activityView is an activity with fresh photo links.
+type activityView struct {
+	*models.Activity
+	Photos []photoView `json:"photos"`
+}
+
+func (s *Server) viewActivity(a *models.Activity) activityView {
+	return activityView{Activity: a, Photos: s.viewPhotos(a.Photos)}
+}
+
+func (s *Server) addResearch(c echo.Context) error {
+	var req models.ActivityInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	a, err := s.store.AddResearch(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.viewActivity(a))
+}
+
+func (s *Server) holdMeeting(c echo.Context) error {
+	var req models.ActivityInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	a, ch, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusCreated, s.viewActivity(a))
+}
+
+func (s *Server) topicActivities(c echo.Context) error {
+	ctx := c.Request().Context()
+	if _, err := s.store.FindTopic(ctx, currentUser(c), c.Param("id")); err != nil {
+		return err
+	}
+	return s.listActivitiesWith(c, models.ActivityFilter{TopicID: c.Param("id")})
+}
+
+func (s *Server) listActivitiesWith(c echo.Context, f models.ActivityFilter) error {
+	page, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	f.Page, f.Kind = page, c.QueryParam("kind")
+	acts, next, err := s.store.ListActivities(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	views := make([]activityView, len(acts))
+	for i, a := range acts {
+		views[i] = s.viewActivity(a)
+	}
+	return c.JSON(http.StatusOK, listOf(views, next))
+}
+
+// outcomeView is an outcome with fresh links on its progress photos.
+type outcomeView struct {
+	*models.Outcome
+	Recommendations []recommendationView `json:"recommendations"`
+}
+
+type recommendationView struct {
+	models.Recommendation
+	Progress []progressView `json:"progress"`
+}
+
+type progressView struct {
+	models.ProgressNote
+	Photos []photoView `json:"photos"`
+}
+
+func (s *Server) viewOutcome(o *models.Outcome) outcomeView {
+	v := outcomeView{Outcome: o, Recommendations: make([]recommendationView, len(o.Recommendations))}
+	for i, r := range o.Recommendations {
+		rv := recommendationView{Recommendation: r, Progress: make([]progressView, len(r.Progress))}
+		for j, p := range r.Progress {
+			rv.Progress[j] = progressView{ProgressNote: p, Photos: s.viewPhotos(p.Photos)}
+		}
+		v.Recommendations[i] = rv
+	}
+	return v
+}
+
+func (s *Server) publishOutcome(c echo.Context) error {
+	var req models.OutcomeInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	o, ch, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusCreated, s.viewOutcome(o))
+}
+
+func (s *Server) getOutcome(c echo.Context) error {
+	o, err := s.store.FindOutcome(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewOutcome(o))
+}
+
+func (s *Server) addProgress(c echo.Context) error {
+	var req models.ProgressInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	rec, ch, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	s.publish(ch.Events)
+	return c.JSON(http.StatusCreated, rec)
+}
+
+func (s *Server) createActivity(c echo.Context) error {
+	var req models.ActivityInput
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	a, err := s.store.CreateActivity(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.viewActivity(a))
+}
+
+func (s *Server) roomActivities(c echo.Context) error {
+	ok, err := s.store.RoomVisible(c.Request().Context(), currentUser(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return models.ErrNotFound
+	}
+	return s.listActivitiesWith(c, models.ActivityFilter{RoomID: c.Param("id")})
+}
+
+// getReceipt is public: a resident follows their opinion by its code. Lookups are limited
+// per address so codes cannot be guessed by brute force.
+func (s *Server) getReceipt(c echo.Context) error {
+	if err := s.receiptLimit.allow(c.RealIP()); err != nil {
+		return err
+	}
+	r, err := s.store.FindReceipt(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, r)
+}
+
+// RunJobs runs the server's periodic work until ctx ends: telling people of overdue
+// recommendations. Safe on several instances at once.
+func (s *Server) RunJobs(ctx context.Context, every func() <-chan struct{}) {
+	for {
+		evs, err := s.store.NotifyOverdue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("overdue job", "err", err)
+		}
+		s.publish(evs)
+		select {
+		case <-ctx.Done():
+			return
+		case <-every():
+		}
+	}
+}

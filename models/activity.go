@@ -1,0 +1,246 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Activity kinds (活动记录).
+const (
+	KindVisit        = "visit"
+	KindForum        = "forum"
+	KindResearch     = "research"
+	KindConsultation = "consultation"
+	KindTraining     = "training"
+)
+
+// ActivityKinds lists the kinds of room activity.
+var ActivityKinds = []string{KindVisit, KindForum, KindResearch, KindConsultation, KindTraining}
+
+// Attendees are who took part, by kind: members, residents' representatives, heads of the
+// responsible units, and anyone else.
+type Attendees struct {
+	Members   []string `json:"members"`
+	Residents []string `json:"residents"`
+	Units     []string `json:"units"`
+	Others    []string `json:"others"`
+}
+
+// Activity is a room activity; research visits and consultation meetings of a topic are
+// activities of the topic's room too.
+type Activity struct {
+	ID        string    `json:"id" gorm:"primaryKey"`
+	RoomID    string    `json:"room_id"`
+	TopicID   *string   `json:"topic_id"`
+	Kind      string    `json:"kind"`
+	HeldAt    time.Time `json:"held_at"`
+	Place     string    `json:"place"`
+	Attendees Attendees `json:"attendees" gorm:"serializer:json"`
+	Summary   string    `json:"summary"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+
+	Photos []Photo `json:"-" gorm:"-"`
+}
+
+// ActivityInput records an activity; for a topic's research the summary holds the findings,
+// for its meeting the minutes.
+type ActivityInput struct {
+	Kind      string    `json:"kind"`
+	HeldAt    time.Time `json:"held_at"`
+	Place     string    `json:"place"`
+	Attendees Attendees `json:"attendees"`
+	Summary   string    `json:"summary"`
+	TopicID   *string   `json:"topic_id"`
+	PhotoIDs  []string  `json:"photo_ids"`
+}
+
+func (in *ActivityInput) validate(now time.Time) error {
+	in.Place = strings.TrimSpace(in.Place)
+	in.Summary = strings.TrimSpace(in.Summary)
+	p := Problems{}
+	if !oneOf(in.Kind, ActivityKinds...) {
+		p.Add("kind", "must be one of "+strings.Join(ActivityKinds, ", "))
+	}
+	if in.HeldAt.IsZero() {
+		p.Add("held_at", "is required")
+	} else if in.HeldAt.After(now.Add(366 * 24 * time.Hour)) {
+		p.Add("held_at", "is too far in the future")
+	}
+	if utf8.RuneCountInString(in.Place) > 200 {
+		p.Add("place", "must be at most 200 characters")
+	}
+	switch n := utf8.RuneCountInString(in.Summary); {
+	case n == 0:
+		p.Add("summary", "is required")
+	case n > 50000:
+		p.Add("summary", "must be at most 50000 characters")
+	}
+	total := 0
+	for _, l := range [][]string{in.Attendees.Members, in.Attendees.Residents, in.Attendees.Units, in.Attendees.Others} {
+		total += len(l)
+	}
+	if total > 500 {
+		p.Add("attendees", "at most 500 names")
+	}
+	for _, id := range in.PhotoIDs {
+		if !ValidID(id) {
+			p.Add("photo_ids", "must be photo ids")
+		}
+	}
+	return p.Err()
+}
+
+// mayRecordActivities: a room's conveners record its activities; admins may too.
+func (s *Store) mayRecordActivities(ctx context.Context, u *User, roomID string) error {
+	if u.Role == RoleAdmin {
+		return nil
+	}
+	role, err := s.RoomRole(ctx, roomID, u.ID)
+	if err != nil {
+		return err
+	}
+	if role != RoomConvener {
+		return Errorf(CodeForbidden, "only the room's conveners record its activities")
+	}
+	return nil
+}
+
+// CreateActivity records an activity of room, with the recorder's photos.
+func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, error) {
+	if err := in.validate(s.now()); err != nil {
+		return nil, err
+	}
+	var a *Activity
+	err := s.Tx(ctx, func(tx *Store) error {
+		if _, err := tx.FindRoom(ctx, roomID); err != nil {
+			return err
+		}
+		if err := tx.mayRecordActivities(ctx, u, roomID); err != nil {
+			return err
+		}
+		if in.TopicID != nil {
+			t, err := tx.TopicByID(ctx, *in.TopicID)
+			if err != nil || t.RoomID != roomID {
+				return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"topic_id": "must be a topic of this room"}}
+			}
+		}
+		var err error
+		a, err = tx.insertActivity(ctx, u, roomID, in)
+		return err
+	})
+	if err != nil {
+		return nil, wrapErr("create activity", err)
+	}
+	return a, nil
+}
+
+func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, error) {
+	a := &Activity{ID: NewID(), RoomID: roomID, TopicID: in.TopicID, Kind: in.Kind, HeldAt: in.HeldAt.UTC().Truncate(time.Microsecond),
+		Place: in.Place, Attendees: in.Attendees.normalised(), Summary: in.Summary, CreatedBy: u.ID, CreatedAt: s.now()}
+	if err := s.conn(ctx).Create(a).Error; err != nil {
+		return nil, err
+	}
+	if err := s.AttachPhotos(ctx, u.ID, AttachActivity, a.ID, "photo_ids", in.PhotoIDs); err != nil {
+		return nil, err
+	}
+	return a, s.fillActivityPhotos(ctx, []*Activity{a})
+}
+
+func (a Attendees) normalised() Attendees {
+	clean := func(l []string) []string {
+		out := []string{}
+		for _, s := range l {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return Attendees{Members: clean(a.Members), Residents: clean(a.Residents), Units: clean(a.Units), Others: clean(a.Others)}
+}
+
+func (s *Store) fillActivityPhotos(ctx context.Context, as []*Activity) error {
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	photos, err := s.PhotosOf(ctx, AttachActivity, ids)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		a.Photos = photos[a.ID]
+		if a.Photos == nil {
+			a.Photos = []Photo{}
+		}
+	}
+	return nil
+}
+
+// ActivityFilter selects activities.
+type ActivityFilter struct {
+	RoomID  string
+	TopicID string
+	Kind    string
+	Page    Page
+}
+
+// ListActivities lists activities newest first (by when they were held).
+func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]*Activity, string, error) {
+	q := s.conn(ctx).Model(&Activity{})
+	if f.RoomID != "" {
+		q = q.Where("room_id = ?", f.RoomID)
+	}
+	if f.TopicID != "" {
+		q = q.Where("topic_id = ?", f.TopicID)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	rows, next, err := listPage(q, f.Page, "held_at", "id", func(a *Activity) (time.Time, string) { return a.HeldAt, a.ID })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*Activity, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	return out, next, s.fillActivityPhotos(ctx, out)
+}
+
+// ActivityVisible reports whether u may see the activity with id: whoever may see its room.
+func (s *Store) ActivityVisible(ctx context.Context, u *User, id string) (bool, error) {
+	var a Activity
+	if err := s.conn(ctx).Select("room_id").Where("id = ?", id).Take(&a).Error; err != nil {
+		return false, nil
+	}
+	return s.RoomVisible(ctx, u, a.RoomID)
+}
+
+// RoomVisible reports whether u may see room: admins and county reviewers see every room,
+// others the rooms where they hold a role.
+func (s *Store) RoomVisible(ctx context.Context, u *User, roomID string) (bool, error) {
+	if u.Role == RoleAdmin || u.IsCountyReviewer() {
+		return true, nil
+	}
+	role, err := s.RoomRole(ctx, roomID, u.ID)
+	return role != "", err
+}
+
+func wrapErr(op string, err error) error {
+	if ErrorCode(err) != "" {
+		return err
+	}
+	return fmt.Errorf("models: %s: %w", op, err)
+}
+
+// jsonText keeps a value as JSON in a TEXT column.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

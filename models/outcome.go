@@ -1,0 +1,424 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Recommendation statuses. Overdue is not a status: it is a pending or in-progress
+// recommendation past its due date.
+const (
+	RecPending    = "pending"
+	RecInProgress = "in_progress"
+	RecDone       = "done"
+	RecNotAdopted = "not_adopted"
+)
+
+// recFlow: how a recommendation's follow-up (跟踪问效) may move.
+var recFlow = map[string][]string{
+	RecPending:    {RecInProgress, RecDone, RecNotAdopted},
+	RecInProgress: {RecDone, RecNotAdopted},
+}
+
+// Outcome is the written consensus (协商成果) of a topic.
+type Outcome struct {
+	TopicID         string           `json:"topic_id" gorm:"primaryKey"`
+	Consensus       string           `json:"consensus"`
+	CreatedBy       string           `json:"created_by"`
+	PublishedAt     time.Time        `json:"published_at"`
+	Recommendations []Recommendation `json:"recommendations" gorm:"-"`
+}
+
+// Recommendation is one action of an outcome, owned by a responsible unit.
+type Recommendation struct {
+	ID                string     `json:"id" gorm:"primaryKey"`
+	TopicID           string     `json:"topic_id"`
+	Position          int        `json:"position"`
+	Content           string     `json:"content"`
+	Unit              string     `json:"unit"`
+	Contact           string     `json:"contact"`
+	DueOn             time.Time  `json:"-"`
+	Status            string     `json:"status"`
+	Reason            string     `json:"reason"`
+	OverdueNotifiedAt *time.Time `json:"-"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+
+	Due      string         `json:"due_on" gorm:"-"`
+	Overdue  bool           `json:"overdue" gorm:"-"`
+	Progress []ProgressNote `json:"progress" gorm:"-"`
+}
+
+// ProgressNote is one dated step of a recommendation's follow-up.
+type ProgressNote struct {
+	ID               string    `json:"id" gorm:"primaryKey"`
+	RecommendationID string    `json:"recommendation_id"`
+	From             string    `json:"from" gorm:"column:from_status"`
+	To               string    `json:"to" gorm:"column:to_status"`
+	Note             string    `json:"note"`
+	CreatedBy        string    `json:"created_by"`
+	CreatedAt        time.Time `json:"created_at"`
+	Photos           []Photo   `json:"-" gorm:"-"`
+}
+
+// OutcomeInput publishes an outcome.
+type OutcomeInput struct {
+	Consensus       string `json:"consensus"`
+	Recommendations []struct {
+		Content string `json:"content"`
+		Unit    string `json:"unit"`
+		Contact string `json:"contact"`
+		DueOn   string `json:"due_on"`
+	} `json:"recommendations"`
+}
+
+// PublishOutcome writes the outcome of a consulted topic with its recommendations, and
+// moves the topic to concluded.
+func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput) (*Outcome, *TopicChange, error) {
+	p := Problems{}
+	in.Consensus = strings.TrimSpace(in.Consensus)
+	if n := utf8.RuneCountInString(in.Consensus); n == 0 || n > 50000 {
+		p.Add("consensus", "must be 1 to 50000 characters")
+	}
+	if len(in.Recommendations) == 0 || len(in.Recommendations) > 100 {
+		p.Add("recommendations", "give 1 to 100 recommendations")
+	}
+	dues := make([]time.Time, len(in.Recommendations))
+	for i, r := range in.Recommendations {
+		d, err := time.Parse("2006-01-02", r.DueOn)
+		if strings.TrimSpace(r.Content) == "" || strings.TrimSpace(r.Unit) == "" || err != nil ||
+			utf8.RuneCountInString(r.Unit) > 100 || utf8.RuneCountInString(r.Contact) > 100 {
+			p.Add("recommendations", "each needs content, a responsible unit (≤ 100 characters) and a due date (2006-01-02)")
+		}
+		dues[i] = d
+	}
+	if err := p.Err(); err != nil {
+		return nil, nil, err
+	}
+	var (
+		out Outcome
+		ch  TopicChange
+	)
+	err := s.Tx(ctx, func(tx *Store) error {
+		t, actor, err := tx.lockTopic(ctx, u, topicID)
+		if err != nil {
+			return err
+		}
+		to, err := TopicStep(t.Status, ActConclude, actor)
+		if err != nil {
+			return err
+		}
+		now := tx.now()
+		out = Outcome{TopicID: t.ID, Consensus: in.Consensus, CreatedBy: u.ID, PublishedAt: now}
+		if err := tx.conn(ctx).Create(&out).Error; err != nil {
+			return err
+		}
+		for i, r := range in.Recommendations {
+			rec := Recommendation{ID: NewID(), TopicID: t.ID, Position: i + 1, Content: strings.TrimSpace(r.Content),
+				Unit: strings.TrimSpace(r.Unit), Contact: strings.TrimSpace(r.Contact), DueOn: dues[i], Status: RecPending,
+				CreatedAt: now, UpdatedAt: now}
+			if err := tx.conn(ctx).Create(&rec).Error; err != nil {
+				return err
+			}
+		}
+		ch, err = tx.moveAndTell(ctx, t, u.ID, ActConclude, to)
+		return err
+	})
+	if err != nil {
+		return nil, nil, wrapErr("publish outcome", err)
+	}
+	o, err := s.outcomeOf(ctx, topicID)
+	return o, &ch, err
+}
+
+// FindOutcome returns the outcome of a topic u may see, with recommendations and progress.
+func (s *Store) FindOutcome(ctx context.Context, u *User, topicID string) (*Outcome, error) {
+	if _, err := s.FindTopic(ctx, u, topicID); err != nil {
+		return nil, err
+	}
+	return s.outcomeOf(ctx, topicID)
+}
+
+func (s *Store) outcomeOf(ctx context.Context, topicID string) (*Outcome, error) {
+	var o Outcome
+	if err := s.conn(ctx).Where("topic_id = ?", topicID).Take(&o).Error; err != nil {
+		return nil, notFound(err, "outcome")
+	}
+	if err := s.conn(ctx).Where("topic_id = ?", topicID).Order("position").Find(&o.Recommendations).Error; err != nil {
+		return nil, wrapErr("recommendations", err)
+	}
+	ids := make([]string, len(o.Recommendations))
+	for i := range o.Recommendations {
+		ids[i] = o.Recommendations[i].ID
+	}
+	var notes []ProgressNote
+	if len(ids) > 0 {
+		if err := s.conn(ctx).Where("recommendation_id IN ?", ids).Order("created_at, id").Find(&notes).Error; err != nil {
+			return nil, wrapErr("progress notes", err)
+		}
+	}
+	noteIDs := make([]string, len(notes))
+	for i := range notes {
+		noteIDs[i] = notes[i].ID
+	}
+	photos, err := s.PhotosOf(ctx, AttachProgress, noteIDs)
+	if err != nil {
+		return nil, err
+	}
+	byRec := map[string][]ProgressNote{}
+	for _, n := range notes {
+		n.Photos = photos[n.ID]
+		if n.Photos == nil {
+			n.Photos = []Photo{}
+		}
+		byRec[n.RecommendationID] = append(byRec[n.RecommendationID], n)
+	}
+	today := s.today()
+	for i := range o.Recommendations {
+		r := &o.Recommendations[i]
+		r.decorate(today)
+		r.Progress = byRec[r.ID]
+		if r.Progress == nil {
+			r.Progress = []ProgressNote{}
+		}
+	}
+	return &o, nil
+}
+
+func (s *Store) today() time.Time {
+	n := s.now()
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (r *Recommendation) decorate(today time.Time) {
+	r.Due = r.DueOn.Format("2006-01-02")
+	r.Overdue = r.DueOn.Before(today) && (r.Status == RecPending || r.Status == RecInProgress)
+}
+
+// ProgressInput is a follow-up step: a note, optionally a new status (a reason is needed for
+// not_adopted), and photos.
+type ProgressInput struct {
+	Status   string   `json:"status"`
+	Note     string   `json:"note"`
+	Reason   string   `json:"reason"`
+	PhotoIDs []string `json:"photo_ids"`
+}
+
+// AddProgress records follow-up on a recommendation by a convener of the topic's room. When
+// every recommendation of the topic is done or not adopted, the topic closes and the
+// collectors of its opinions are told (反馈).
+func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, *TopicChange, error) {
+	in.Note, in.Reason = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reason)
+	p := Problems{}
+	if n := utf8.RuneCountInString(in.Note); n == 0 || n > 5000 {
+		p.Add("note", "must be 1 to 5000 characters")
+	}
+	if in.Status != "" && !oneOf(in.Status, RecInProgress, RecDone, RecNotAdopted) {
+		p.Add("status", "must be in_progress, done or not_adopted")
+	}
+	if in.Status == RecNotAdopted && in.Reason == "" {
+		p.Add("reason", "is required when a recommendation is not adopted")
+	}
+	if err := p.Err(); err != nil {
+		return nil, nil, err
+	}
+	var (
+		rec Recommendation
+		ch  TopicChange
+	)
+	err := s.Tx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Where("id = ?", recID).Take(&rec).Error; err != nil {
+			return notFound(err, "recommendation")
+		}
+		t, actor, err := tx.lockTopic(ctx, u, rec.TopicID)
+		if err != nil {
+			return err
+		}
+		if actor != ActorConvener {
+			return Errorf(CodeForbidden, "only the room's conveners record follow-up")
+		}
+		if t.Status != TopicConcluded {
+			return Errorf(CodeWrongState, "follow-up is recorded on a concluded topic; this one is %s", t.Status)
+		}
+		from, to := rec.Status, rec.Status
+		if in.Status != "" && in.Status != rec.Status {
+			if !oneOf(in.Status, recFlow[rec.Status]...) {
+				return Errorf(CodeWrongState, "a recommendation that is %s cannot become %s", rec.Status, in.Status)
+			}
+			to = in.Status
+		}
+		now := tx.now()
+		note := ProgressNote{ID: NewID(), RecommendationID: rec.ID, From: from, To: to, Note: in.Note, CreatedBy: u.ID, CreatedAt: now}
+		if err := tx.conn(ctx).Create(&note).Error; err != nil {
+			return err
+		}
+		if err := tx.AttachPhotos(ctx, u.ID, AttachProgress, note.ID, "photo_ids", in.PhotoIDs); err != nil {
+			return err
+		}
+		updates := map[string]any{"status": to, "updated_at": now}
+		if to == RecNotAdopted {
+			updates["reason"] = in.Reason
+		}
+		if err := tx.conn(ctx).Model(&Recommendation{}).Where("id = ?", rec.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		rec.Status, rec.UpdatedAt = to, now
+		var open int64
+		if err := tx.conn(ctx).Model(&Recommendation{}).Where("topic_id = ? AND status IN ?", t.ID, []string{RecPending, RecInProgress}).Count(&open).Error; err != nil {
+			return err
+		}
+		if open > 0 {
+			return nil
+		}
+		return tx.closeTopic(ctx, t, &ch)
+	})
+	if err != nil {
+		return nil, nil, wrapErr("add progress", err)
+	}
+	rec.decorate(s.today())
+	return &rec, &ch, nil
+}
+
+// closeTopic is the server's own move: every recommendation is settled, so the topic closes
+// and the residents' collectors hear back.
+func (s *Store) closeTopic(ctx context.Context, t *Topic, ch *TopicChange) error {
+	to, err := TopicStep(t.Status, ActClose, ActorSystem)
+	if err != nil {
+		return err
+	}
+	if *ch, err = s.moveAndTell(ctx, t, "system", ActClose, to); err != nil {
+		return err
+	}
+	var collectors []string
+	if err := s.conn(ctx).Model(&Opinion{}).Distinct("collector_id").Where("topic_id = ?", t.ID).Pluck("collector_id", &collectors).Error; err != nil {
+		return err
+	}
+	var done int64
+	if err := s.conn(ctx).Model(&Recommendation{}).Where("topic_id = ? AND status = ?", t.ID, RecDone).Count(&done).Error; err != nil {
+		return err
+	}
+	evs, err := s.AddEvents(ctx, Notice{Type: EventTopicClosed, Recipients: collectors,
+		Data: map[string]any{"topic_id": t.ID, "title": t.Title, "recommendations_done": done}})
+	ch.Events = append(ch.Events, evs...)
+	return err
+}
+
+// NotifyOverdue finds recommendations past due and not settled that nobody was told of yet,
+// and tells the topic's conveners and the county reviewers, once each. Each claim is a
+// conditional update, so several instances running the job never notify twice.
+func (s *Store) NotifyOverdue(ctx context.Context) ([]Event, error) {
+	var due []Recommendation
+	err := s.conn(ctx).Where("due_on < ? AND status IN ? AND overdue_notified_at IS NULL", s.today(), []string{RecPending, RecInProgress}).
+		Order("due_on").Limit(500).Find(&due).Error
+	if err != nil {
+		return nil, wrapErr("find overdue", err)
+	}
+	var all []Event
+	for _, r := range due {
+		err := s.Tx(ctx, func(tx *Store) error {
+			res := tx.conn(ctx).Model(&Recommendation{}).Where("id = ? AND overdue_notified_at IS NULL", r.ID).Update("overdue_notified_at", tx.now())
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error // another instance claimed it
+			}
+			t, err := tx.TopicByID(ctx, r.TopicID)
+			if err != nil {
+				return err
+			}
+			conveners, err := tx.RoomMemberIDs(ctx, t.RoomID, RoomConvener)
+			if err != nil {
+				return err
+			}
+			county, err := tx.UsersWithRole(ctx, RoleReviewer, BodyCounty)
+			if err != nil {
+				return err
+			}
+			evs, err := tx.AddEvents(ctx, Notice{Type: EventRecommendationDue, Recipients: append(conveners, county...),
+				Data: map[string]any{"recommendation_id": r.ID, "topic_id": t.ID, "title": t.Title, "unit": r.Unit,
+					"due_on": r.DueOn.Format("2006-01-02")}})
+			all = append(all, evs...)
+			return err
+		})
+		if err != nil {
+			return all, wrapErr("notify overdue", err)
+		}
+	}
+	return all, nil
+}
+
+// Receipt is what a resident may see of their opinion by its receipt code: nothing that
+// names or locates anyone.
+type Receipt struct {
+	Code            string                  `json:"code"`
+	OpinionStatus   string                  `json:"opinion_status"`
+	Category        string                  `json:"category"`
+	CollectedOn     string                  `json:"collected_on"`
+	TopicTitle      string                  `json:"topic_title,omitempty"`
+	TopicStatus     string                  `json:"topic_status,omitempty"`
+	Outcome         string                  `json:"outcome,omitempty"`
+	Recommendations []ReceiptRecommendation `json:"recommendations,omitempty"`
+	UpdatedAt       time.Time               `json:"updated_at"`
+}
+
+// ReceiptRecommendation is a recommendation as the public sees it.
+type ReceiptRecommendation struct {
+	Content string `json:"content"`
+	Unit    string `json:"unit"`
+	Status  string `json:"status"`
+}
+
+// FindReceipt looks an opinion up by its receipt code for the public.
+func (s *Store) FindReceipt(ctx context.Context, code string) (*Receipt, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) != 8 || strings.Trim(code, receiptAlphabet) != "" {
+		return nil, &Error{Code: CodeNotFound, Message: "no opinion has this receipt code"}
+	}
+	var op Opinion
+	err := s.conn(ctx).Where("receipt_code = ?", code).Take(&op).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, &Error{Code: CodeNotFound, Message: "no opinion has this receipt code"}
+	}
+	if err != nil {
+		return nil, wrapErr("find receipt", err)
+	}
+	r := &Receipt{Code: code, OpinionStatus: op.Status, Category: op.Category, CollectedOn: op.CollectedAt.Format("2006-01-02"), UpdatedAt: op.UpdatedAt}
+	if op.TopicID == nil {
+		return r, nil
+	}
+	t, err := s.TopicByID(ctx, *op.TopicID)
+	if err != nil {
+		return nil, err
+	}
+	r.TopicTitle, r.TopicStatus = t.Title, t.Status
+	if t.UpdatedAt.After(r.UpdatedAt) {
+		r.UpdatedAt = t.UpdatedAt
+	}
+	if t.Status == TopicConcluded || t.Status == TopicClosed {
+		if o, err := s.outcomeOf(ctx, t.ID); err == nil {
+			r.Outcome = o.Consensus
+			for _, rec := range o.Recommendations {
+				r.Recommendations = append(r.Recommendations, ReceiptRecommendation{Content: rec.Content, Unit: rec.Unit, Status: rec.Status})
+			}
+		}
+	}
+	return r, nil
+}
+
+// ProgressVisible reports whether u may see a progress note: whoever may see its topic.
+func (s *Store) ProgressVisible(ctx context.Context, u *User, noteID string) (bool, error) {
+	var topicID string
+	err := s.conn(ctx).Table("progress_notes n").Select("r.topic_id").
+		Joins("JOIN recommendations r ON r.id = n.recommendation_id").Where("n.id = ?", noteID).Scan(&topicID).Error
+	if err != nil || topicID == "" {
+		return false, err
+	}
+	_, err = s.FindTopic(ctx, u, topicID)
+	if ErrorCode(err) == CodeNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,248 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Plan is the work plan (工作方案) of an approved topic.
+type Plan struct {
+	TopicID          string         `json:"topic_id" gorm:"primaryKey"`
+	Theme            string         `json:"theme"`
+	Participants     Participants   `json:"participants" gorm:"serializer:json"`
+	Content          string         `json:"content"`
+	ResearchSteps    string         `json:"research_steps"`
+	Schedule         []ScheduleItem `json:"schedule" gorm:"serializer:json"`
+	MeetingProcedure string         `json:"meeting_procedure"`
+	Transformation   string         `json:"transformation"`
+	Lead             string         `json:"lead"`
+	CreatedBy        string         `json:"created_by"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+}
+
+// Participants of a plan: users of the system, told of the plan, and outside people.
+type Participants struct {
+	UserIDs []string        `json:"user_ids"`
+	Outside []OutsidePerson `json:"outside"`
+}
+
+// OutsidePerson is a participant who does not sign in: a resident, a department's head.
+type OutsidePerson struct {
+	Name string `json:"name"`
+	Unit string `json:"unit"`
+}
+
+// ScheduleItem is one dated step of a plan.
+type ScheduleItem struct {
+	Date string `json:"date"` // 2006-01-02
+	Item string `json:"item"`
+}
+
+// SavePlan writes the work plan of an approved (or already planned) topic, moves it to
+// planned, and tells every participant who is a user (plan.published). Participants are
+// told the content in advance, as the programme asks.
+func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) (*Plan, *TopicChange, error) {
+	p := Problems{}
+	in.Theme, in.Lead = strings.TrimSpace(in.Theme), strings.TrimSpace(in.Lead)
+	if n := utf8.RuneCountInString(in.Theme); n == 0 || n > 200 {
+		p.Add("theme", "must be 1 to 200 characters")
+	}
+	if strings.TrimSpace(in.Content) == "" {
+		p.Add("content", "is required")
+	}
+	if in.Lead == "" || utf8.RuneCountInString(in.Lead) > 100 {
+		p.Add("lead", "must be 1 to 100 characters")
+	}
+	for _, field := range []struct{ name, v string }{{"content", in.Content}, {"research_steps", in.ResearchSteps},
+		{"meeting_procedure", in.MeetingProcedure}, {"transformation", in.Transformation}} {
+		if utf8.RuneCountInString(field.v) > 20000 {
+			p.Add(field.name, "must be at most 20000 characters")
+		}
+	}
+	for _, it := range in.Schedule {
+		if _, err := time.Parse("2006-01-02", it.Date); err != nil || strings.TrimSpace(it.Item) == "" {
+			p.Add("schedule", "each step needs a date (2006-01-02) and an item")
+		}
+	}
+	for _, o := range in.Participants.Outside {
+		if strings.TrimSpace(o.Name) == "" {
+			p.Add("participants", "each outside participant needs a name")
+		}
+	}
+	if len(in.Participants.UserIDs)+len(in.Participants.Outside) > 200 || len(in.Schedule) > 100 {
+		p.Add("participants", "too many participants or schedule steps")
+	}
+	if err := p.Err(); err != nil {
+		return nil, nil, err
+	}
+	in.Participants.UserIDs = dedupe(in.Participants.UserIDs)
+	if in.Participants.UserIDs == nil {
+		in.Participants.UserIDs = []string{}
+	}
+	if in.Participants.Outside == nil {
+		in.Participants.Outside = []OutsidePerson{}
+	}
+	if in.Schedule == nil {
+		in.Schedule = []ScheduleItem{}
+	}
+	var (
+		plan Plan
+		ch   TopicChange
+	)
+	err := s.Tx(ctx, func(tx *Store) error {
+		t, actor, err := tx.lockTopic(ctx, u, topicID)
+		if err != nil {
+			return err
+		}
+		to, err := TopicStep(t.Status, ActPlan, actor)
+		if err != nil {
+			return err
+		}
+		if len(in.Participants.UserIDs) > 0 {
+			var n int64
+			if err := tx.conn(ctx).Model(&User{}).Where("id IN ?", in.Participants.UserIDs).Count(&n).Error; err != nil {
+				return err
+			}
+			if int(n) != len(in.Participants.UserIDs) {
+				return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"participants": "user_ids must be users"}}
+			}
+		}
+		now := tx.now()
+		plan = in
+		plan.TopicID, plan.CreatedBy, plan.CreatedAt, plan.UpdatedAt = t.ID, u.ID, now, now
+		var existing Plan
+		err = tx.conn(ctx).Where("topic_id = ?", t.ID).Take(&existing).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			err = tx.conn(ctx).Create(&plan).Error
+		case err == nil:
+			plan.CreatedBy, plan.CreatedAt = existing.CreatedBy, existing.CreatedAt
+			err = tx.conn(ctx).Save(&plan).Error
+		}
+		if err != nil {
+			return err
+		}
+		from := t.Status
+		if err := tx.moveTopic(ctx, t, u.ID, ActPlan, to); err != nil {
+			return err
+		}
+		notices := []Notice{{Type: EventPlanPublished, Recipients: in.Participants.UserIDs,
+			Data: map[string]any{"topic_id": t.ID, "title": t.Title, "theme": plan.Theme}}}
+		if from != to {
+			followers, err := tx.topicFollowers(ctx, t)
+			if err != nil {
+				return err
+			}
+			notices = append(notices, Notice{Type: EventTopicStatusChanged, Recipients: followers,
+				Data: map[string]any{"topic_id": t.ID, "title": t.Title, "from": from, "to": to}})
+		}
+		ch.Topic = t
+		ch.Events, err = tx.AddEvents(ctx, notices...)
+		return err
+	})
+	if err != nil {
+		return nil, nil, wrapErr("save plan", err)
+	}
+	return &plan, &ch, nil
+}
+
+// FindPlan returns the plan of a topic u may see.
+func (s *Store) FindPlan(ctx context.Context, u *User, topicID string) (*Plan, error) {
+	if _, err := s.FindTopic(ctx, u, topicID); err != nil {
+		return nil, err
+	}
+	var p Plan
+	if err := s.conn(ctx).Where("topic_id = ?", topicID).Take(&p).Error; err != nil {
+		return nil, notFound(err, "plan")
+	}
+	return &p, nil
+}
+
+// AddResearch records a research visit (调研) of a planned topic: an activity of its room.
+func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, error) {
+	in.Kind = KindResearch
+	if err := in.validate(s.now()); err != nil {
+		return nil, err
+	}
+	var a *Activity
+	err := s.Tx(ctx, func(tx *Store) error {
+		t, actor, err := tx.lockTopic(ctx, u, topicID)
+		if err != nil {
+			return err
+		}
+		if actor != ActorConvener {
+			return Errorf(CodeForbidden, "only the room's conveners record research of its topics")
+		}
+		if !oneOf(t.Status, TopicApproved, TopicPlanned, TopicConsulted) {
+			return Errorf(CodeWrongState, "research is recorded for an approved topic before its outcomes; this one is %s", t.Status)
+		}
+		in.TopicID = &t.ID
+		a, err = tx.insertActivity(ctx, u, t.RoomID, in)
+		return err
+	})
+	if err != nil {
+		return nil, wrapErr("add research", err)
+	}
+	return a, nil
+}
+
+// HoldMeeting records the consultation meeting (协商会) of a planned topic and moves it to
+// consulted. No research, no consultation (不调研不协商): the topic needs a research record.
+func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, *TopicChange, error) {
+	in.Kind = KindConsultation
+	if err := in.validate(s.now()); err != nil {
+		return nil, nil, err
+	}
+	var (
+		a  *Activity
+		ch TopicChange
+	)
+	err := s.Tx(ctx, func(tx *Store) error {
+		t, actor, err := tx.lockTopic(ctx, u, topicID)
+		if err != nil {
+			return err
+		}
+		to, err := TopicStep(t.Status, ActMeet, actor)
+		if err != nil {
+			return err
+		}
+		var research int64
+		if err := tx.conn(ctx).Model(&Activity{}).Where("topic_id = ? AND kind = ?", t.ID, KindResearch).Count(&research).Error; err != nil {
+			return err
+		}
+		if research == 0 {
+			return Errorf(CodeWrongState, "no research, no consultation: record the topic's research first")
+		}
+		in.TopicID = &t.ID
+		if a, err = tx.insertActivity(ctx, u, t.RoomID, in); err != nil {
+			return err
+		}
+		ch, err = tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
+		return err
+	})
+	if err != nil {
+		return nil, nil, wrapErr("hold meeting", err)
+	}
+	return a, &ch, nil
+}
+
+// moveAndTell moves a topic and tells its followers of the new status.
+func (s *Store) moveAndTell(ctx context.Context, t *Topic, actorID, action, to string) (TopicChange, error) {
+	from := t.Status
+	if err := s.moveTopic(ctx, t, actorID, action, to); err != nil {
+		return TopicChange{}, err
+	}
+	followers, err := s.topicFollowers(ctx, t)
+	if err != nil {
+		return TopicChange{}, err
+	}
+	evs, err := s.AddEvents(ctx, Notice{Type: EventTopicStatusChanged, Recipients: followers,
+		Data: map[string]any{"topic_id": t.ID, "title": t.Title, "from": from, "to": to}})
+	return TopicChange{Topic: t, Events: evs}, err
+}
