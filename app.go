@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"frontline/api"
 	"frontline/models"
@@ -28,7 +29,7 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		return nil, err
 	}
 	a.photoKind = photos.Kind()
-	e, _ := api.New(api.Options{
+	e, srv := api.New(api.Options{
 		Store:   store,
 		Photos:  photos,
 		Secret:  secret,
@@ -37,6 +38,7 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		Probes:  map[string]func(context.Context) error{"photos": photos.Ping},
 	})
 	a.handler = e
+	go srv.RunJobs(ctx, 10*time.Minute)
 	return a, nil
 }
 
@@ -52,7 +54,7 @@ func openPhotos(ctx context.Context, cfg *Config, secret []byte, log *slog.Logge
 		return st, nil
 	}
 	st, err := uploads.NewMinIO(ctx, uploads.MinIOConfig{Endpoint: cfg.MinIOEndpoint, AccessKey: cfg.MinIOAccessKey,
-		SecretKey: cfg.MinIOSecretKey, Bucket: cfg.MinIOBucket, Secure: cfg.MinIOSecure})
+		SecretKey: cfg.MinIOSecretKey, Bucket: cfg.MinIOBucket, Secure: cfg.MinIOSecure, PublicEndpoint: cfg.MinIOPublic})
 	if errors.Is(err, uploads.ErrUnavailable) && st != nil {
 		log.Warn("photo store not reachable at start-up; uploads answer 503 until it is", "err", err)
 		return st, nil

@@ -27,6 +27,7 @@ type Config struct {
 	MinIOSecretKey string
 	MinIOBucket    string
 	MinIOSecure    bool
+	MinIOPublic    string
 	JWTSecret      string
 	AdminPhone     string
 	AdminPassword  string
@@ -50,6 +51,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		MinIOAccessKey: get("FRONTLINE_MINIO_ACCESS_KEY", ""),
 		MinIOSecretKey: get("FRONTLINE_MINIO_SECRET_KEY", ""),
 		MinIOBucket:    get("FRONTLINE_MINIO_BUCKET", "frontline"),
+		MinIOPublic:    get("FRONTLINE_MINIO_PUBLIC_ENDPOINT", ""),
 		JWTSecret:      getenv("FRONTLINE_JWT_SECRET"),
 		AdminPhone:     get("FRONTLINE_ADMIN_PHONE", ""),
 		AdminPassword:  getenv("FRONTLINE_ADMIN_PASSWORD"),
@@ -92,6 +94,11 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	if c.MinIOEndpoint != "" {
 		if _, _, err := net.SplitHostPort(c.MinIOEndpoint); err != nil || strings.Contains(c.MinIOEndpoint, "/") {
 			bad("FRONTLINE_MINIO_ENDPOINT %q must be host:port, without a scheme", c.MinIOEndpoint)
+		}
+	}
+	if c.MinIOPublic != "" {
+		if _, _, err := net.SplitHostPort(c.MinIOPublic); err != nil || strings.Contains(c.MinIOPublic, "/") {
+			bad("FRONTLINE_MINIO_PUBLIC_ENDPOINT %q must be host:port, without a scheme", c.MinIOPublic)
 		}
 	}
 	if (c.AdminPhone == "") != (c.AdminPassword == "") {

@@ -66,13 +66,13 @@ func (s *Server) listOpinions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	roles, err := s.store.RoomRoles(ctx, f.Viewer.ID)
+	if err != nil {
+		return err
+	}
 	views := make([]opinionView, len(ops))
 	for i, op := range ops {
-		acc, err := s.store.OpinionAccessFor(ctx, f.Viewer, op)
-		if err != nil {
-			return err
-		}
-		views[i] = s.viewOpinion(op, acc)
+		views[i] = s.viewOpinion(op, models.OpinionAccessWithRole(f.Viewer, op, roles[op.RoomID]))
 	}
 	return c.JSON(http.StatusOK, listOf(views, next))
 }

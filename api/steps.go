@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"frontline/models"
 
@@ -193,8 +194,10 @@ func (s *Server) getReceipt(c echo.Context) error {
 }
 
 // RunJobs runs the server's periodic work until ctx ends: telling people of overdue
-// recommendations. Safe on several instances at once.
-func (s *Server) RunJobs(ctx context.Context, every func() <-chan struct{}) {
+// recommendations, at start and then every interval. Safe on several instances at once.
+func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
 	for {
 		evs, err := s.store.NotifyOverdue(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -204,7 +207,7 @@ func (s *Server) RunJobs(ctx context.Context, every func() <-chan struct{}) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-every():
+		case <-t.C:
 		}
 	}
 }

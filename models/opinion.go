@@ -290,15 +290,33 @@ func (s *Store) OpinionAccessFor(ctx context.Context, u *User, op *Opinion) (Opi
 	if err != nil {
 		return OpinionAccess{}, err
 	}
+	return OpinionAccessWithRole(u, op, role), nil
+}
+
+// OpinionAccessWithRole is OpinionAccessFor when u's role in the opinion's room is known.
+func OpinionAccessWithRole(u *User, op *Opinion, role string) OpinionAccess {
 	switch {
-	case role == RoomConvener:
-		return OpinionAccess{Visible: true, FullContact: true}, nil
+	case u.Role == RoleAdmin || op.CollectorID == u.ID || role == RoomConvener:
+		return OpinionAccess{Visible: true, FullContact: true}
 	case u.IsCountyReviewer():
-		return OpinionAccess{Visible: true}, nil
+		return OpinionAccess{Visible: true}
 	case role == RoomLocalReviewer && op.TopicID != nil:
-		return OpinionAccess{Visible: true}, nil
+		return OpinionAccess{Visible: true}
 	}
-	return OpinionAccess{}, nil
+	return OpinionAccess{}
+}
+
+// RoomRoles returns u's role in each room where they hold one.
+func (s *Store) RoomRoles(ctx context.Context, userID string) (map[string]string, error) {
+	ms, err := s.Memberships(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ms))
+	for _, m := range ms {
+		out[m.RoomID] = m.Role
+	}
+	return out, nil
 }
 
 // Masked returns a copy with the resident's name and phone hidden, as shown to those who

@@ -559,20 +559,11 @@ func (s *Store) FindTopic(ctx context.Context, u *User, id string) (*Topic, erro
 }
 
 func (s *Store) fillTopic(ctx context.Context, t *Topic, details bool) error {
-	var err error
-	if t.OpinionIDs, err = s.topicOpinionIDs(ctx, t.ID); err != nil {
-		return fmt.Errorf("models: topic opinions: %w", err)
-	}
-	if t.OpinionIDs == nil {
-		t.OpinionIDs = []string{}
-	}
-	photos, err := s.PhotosOf(ctx, AttachTopic, []string{t.ID})
-	if err != nil {
+	if err := s.fillTopics(ctx, []*Topic{t}); err != nil {
 		return err
 	}
-	t.Photos = photos[t.ID]
-	if t.Photos == nil {
-		t.Photos = []Photo{}
+	if !details {
+		return nil
 	}
 	t.Reviews, t.History = []Review{}, []TopicHistory{}
 	if err := s.conn(ctx).Where("topic_id = ?", t.ID).Order("round, created_at").Find(&t.Reviews).Error; err != nil {
@@ -580,6 +571,39 @@ func (s *Store) fillTopic(ctx context.Context, t *Topic, details bool) error {
 	}
 	if err := s.conn(ctx).Where("topic_id = ?", t.ID).Order("id").Find(&t.History).Error; err != nil {
 		return fmt.Errorf("models: topic history: %w", err)
+	}
+	return nil
+}
+
+// fillTopics loads the opinion ids and photos of several topics in two queries.
+func (s *Store) fillTopics(ctx context.Context, ts []*Topic) error {
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	var links []struct{ ID, TopicID string }
+	if len(ids) > 0 {
+		if err := s.conn(ctx).Model(&Opinion{}).Select("id, topic_id").Where("topic_id IN ?", ids).
+			Order("created_at, id").Scan(&links).Error; err != nil {
+			return fmt.Errorf("models: topic opinions: %w", err)
+		}
+	}
+	byTopic := map[string][]string{}
+	for _, l := range links {
+		byTopic[l.TopicID] = append(byTopic[l.TopicID], l.ID)
+	}
+	photos, err := s.PhotosOf(ctx, AttachTopic, ids)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		t.OpinionIDs, t.Photos = byTopic[t.ID], photos[t.ID]
+		if t.OpinionIDs == nil {
+			t.OpinionIDs = []string{}
+		}
+		if t.Photos == nil {
+			t.Photos = []Photo{}
+		}
 	}
 	return nil
 }
@@ -627,12 +651,11 @@ func (s *Store) ListTopics(ctx context.Context, f TopicFilter) ([]Topic, string,
 	if err != nil {
 		return nil, "", err
 	}
+	ptrs := make([]*Topic, len(rows))
 	for i := range rows {
-		if err := s.fillTopic(ctx, &rows[i], false); err != nil {
-			return nil, "", err
-		}
+		ptrs[i] = &rows[i]
 	}
-	return rows, next, nil
+	return rows, next, s.fillTopics(ctx, ptrs)
 }
 
 // TopicByID reads a topic without checking who asks; for the server's own jobs.
