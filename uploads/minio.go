@@ -3,6 +3,7 @@ package uploads
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -123,12 +124,18 @@ func (m *minioBackend) ensureBucket(ctx context.Context) error {
 	if m.bucketReady.Load() {
 		return nil
 	}
-	ok, err := m.client.BucketExists(ctx, m.bucket)
+	var ok bool
+	err := whileStarting(ctx, func() (err error) {
+		ok, err = m.client.BucketExists(ctx, m.bucket)
+		return err
+	})
 	if err != nil {
 		return unavailable("minio bucket", err)
 	}
 	if !ok {
-		err := m.client.MakeBucket(ctx, m.bucket, minio.MakeBucketOptions{Region: m.region})
+		err := whileStarting(ctx, func() error {
+			return m.client.MakeBucket(ctx, m.bucket, minio.MakeBucketOptions{Region: m.region})
+		})
 		if err != nil && minio.ToErrorResponse(err).Code != minio.BucketAlreadyOwnedByYou {
 			return unavailable("minio create bucket", err)
 		}
@@ -146,6 +153,23 @@ func (m *minioBackend) failed(op string, err error) error {
 	return unavailable(op, err)
 }
 
+// whileStarting retries fn while MinIO answers that it is still starting: for a moment
+// after a start it says so even though its health check already passes, and waiting a
+// little beats failing an upload.
+func whileStarting(ctx context.Context, fn func() error) error {
+	for i := 0; ; i++ {
+		err := fn()
+		if err == nil || minio.ToErrorResponse(err).Code != "XMinioServerNotInitialized" || i >= 20 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 // put streams the file at path with its real size: minio-go buffers a whole
 // part in memory when the size is unknown.
 func (m *minioBackend) put(ctx context.Context, obj, contentType, path string, size int64) error {
@@ -157,9 +181,15 @@ func (m *minioBackend) put(ctx context.Context, obj, contentType, path string, s
 		return fmt.Errorf("uploads: minio put: %w", err)
 	}
 	defer f.Close()
-	_, err = m.client.PutObject(ctx, m.bucket, obj, f, size, minio.PutObjectOptions{
-		ContentType:  contentType,
-		CacheControl: "private, max-age=" + fmt.Sprint(int(LinkTTL/time.Second)),
+	err = whileStarting(ctx, func() error {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := m.client.PutObject(ctx, m.bucket, obj, f, size, minio.PutObjectOptions{
+			ContentType:  contentType,
+			CacheControl: "private, max-age=" + fmt.Sprint(int(LinkTTL/time.Second)),
+		})
+		return err
 	})
 	if err != nil {
 		return m.failed("minio put", err)
