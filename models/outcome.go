@@ -105,11 +105,7 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 		ch  TopicChange
 	)
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, topicID)
-		if err != nil {
-			return err
-		}
-		to, err := TopicStep(t.Status, ActConclude, actor)
+		t, to, err := tx.stepTopic(ctx, u, topicID, ActConclude)
 		if err != nil {
 			return err
 		}

@@ -96,11 +96,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		ch   TopicChange
 	)
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, topicID)
-		if err != nil {
-			return err
-		}
-		to, err := TopicStep(t.Status, ActPlan, actor)
+		t, to, err := tx.stepTopic(ctx, u, topicID, ActPlan)
 		if err != nil {
 			return err
 		}
@@ -204,11 +200,7 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 		ch TopicChange
 	)
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, topicID)
-		if err != nil {
-			return err
-		}
-		to, err := TopicStep(t.Status, ActMeet, actor)
+		t, to, err := tx.stepTopic(ctx, u, topicID, ActMeet)
 		if err != nil {
 			return err
 		}

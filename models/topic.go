@@ -283,11 +283,7 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 	}
 	var ch TopicChange
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, id)
-		if err != nil {
-			return err
-		}
-		to, err := TopicStep(t.Status, ActEdit, actor)
+		t, to, err := tx.stepTopic(ctx, u, id, ActEdit)
 		if err != nil {
 			return err
 		}
@@ -339,11 +335,7 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 func (s *Store) SubmitTopic(ctx context.Context, u *User, id string) (*TopicChange, error) {
 	var ch TopicChange
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, id)
-		if err != nil {
-			return err
-		}
-		to, err := TopicStep(t.Status, ActSubmit, actor)
+		t, to, err := tx.stepTopic(ctx, u, id, ActSubmit)
 		if err != nil {
 			return err
 		}
@@ -483,6 +475,17 @@ func (s *Store) lockTopic(ctx context.Context, u *User, id string) (*Topic, stri
 	}
 	actor, err := s.TopicActor(ctx, u, t.RoomID)
 	return &t, actor, err
+}
+
+// stepTopic locks a topic u may see and decides whether u may take action on it now,
+// returning the topic and the status the action leads to.
+func (s *Store) stepTopic(ctx context.Context, u *User, id, action string) (*Topic, string, error) {
+	t, actor, err := s.lockTopic(ctx, u, id)
+	if err != nil {
+		return nil, "", err
+	}
+	to, err := TopicStep(t.Status, action, actor)
+	return t, to, err
 }
 
 // moveTopic sets the topic's status (and round) and writes the history row.
