@@ -30,12 +30,13 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 	}
 	a.photoKind = photos.Kind()
 	e, srv := api.New(api.Options{
-		Store:   store,
-		Photos:  photos,
-		Secret:  secret,
-		Logger:  log,
-		Version: version,
-		Probes:  map[string]func(context.Context) error{"photos": photos.Ping},
+		Store:          store,
+		Photos:         photos,
+		Secret:         secret,
+		Logger:         log,
+		Version:        version,
+		Probes:         map[string]func(context.Context) error{"photos": photos.Ping},
+		QuotaCheckFrom: cfg.QuotaCheckFrom,
 	})
 	a.handler = e
 	go srv.RunJobs(ctx, 10*time.Minute)

@@ -32,6 +32,7 @@ type Config struct {
 	AdminPhone     string
 	AdminPassword  string
 	EventRetention time.Duration
+	QuotaCheckFrom string
 	LogLevel       string
 }
 
@@ -56,6 +57,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		AdminPhone:     get("FRONTLINE_ADMIN_PHONE", ""),
 		AdminPassword:  getenv("FRONTLINE_ADMIN_PASSWORD"),
 		LogLevel:       get("FRONTLINE_LOG_LEVEL", "info"),
+		QuotaCheckFrom: get("FRONTLINE_QUOTA_CHECK_FROM", "07-01"),
 	}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -118,6 +120,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		bad("FRONTLINE_EVENT_RETENTION: %v", err)
 	}
 	c.EventRetention = ret
+	if _, err := time.Parse("01-02", c.QuotaCheckFrom); err != nil {
+		bad("FRONTLINE_QUOTA_CHECK_FROM %q must be a month and day like 07-01", c.QuotaCheckFrom)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

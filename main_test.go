@@ -34,6 +34,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		"AdminHalf":    {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000"}, "go together"},
 		"AdminPhone":   {map[string]string{"FRONTLINE_ADMIN_PHONE": "123", "FRONTLINE_ADMIN_PASSWORD": "longenough"}, "mobile number"},
 		"ShortSecret":  {map[string]string{"FRONTLINE_JWT_SECRET": "short"}, "at least 32"},
+		"BadQuotaDate": {map[string]string{"FRONTLINE_QUOTA_CHECK_FROM": "13-45"}, "FRONTLINE_QUOTA_CHECK_FROM"},
 		"BadRetention": {map[string]string{"FRONTLINE_EVENT_RETENTION": "forever"}, "FRONTLINE_EVENT_RETENTION"},
 	}
 	for name, tc := range cases {

@@ -29,6 +29,9 @@ type Options struct {
 	Static http.Handler
 	// Probes are checked by /readyz besides the database, by name (e.g. "photos").
 	Probes map[string]func(context.Context) error
+	// QuotaCheckFrom ("MM-DD") is the day of the year from which rooms below the activity
+	// quota are flagged; empty: the models default.
+	QuotaCheckFrom string
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -48,6 +51,7 @@ type Server struct {
 	probes           map[string]func(context.Context) error
 	loginLimit       *loginLimiter
 	receiptLimit     *windowLimiter
+	quotaCheckFrom   string
 	metrics          *metrics
 	registry         *prometheus.Registry
 	routes           []route
@@ -65,7 +69,7 @@ const jsonBodyLimit = "1M"
 
 // New builds the Echo instance with every route.
 func New(opt Options) (*echo.Echo, *Server) {
-	s := &Server{store: opt.Store, hub: opt.Hub, photos: opt.Photos, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes}
+	s := &Server{store: opt.Store, hub: opt.Hub, photos: opt.Photos, secret: opt.Secret, log: opt.Logger, version: opt.Version, now: opt.Now, probes: opt.Probes, quotaCheckFrom: opt.QuotaCheckFrom}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -152,6 +156,13 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPost, "/rooms/:id/activities", s.createActivity, requireRole(models.RoleMember, models.RoleAdmin))
 	add(http.MethodGet, "/rooms/:id/activities", s.roomActivities, signedIn)
 	add(http.MethodGet, "/receipts/:code", s.getReceipt, public)
+
+	// The county dashboard and the ledgers: for those who see the whole county.
+	add(http.MethodGet, "/stats", s.stats, countyView)
+	add(http.MethodGet, "/exports/topics.csv", s.exportTopicsCSV, countyView)
+	add(http.MethodGet, "/exports/topics.xlsx", s.exportTopicsXLSX, countyView)
+	add(http.MethodGet, "/exports/rooms.csv", s.exportRoomsCSV, countyView)
+	add(http.MethodGet, "/exports/rooms.xlsx", s.exportRoomsXLSX, countyView)
 
 	// Anything else under /api answers a JSON 404 rather than the app's index page.
 	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })

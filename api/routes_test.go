@@ -138,6 +138,7 @@ var (
 	everyone      = []string{"anonymous", "admin", "county", "local", "member", "convener"}
 	signedInRoles = []string{"admin", "county", "local", "member", "convener"}
 	adminOnly     = []string{"admin"}
+	countyRoles   = []string{"admin", "county"}
 )
 
 // routeCase says who may call a route and how to call it successfully.
@@ -237,6 +238,11 @@ var routeCases = map[string]routeCase{
 		path: "/api/v1/rooms/{room}/activities", body: func(*fixture) any { a := activity("走访"); a["kind"] = "visit"; return a }},
 	"GET /api/v1/rooms/:id/activities": {allow: signedInRoles, path: "/api/v1/rooms/{room}/activities"},
 	"GET /api/v1/receipts/:code":       {allow: everyone, path: "/api/v1/receipts/{receipt}"},
+	"GET /api/v1/stats":                {allow: countyRoles},
+	"GET /api/v1/exports/topics.csv":   {allow: countyRoles},
+	"GET /api/v1/exports/topics.xlsx":  {allow: countyRoles},
+	"GET /api/v1/exports/rooms.csv":    {allow: countyRoles},
+	"GET /api/v1/exports/rooms.xlsx":   {allow: countyRoles},
 	"GET /api/v1/categories":           {allow: signedInRoles},
 	"POST /api/v1/categories":          {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
