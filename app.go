@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"frontline/api"
+	"frontline/hub"
 	"frontline/models"
+	"frontline/pwa"
 	"frontline/uploads"
 )
 
@@ -29,15 +31,30 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		return nil, err
 	}
 	a.photoKind = photos.Kind()
+	events := hub.New(store, hub.Options{Retention: cfg.EventRetention, Logger: log})
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		if err := events.Run(hubCtx); err != nil {
+			log.Error("event hub stopped", "err", err)
+		}
+	}()
+	// Streams end first so the HTTP server can drain; the hub's tail stops at close.
+	a.stopping = append(a.stopping, events.Shutdown)
+	a.closers = append(a.closers, func() { stopHub(); <-hubDone })
 	e, srv := api.New(api.Options{
 		Store:          store,
+		Hub:            events,
 		Photos:         photos,
 		Secret:         secret,
 		Logger:         log,
 		Version:        version,
 		Probes:         map[string]func(context.Context) error{"photos": photos.Ping},
+		Static:         pwa.Handler(),
 		QuotaCheckFrom: cfg.QuotaCheckFrom,
 	})
+	srv.Registry().MustRegister(events.Collectors()...)
 	a.handler = e
 	go srv.RunJobs(ctx, 10*time.Minute)
 	return a, nil

@@ -76,6 +76,10 @@ func New(opt Options) (*echo.Echo, *Server) {
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
+	if s.hub != nil {
+		// A disabled user's streams end at once, not at their next reconnect.
+		s.onUserDisabled = s.hub.DisconnectUser
+	}
 	s.loginLimit = newLoginLimiter(s.now)
 	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
 	s.registry, s.metrics = newMetrics()
@@ -156,6 +160,12 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPost, "/rooms/:id/activities", s.createActivity, requireRole(models.RoleMember, models.RoleAdmin))
 	add(http.MethodGet, "/rooms/:id/activities", s.roomActivities, signedIn)
 	add(http.MethodGet, "/receipts/:code", s.getReceipt, public)
+
+	add(http.MethodPost, "/events/ticket", s.eventTicket, signedIn)
+	add(http.MethodGet, "/events", s.eventStream, public) // authenticates by ticket or bearer itself
+	add(http.MethodGet, "/notifications", s.listNotifications, signedIn)
+	add(http.MethodPost, "/notifications/read", s.readNotifications, signedIn)
+	add(http.MethodPost, "/announcements", s.createAnnouncement, admin)
 
 	// The county dashboard and the ledgers: for those who see the whole county.
 	add(http.MethodGet, "/stats", s.stats, countyView)

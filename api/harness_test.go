@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"frontline/hub"
 	"frontline/internal/testenv"
 	"frontline/models"
 	"frontline/uploads"
@@ -40,7 +41,12 @@ var testSecret = []byte("test-secret-test-secret-test-secret!")
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, store: testenv.Store(t), photos: testenv.Photos(t, testSecret), now: time.Now().UTC()}
-	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Secret: testSecret, Version: "test", Now: h.clock})
+	hb := hub.New(h.store, hub.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); _ = hb.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-ran })
+	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock})
 	return h
 }
 

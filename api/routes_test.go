@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -143,12 +144,13 @@ var (
 
 // routeCase says who may call a route and how to call it successfully.
 type routeCase struct {
-	allow []string
-	path  string                            // with {room}, {user} and fixture ids in braces
-	body  func(f *fixture) any              // nil: no body
-	raw   func(f *fixture) ([]byte, string) // a non-JSON body and its content type
-	setup func(f *fixture)                  // run before each call, e.g. to make something to delete
-	want  map[string]int                    // statuses that differ from the default for a role
+	allow  []string
+	path   string                            // with {room}, {user} and fixture ids in braces
+	body   func(f *fixture) any              // nil: no body
+	raw    func(f *fixture) ([]byte, string) // a non-JSON body and its content type
+	stream bool                              // an event stream: the client leaves after a moment
+	setup  func(f *fixture)                  // run before each call, e.g. to make something to delete
+	want   map[string]int                    // statuses that differ from the default for a role
 }
 
 var uniq atomic.Int64
@@ -243,6 +245,11 @@ var routeCases = map[string]routeCase{
 	"GET /api/v1/exports/topics.xlsx":  {allow: countyRoles},
 	"GET /api/v1/exports/rooms.csv":    {allow: countyRoles},
 	"GET /api/v1/exports/rooms.xlsx":   {allow: countyRoles},
+	"POST /api/v1/events/ticket":       {allow: signedInRoles},
+	"GET /api/v1/events":               {allow: signedInRoles, stream: true},
+	"GET /api/v1/notifications":        {allow: signedInRoles},
+	"POST /api/v1/notifications/read":  {allow: signedInRoles, body: func(*fixture) any { return map[string]int{"up_to_id": 1} }},
+	"POST /api/v1/announcements":       {allow: adminOnly, body: func(*fixture) any { return map[string]string{"title": "通知", "body": "周五议事"} }},
 	"GET /api/v1/categories":           {allow: signedInRoles},
 	"POST /api/v1/categories":          {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
@@ -282,10 +289,23 @@ func TestRouteGuards(t *testing.T) {
 					token = a.token
 				}
 				var rec *httptest.ResponseRecorder
-				if rc.raw != nil {
+				switch {
+				case rc.stream:
+					// A stream runs until its client goes: the client goes after a moment.
+					req := httptest.NewRequest(r.Method, path, nil)
+					if token != "" {
+						req.Header.Set("Authorization", "Bearer "+token)
+					}
+					ctx, cancel := context.WithTimeout(req.Context(), 200*time.Millisecond)
+					defer cancel()
+					rec = f.h.serve(req.WithContext(ctx))
+					if rec.Code == 200 && !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/event-stream") {
+						t.Fatalf("stream answered %q", rec.Header().Get("Content-Type"))
+					}
+				case rc.raw != nil:
 					b, ct := rc.raw(f)
 					rec = f.h.serve(newRawRequest(r.Method, path, string(b), ct, token))
-				} else {
+				default:
 					rec = f.h.do(r.Method, path, token, body)
 				}
 				want, has := rc.want[role]

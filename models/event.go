@@ -271,3 +271,40 @@ func (s *Store) UsersWithRole(ctx context.Context, role, body string) ([]string,
 	}
 	return ids, nil
 }
+
+// eventTicket is an unused ticket for the event stream.
+type eventTicket struct {
+	Nonce     string `gorm:"primaryKey"`
+	UserID    string
+	ExpiresAt time.Time
+}
+
+func (eventTicket) TableName() string { return "event_tickets" }
+
+// AddEventTicket records a ticket issued to user, valid until expires.
+func (s *Store) AddEventTicket(ctx context.Context, nonce, userID string, expires time.Time) error {
+	err := s.conn(ctx).Create(&eventTicket{Nonce: nonce, UserID: userID, ExpiresAt: expires.UTC().Truncate(time.Microsecond)}).Error
+	if err != nil {
+		return fmt.Errorf("models: add event ticket: %w", err)
+	}
+	return nil
+}
+
+// UseEventTicket spends a ticket: true only for its own user, before it expires, the first
+// time. The delete is the check, so two instances cannot both accept one ticket.
+func (s *Store) UseEventTicket(ctx context.Context, nonce, userID string, now time.Time) (bool, error) {
+	res := s.conn(ctx).Where("nonce = ? AND user_id = ? AND expires_at > ?", nonce, userID, now.UTC()).Delete(&eventTicket{})
+	if res.Error != nil {
+		return false, fmt.Errorf("models: use event ticket: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// PruneEventTickets deletes tickets that expired unused.
+func (s *Store) PruneEventTickets(ctx context.Context, now time.Time) (int64, error) {
+	res := s.conn(ctx).Where("expires_at <= ?", now.UTC()).Delete(&eventTicket{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("models: prune event tickets: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

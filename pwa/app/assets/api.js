@@ -1,0 +1,71 @@
+// Calls to the API from the pages: read views keep their last answer on the phone and fall
+// back to it offline; writes report errors in words a member understands.
+
+import * as db from './db.js';
+import { apiFetch, readError, NetworkError, AuthError } from './auth.js';
+import { state } from './state.js';
+
+function cacheKey(path) { return state.user.id + '|' + path; }
+
+// get returns { data, offline, at }. Offline (or with the server down) it answers from the
+// last stored copy, marked offline; with no copy it throws.
+export async function get(path) {
+  try {
+    const res = await apiFetch(path);
+    if (!res.ok) throw await readError(res);
+    const data = await res.json();
+    const at = new Date().toISOString();
+    db.put('cache', { data, at }, cacheKey(path)).catch(() => {});
+    return { data, offline: false, at };
+  } catch (e) {
+    if (!(e instanceof NetworkError) && !(e instanceof AuthError && !navigator.onLine)) throw e;
+    const hit = await db.get('cache', cacheKey(path));
+    if (!hit) throw e;
+    return { data: hit.data, offline: true, at: hit.at };
+  }
+}
+
+// items reads a list answer, whatever its shape.
+export function items(data) {
+  return Array.isArray(data) ? data : (data && data.items) || [];
+}
+
+export async function send(method, path, body) {
+  const init = { method };
+  if (body !== undefined) {
+    init.headers = { 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  const res = await apiFetch(path, init);
+  if (!res.ok) throw await readError(res);
+  if (res.status === 204) return null;
+  return res.json().catch(() => null);
+}
+
+const FIELD_NAMES = {
+  phone: '手机号', password: '密码', name: '姓名', role: '角色', review_body: '审核单位', title: '标题',
+  description: '说明', content: '内容', category: '类别', channel: '渠道', room_id: '议事室', level: '层级',
+  resident_name: '居民姓名', resident_phone: '居民电话', resident_consent: '居民同意', comment: '意见',
+  decision: '决定', source: '来源', address: '地址',
+};
+
+// errorText turns any failure into one sentence for the screen.
+export function errorText(e) {
+  if (e instanceof NetworkError) return '网络不可用，请联网后重试。';
+  if (e instanceof AuthError) return '登录已失效，请重新登录。';
+  const s = e && e.status;
+  if (s === 400) return '请求格式有误。';
+  if (s === 401) return '手机号或密码不正确。';
+  if (s === 403) return '你没有权限执行此操作。';
+  if (s === 404) return '内容不存在，或你无权查看。';
+  if (s === 409) return '状态已经变化，请刷新后再试。';
+  if (s === 413) return '文件太大。';
+  if (s === 415) return '文件类型不支持。';
+  if (s === 422) {
+    const names = e.fields ? Object.keys(e.fields).map((f) => FIELD_NAMES[f] || f) : [];
+    return '填写有误' + (names.length ? '：' + names.join('、') : '') + '。';
+  }
+  if (s === 429) return '操作太频繁，请稍后再试。';
+  if (s >= 500) return '服务器暂时不可用，请稍后再试。';
+  return '操作失败。';
+}

@@ -1,0 +1,80 @@
+// The field app's entry: the route table, the service worker with its update banner, and
+// start-up (restore the session, then show the screen).
+
+import * as auth from './auth.js';
+import { route, setGuard, start } from './router.js';
+import { state } from './state.js';
+import { begin, renderStatus } from './session.js';
+import * as screens from './screens.js';
+
+// --- screens ----------------------------------------------------------------------------
+// (The county dashboard and the steps after approval add their routes here.)
+route('/login', screens.login, { public: true });
+route('/', screens.home);
+route('/rooms/:id', screens.room);
+route('/opinions', screens.opinions);
+route('/opinions/new', screens.newOpinion);
+route('/topics', screens.topics);
+route('/topics/new', screens.topicForm);
+route('/topics/:id', screens.topic);
+route('/topics/:id/edit', screens.topicForm);
+route('/review', screens.reviewQueue);
+route('/notices', screens.notices);
+route('/me', screens.me);
+route('/admin', screens.admin, { roles: ['admin'] });
+route('/admin/users', screens.adminUsers, { roles: ['admin'] });
+route('/admin/rooms', screens.adminRooms, { roles: ['admin'] });
+route('/admin/rooms/:id', screens.adminRoom, { roles: ['admin'] });
+
+setGuard((opts, path) => {
+  if (path.startsWith('/login')) return state.user ? '/' : null;
+  if (opts.public) return null;
+  if (!state.user) return '/login' + (path && path !== '/' ? '?next=' + encodeURIComponent(path) : '');
+  if (opts.roles && !opts.roles.includes(state.user.role)) return '/';
+  return null;
+});
+
+// --- service worker and updates --------------------------------------------------------------
+async function installWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  let reg;
+  try {
+    reg = await navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' });
+  } catch (e) {
+    console.warn('service worker not installed', e);
+    return;
+  }
+  let reloading = false;
+  const banner = document.getElementById('update');
+  const offer = (worker) => {
+    banner.hidden = false;
+    document.getElementById('update-reload').onclick = () => {
+      reloading = true;
+      worker.postMessage({ type: 'skip-waiting' });
+    };
+  };
+  navigator.serviceWorker.addEventListener('controllerchange', () => { if (reloading) location.reload(); });
+  if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+  reg.addEventListener('updatefound', () => {
+    const w = reg.installing;
+    if (!w) return;
+    w.addEventListener('statechange', () => {
+      if (w.state === 'installed' && navigator.serviceWorker.controller) offer(w);
+    });
+  });
+  const check = () => reg.update().catch(() => {});
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') check(); });
+  setInterval(check, 30 * 60000);
+}
+
+// --- boot -----------------------------------------------------------------------------------
+async function boot() {
+  const s = await auth.session().catch(() => null);
+  if (s) await begin(s.user);
+  renderStatus();
+  await start();
+  installWorker();
+}
+
+boot();
+

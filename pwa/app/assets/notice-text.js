@@ -1,0 +1,34 @@
+// The words of a notice: what an event says to the person who receives it.
+
+import { label } from './ui.js';
+
+export function describe(type, d = {}) {
+  const topic = d.topic_id ? '/topics/' + encodeURIComponent(d.topic_id) : '';
+  const t = d.title ? '「' + d.title + '」' : '';
+  switch (type) {
+    case 'review.decided': {
+      let text = '议题' + t + '：' + label('body', d.body) + label('decision', d.decision);
+      if (d.comment) text += '，意见：' + d.comment;
+      if (d.topic_status === 'approved') text += '。两方审核均已同意，议题通过。';
+      else if (d.topic_status === 'returned') text += '。请修改后重新提交。';
+      else if (d.topic_status === 'rejected') text += '。议题未通过。';
+      return { text, href: topic };
+    }
+    case 'topic.status_changed':
+      return { text: '议题' + t + '状态：' + label('topic', d.from) + ' → ' + label('topic', d.to), href: topic };
+    case 'topic.submitted':
+      return { text: '新议题' + t + '已提交，等待审核', href: topic };
+    case 'opinion.adopted':
+      return { text: '你收集的一条民意已被采纳为议题', href: topic };
+    case 'announcement':
+      return { text: '通知：' + (d.title || '') + (d.body ? '。' + d.body : ''), href: '' };
+    case 'plan.published':
+      return { text: '议题' + t + '的工作方案已发布', href: topic };
+    case 'recommendation.overdue':
+      return { text: '议题' + t + '有意见建议已逾期', href: topic };
+    case 'topic.closed':
+      return { text: '议题' + t + '已办结，感谢你的反映', href: topic };
+    default:
+      return { text: '新消息' + t, href: topic };
+  }
+}

@@ -1,0 +1,185 @@
+// 首页 (我的议事室), one room's page with the convener's screening of new opinions, and 我的.
+
+import { h, label, chip, empty, staleNote, fmtTime, excerpt, toast } from '../ui.js';
+import * as api from '../api.js';
+import { state, roomRole, convenes, collects } from '../state.js';
+import { syncNow, end } from '../session.js';
+import { navigate } from '../router.js';
+import * as outbox from '../outbox.js';
+import { topicCard } from './topics.js';
+
+function roleLine(u) {
+  if (u.role === 'reviewer') return '审核人 · ' + label('body', u.review_body);
+  return label('role', u.role);
+}
+
+function waitingCard() {
+  if (!state.waiting) return null;
+  const button = h('button', { type: 'button', class: 'btn' }, '立即同步');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    await syncNow({ force: true });
+    button.disabled = false;
+    if (!navigator.onLine) toast('当前离线，联网后会自动同步。');
+  });
+  return h('div', { class: 'card note' }, h('p', {}, h('strong', {}, state.waiting + ' 条民意'), '保存在手机上，等待同步。'), button);
+}
+
+export async function home(ctx) {
+  const u = state.user;
+  ctx.title('首页');
+  const roomsBox = h('section', { 'aria-labelledby': 'rooms-h' }, h('h3', { id: 'rooms-h' }, '我的议事室'), h('p', { class: 'loading' }, '正在加载…'));
+  const waitBox = h('div', {}, waitingCard());
+  const recentBox = h('section', { 'aria-labelledby': 'recent-h' }, h('h3', { id: 'recent-h' }, '最近的议题'), h('p', { class: 'loading' }, '正在加载…'));
+  const render = () => waitBox.replaceChildren(waitingCard() || '');
+  document.addEventListener('fl:outbox', render, { signal: ctx.signal });
+  ctx.show(
+    h('h2', {}, '你好，' + (u.name || u.phone)),
+    h('p', { class: 'muted' }, roleLine(u)),
+    collects() ? h('a', { href: '/opinions/new', class: 'btn primary block big' }, '＋ 新建民意') : null,
+    waitBox,
+    u.role === 'reviewer' ? h('p', {}, h('a', { href: '/review', class: 'btn block' }, '待我审核的议题')) : null,
+    u.role === 'admin' ? h('section', { 'aria-labelledby': 'admin-h' }, h('h3', { id: 'admin-h' }, '管理'),
+      h('div', { class: 'row' }, h('a', { href: '/admin/users', class: 'btn' }, '用户'), h('a', { href: '/admin/rooms', class: 'btn' }, '议事室与成员'))) : null,
+    roomsBox, recentBox);
+  recent(recentBox);
+  try {
+    const res = await api.get('/api/v1/rooms?limit=200');
+    const rooms = api.items(res.data);
+    state.rooms = rooms;
+    roomsBox.replaceChildren(roomsBox.firstChild, staleNote(res) || '',
+      rooms.length ? h('ul', { class: 'list' }, rooms.map((r) => h('li', {},
+        h('a', { href: '/rooms/' + encodeURIComponent(r.id), class: 'item' },
+          h('span', { class: 'item-title' }, r.name),
+          h('span', { class: 'item-meta' }, label('level', r.level), roomRole(r.id) ? ' · ' + label('roomRole', roomRole(r.id)) : ''))))) : empty('你还没有加入任何议事室。'));
+  } catch (e) {
+    roomsBox.replaceChildren(roomsBox.firstChild, h('p', { class: 'error' }, api.errorText(e)));
+  }
+}
+
+async function recent(box) {
+  try {
+    const res = await api.get('/api/v1/topics?limit=5');
+    const list = api.items(res.data);
+    box.replaceChildren(box.firstChild, list.length
+      ? h('ul', { class: 'list' }, list.map((t) => h('li', {}, topicCard(t))), h('li', {}, h('a', { href: '/topics' }, '全部议题')))
+      : empty('还没有议题。'));
+  } catch {
+    box.remove();
+  }
+}
+
+export async function room(ctx) {
+  const id = ctx.params.id;
+  ctx.title('议事室');
+  const res = await api.get('/api/v1/rooms/' + encodeURIComponent(id));
+  const r = res.data;
+  ctx.title(r.name);
+  const role = roomRole(id);
+  const parts = [
+    h('h2', {}, r.name),
+    staleNote(res),
+    h('p', { class: 'muted' }, label('level', r.level), r.address ? ' · ' + r.address : '', role ? ' · 我是' + label('roomRole', role) : ''),
+  ];
+  if (r.checklist) {
+    const names = { venue: '场地', door_plate: '门牌', rules: '制度', convener: '召集人', members: '委员', activity_records: '活动记录' };
+    parts.push(h('section', { 'aria-labelledby': 'six-h' }, h('h3', { id: 'six-h' }, '六有'),
+      h('ul', { class: 'checklist' }, Object.entries(names).map(([k, n]) =>
+        h('li', { class: r.checklist[k] ? 'ok' : 'missing' }, n + '：' + (r.checklist[k] ? '已具备' : '缺少')))),
+      r.activities_this_year != null ? h('p', {}, '本年活动 ' + r.activities_this_year + ' 次（每年至少 3 次）') : null));
+  }
+  if (role === 'member' || role === 'convener') {
+    parts.push(h('a', { href: '/opinions/new?room=' + encodeURIComponent(id), class: 'btn primary block' }, '＋ 在此新建民意'));
+  }
+  const screenBox = convenes(id) ? h('section', { 'aria-labelledby': 'screen-h' }, h('h3', { id: 'screen-h' }, '待筛选民意'), h('p', { class: 'loading' }, '正在加载…')) : null;
+  const topicsBox = h('section', { 'aria-labelledby': 'rt-h' }, h('h3', { id: 'rt-h' }, '本室议题'), h('p', { class: 'loading' }, '正在加载…'));
+  parts.push(screenBox, topicsBox);
+  if (r.members && r.members.length) {
+    parts.push(h('section', { 'aria-labelledby': 'mem-h' }, h('h3', { id: 'mem-h' }, '成员'),
+      h('ul', { class: 'list plain' }, r.members.map((m) => h('li', {}, m.name + ' · ' + label('roomRole', m.role))))));
+  }
+  ctx.show(...parts);
+  if (screenBox) screening(ctx, id, screenBox);
+  try {
+    const t = await api.get('/api/v1/topics?room_id=' + encodeURIComponent(id));
+    const list = api.items(t.data);
+    topicsBox.replaceChildren(topicsBox.firstChild, staleNote(t) || '', list.length ? h('ul', { class: 'list' }, list.map((x) => h('li', {}, topicCard(x)))) : empty('还没有议题。'));
+  } catch (e) {
+    topicsBox.replaceChildren(topicsBox.firstChild, h('p', { class: 'error' }, api.errorText(e)));
+  }
+}
+
+// screening lists the room's new opinions for its convener: pick several and draft a
+// topic from them, or set one aside.
+async function screening(ctx, roomId, box) {
+  const head = box.firstChild;
+  let res;
+  try {
+    res = await api.get('/api/v1/opinions?room_id=' + encodeURIComponent(roomId) + '&status=new&limit=200');
+  } catch (e) {
+    box.replaceChildren(head, h('p', { class: 'error' }, api.errorText(e)));
+    return;
+  }
+  const list = api.items(res.data);
+  if (!list.length) { box.replaceChildren(head, staleNote(res) || '', empty('没有待筛选的民意。')); return; }
+  const draft = h('button', { type: 'button', class: 'btn primary block', disabled: true }, '用选中的民意起草议题');
+  const boxes = [];
+  const update = () => {
+    const n = boxes.filter((b) => b.checked).length;
+    draft.disabled = n === 0;
+    draft.textContent = n ? '用选中的 ' + n + ' 条民意起草议题' : '用选中的民意起草议题';
+  };
+  const items = list.map((o) => {
+    const cb = h('input', { type: 'checkbox', value: o.id, id: 'op-' + o.id, onchange: update });
+    boxes.push(cb);
+    const dismiss = h('button', { type: 'button', class: 'btn small ghost' }, '不采纳');
+    dismiss.addEventListener('click', async () => {
+      if (!confirm('确定不采纳这条民意吗？')) return;
+      try {
+        await api.send('PATCH', '/api/v1/opinions/' + encodeURIComponent(o.id), { status: 'dismissed' });
+        li.remove();
+        boxes.splice(boxes.indexOf(cb), 1);
+        update();
+      } catch (e) { toast(api.errorText(e), { kind: 'error' }); }
+    });
+    const li = h('li', { class: 'pick' },
+      cb,
+      h('label', { for: cb.id },
+        h('span', { class: 'item-title' }, excerpt(o.content, 80)),
+        h('span', { class: 'item-meta' }, [o.category, label('channel', o.channel), fmtTime(o.created_at), o.photos && o.photos.length ? o.photos.length + ' 张照片' : ''].filter(Boolean).join(' · '))),
+      dismiss);
+    return li;
+  });
+  draft.addEventListener('click', () => {
+    const ids = boxes.filter((b) => b.checked).map((b) => b.value);
+    sessionStorage.setItem('draft-opinions', JSON.stringify(list.filter((o) => ids.includes(o.id))));
+    navigate('/topics/new?room=' + encodeURIComponent(roomId) + '&opinions=' + ids.map(encodeURIComponent).join(','));
+  });
+  box.replaceChildren(head, staleNote(res) || '', h('ul', { class: 'list picks' }, items), draft);
+}
+
+export async function me(ctx) {
+  const u = state.user;
+  ctx.title('我的');
+  const waiting = await outbox.waiting(u.id);
+  const out = h('button', { type: 'button', class: 'btn danger block' }, '退出登录');
+  out.addEventListener('click', async () => {
+    const n = await outbox.waiting(u.id);
+    const text = n > 0
+      ? '还有 ' + n + ' 条民意没有同步到服务器。退出后它们会从这部手机上删除，无法找回。确定退出吗？'
+      : '退出后，这部手机上保存的你的数据会被清除。确定退出吗？';
+    if (!confirm(text)) return;
+    await end();
+  });
+  ctx.show(
+    h('h2', {}, '我的'),
+    h('dl', { class: 'facts' },
+      h('dt', {}, '姓名'), h('dd', {}, u.name || ''),
+      h('dt', {}, '手机号'), h('dd', {}, u.phone || ''),
+      h('dt', {}, '角色'), h('dd', {}, roleLine(u)),
+      h('dt', {}, '待同步'), h('dd', {}, waiting + ' 条')),
+    u.role === 'admin' ? h('p', {}, h('a', { href: '/admin', class: 'btn block' }, '管理')) : null,
+    collects() ? h('p', {}, h('a', { href: '/opinions', class: 'btn block' }, '我的民意')) : null,
+    out);
+}
+

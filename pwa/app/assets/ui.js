@@ -1,0 +1,117 @@
+// DOM helpers, toasts, formatting and the Chinese names of the API's codes.
+
+// h builds an element: h('button', { class: 'btn', onclick }, '保存').
+// Text is always set as text, never parsed as HTML.
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'for') el.htmlFor = v;
+    else if (k === 'value') el.value = v;
+    else if (k === 'checked' || k === 'selected' || k === 'disabled' || k === 'multiple' || k === 'required') el[k] = !!v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c == null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : String(c));
+  }
+}
+
+let uid = 0;
+export function id(prefix = 'f') { uid += 1; return prefix + '-' + uid; }
+
+// field makes a labelled control with an optional hint and error slot.
+export function field(label, control, { hint, required } = {}) {
+  if (!control.id) control.id = id();
+  const hintEl = hint ? h('p', { class: 'hint', id: control.id + '-hint' }, hint) : null;
+  const err = h('p', { class: 'error', id: control.id + '-err', hidden: true });
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' },
+    h('label', { for: control.id }, label, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    control, hintEl, err);
+}
+
+// showError marks a control invalid with a message, or clears it when msg is empty.
+export function showError(control, msg) {
+  const err = document.getElementById(control.id + '-err');
+  if (!err) return;
+  err.textContent = msg || '';
+  err.hidden = !msg;
+  if (msg) {
+    control.setAttribute('aria-invalid', 'true');
+    control.setAttribute('aria-describedby', [control.id + '-err', control.id + '-hint'].filter((x) => document.getElementById(x)).join(' '));
+  } else {
+    control.removeAttribute('aria-invalid');
+  }
+}
+
+export function toast(text, { kind = 'info', timeout = 6000, action } = {}) {
+  const box = document.getElementById('toasts');
+  const el = h('div', { class: 'toast ' + kind }, h('span', {}, text),
+    action ? h('a', { href: action.href, 'data-link': true, class: 'toast-link' }, action.label) : null,
+    h('button', { type: 'button', class: 'toast-close', 'aria-label': '关闭提示', onclick: () => el.remove() }, '×'));
+  box.append(el);
+  if (timeout) setTimeout(() => el.remove(), timeout);
+  return el;
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const p = (n) => String(n).padStart(2, '0');
+  const today = new Date();
+  const date = d.getFullYear() === today.getFullYear() ? `${p(d.getMonth() + 1)}-${p(d.getDate())}` : `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${date} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function excerpt(text, n = 60) {
+  const t = String(text || '').replace(/\s+/g, ' ').trim();
+  return t.length > n ? t.slice(0, n) + '…' : t;
+}
+
+export const LABELS = {
+  level: { township: '乡镇', subdistrict: '街道', community: '社区', village: '村', enterprise: '企事业单位', sector: '界别' },
+  roomRole: { convener: '召集人', member: '委员', local_reviewer: '属地审核' },
+  role: { admin: '管理员', reviewer: '审核人', member: '委员' },
+  body: { county: '县政协党组', local: '所在地党委（党组）' },
+  channel: { door_to_door: '入户走访', forum: '群众座谈', online: '网络征集' },
+  opinion: { new: '待筛选', adopted: '已采纳', dismissed: '未采纳' },
+  topic: {
+    draft: '草稿', in_review: '审核中', returned: '已退回', approved: '已通过', rejected: '未通过',
+    planned: '已制定方案', consulted: '已协商', concluded: '已形成成果', closed: '已办结',
+  },
+  source: { collected: '收集筛选', recommended: '委员推荐', assigned: '上级交办' },
+  decision: { approve: '同意', return: '退回修改', reject: '不予通过' },
+  sync: { pending: '等待同步', synced: '已同步', failed: '同步失败' },
+};
+
+export function label(kind, code) {
+  return (LABELS[kind] && LABELS[kind][code]) || code || '';
+}
+
+export function chip(text, kind = '') {
+  return h('span', { class: 'chip ' + kind }, text);
+}
+
+export function statusChip(status) {
+  return chip(label('topic', status), 'st-' + status);
+}
+
+export function empty(text) {
+  return h('p', { class: 'empty' }, text);
+}
+
+// staleNote marks data shown from the phone's memory while offline.
+export function staleNote(res) {
+  if (!res || !res.offline) return null;
+  return h('p', { class: 'stale', role: 'note' }, '离线：显示的是 ' + fmtTime(res.at) + ' 保存的数据');
+}
