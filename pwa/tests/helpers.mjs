@@ -1,0 +1,247 @@
+// Shared helpers of the browser tests: a real server process on a free port with its own
+// data folder, seed data made through the API, and Chromium set up like a phone.
+//
+// Run: make build, then in pwa/tests: npm ci && FRONTLINE_BIN=../../bin/frontline node --test
+// (CHROMIUM_PATH defaults to /usr/bin/chromium). Screenshots go to test-output/.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+export const OUT = join(dirname(fileURLToPath(import.meta.url)), 'test-output');
+export const ADMIN = { phone: '13800000000', password: 'admin-secret-2024' };
+export const PASSWORD = 'field-pass-2024';
+
+// PHONE is a mid-size Android phone.
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+};
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// startServer runs the frontline binary named by FRONTLINE_BIN until stop().
+export async function startServer() {
+  const bin = process.env.FRONTLINE_BIN;
+  if (!bin) throw new Error('FRONTLINE_BIN is not set: build the server (make build) and point it at bin/frontline');
+  const dir = await mkdtemp(join(tmpdir(), 'frontline-pwa-'));
+  const port = await freePort();
+  const url = 'http://127.0.0.1:' + port;
+  let logs = '';
+  const proc = spawn(bin, [], {
+    env: {
+      ...process.env,
+      FRONTLINE_ADDR: '127.0.0.1:' + port,
+      FRONTLINE_DATA_DIR: dir,
+      FRONTLINE_ADMIN_PHONE: ADMIN.phone,
+      FRONTLINE_ADMIN_PASSWORD: ADMIN.password,
+      FRONTLINE_MYSQL_DSN: '',
+      FRONTLINE_MINIO_ENDPOINT: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d) => { logs += d; });
+  proc.stderr.on('data', (d) => { logs += d; });
+  let exited = null;
+  const done = new Promise((resolve) => proc.on('exit', (code) => { exited = code; resolve(); }));
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (exited !== null) throw new Error('server exited with ' + exited + ':\n' + logs);
+    try {
+      const res = await fetch(url + '/healthz');
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error('server did not answer /healthz:\n' + logs); }
+    await sleep(100);
+  }
+  return {
+    url,
+    logs: () => logs,
+    async stop() {
+      if (exited === null) {
+        proc.kill('SIGTERM');
+        await Promise.race([done, sleep(5000)]);
+        if (exited === null) { proc.kill('SIGKILL'); await done; }
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// api calls the server as a test client, outside the browser.
+export function client(base) {
+  const call = async (method, path, body, token) => {
+    const headers = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+    if (!res.ok) {
+      const err = new Error(method + ' ' + path + ' → ' + res.status + ' ' + text);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  };
+  return {
+    call,
+    async login(phone, password) {
+      return (await call('POST', '/api/v1/auth/login', { phone, password })).access_token;
+    },
+  };
+}
+
+// seed makes one village room with a member who collects, a convener, a local reviewer
+// who holds the room's local_reviewer role, and a county reviewer.
+export async function seed(base) {
+  const api = client(base);
+  const admin = await api.login(ADMIN.phone, ADMIN.password);
+  const mk = (phone, name, role, review_body) =>
+    api.call('POST', '/api/v1/users', { phone, name, password: PASSWORD, role, ...(review_body ? { review_body } : {}) }, admin);
+  const users = {
+    member: await mk('13900000001', '李委员', 'member'),
+    convener: await mk('13900000002', '王召集人', 'member'),
+    county: await mk('13900000003', '赵县审', 'reviewer', 'county'),
+    local: await mk('13900000004', '钱镇审', 'reviewer', 'local'),
+  };
+  const room = await api.call('POST', '/api/v1/rooms', {
+    name: '东关村委员议事室', level: 'village', address: '东关村村委会二楼', has_door_plate: true, rules: '每月第一周议事',
+  }, admin);
+  const put = (u, role) => api.call('PUT', '/api/v1/rooms/' + room.id + '/members/' + u.id, { role }, admin);
+  await put(users.member, 'member');
+  await put(users.convener, 'convener');
+  await put(users.local, 'local_reviewer');
+  for (const u of Object.values(users)) u.password = PASSWORD;
+  return { api, admin, room, users };
+}
+
+// launch starts Chromium; a persistent context (a real profile, as an installed app has)
+// when persistent is true.
+export async function launch({ persistent = false } = {}) {
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (persistent) {
+    const profile = await mkdtemp(join(tmpdir(), 'frontline-profile-'));
+    const context = await chromium.launchPersistentContext(profile, { executablePath, args: FLAGS, headless: true, ...PHONE });
+    return { context, async close() { await context.close(); await rm(profile, { recursive: true, force: true }); } };
+  }
+  const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+  return {
+    browser,
+    newContext: (opts = {}) => browser.newContext({ ...PHONE, ...opts }),
+    async close() { await browser.close(); },
+  };
+}
+
+// signIn signs in through the login screen and waits for the home screen.
+export async function signIn(page, base, user) {
+  await page.goto(base + '/login');
+  await page.getByLabel('手机号').fill(user.phone);
+  await page.getByLabel('密码').fill(user.password);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.getByRole('heading', { name: /^你好/ }).waitFor();
+}
+
+// serviceWorkerReady waits until a service worker controls the page.
+export async function serviceWorkerReady(page) {
+  await page.waitForFunction(async () => {
+    await navigator.serviceWorker.ready;
+    return !!navigator.serviceWorker.controller;
+  }, null, { timeout: 15000 });
+}
+
+// photo draws a noisy test picture in the page and returns it as JPEG file bytes.
+export async function photo(page, width, height, seed = 1) {
+  const b64 = await page.evaluate(async ({ width, height, seed }) => {
+    const c = new OffscreenCanvas(width, height);
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, width, height);
+    grad.addColorStop(0, `hsl(${seed * 70 % 360} 60% 55%)`);
+    grad.addColorStop(1, `hsl(${(seed * 70 + 120) % 360} 60% 35%)`);
+    g.fillStyle = grad;
+    g.fillRect(0, 0, width, height);
+    // Noise, so the JPEG has the weight of a real photo.
+    const img = g.getImageData(0, 0, width, height);
+    let x = seed * 9301 + 49297;
+    for (let i = 0; i < img.data.length; i += 4) {
+      x = (x * 9301 + 49297) % 233280;
+      const n = (x / 233280 - 0.5) * 60;
+      img.data[i] += n; img.data[i + 1] += n; img.data[i + 2] += n;
+    }
+    g.putImageData(img, 0, 0);
+    const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, { width, height, seed });
+  return { name: `现场-${seed}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(b64, 'base64') };
+}
+
+export async function screenshot(page, name) {
+  await mkdir(OUT, { recursive: true });
+  await page.screenshot({ path: join(OUT, name + '.png'), fullPage: false });
+}
+
+export { sleep };
+
+// withGPS returns a copy of a JPEG file with an EXIF block that places it at lat, lng
+// (north and east), as a phone camera writes it.
+export function withGPS(file, lat, lng) {
+  const tiff = Buffer.alloc(128);
+  tiff.write('II', 0, 'latin1');
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(8, 4);
+  // IFD0: one entry, the pointer to the GPS IFD.
+  tiff.writeUInt16LE(1, 8);
+  tiff.writeUInt16LE(0x8825, 10); tiff.writeUInt16LE(4, 12); tiff.writeUInt32LE(1, 14); tiff.writeUInt32LE(26, 18);
+  tiff.writeUInt32LE(0, 22);
+  // GPS IFD at 26: LatRef, Lat, LngRef, Lng.
+  const entry = (i, tag, type, count, value) => {
+    const o = 28 + i * 12;
+    tiff.writeUInt16LE(tag, o); tiff.writeUInt16LE(type, o + 2); tiff.writeUInt32LE(count, o + 4);
+    if (typeof value === 'string') tiff.write(value, o + 8, 'latin1'); else tiff.writeUInt32LE(value, o + 8);
+  };
+  tiff.writeUInt16LE(4, 26);
+  entry(0, 1, 2, 2, 'N\0');
+  entry(1, 2, 5, 3, 80);
+  entry(2, 3, 2, 2, 'E\0');
+  entry(3, 4, 5, 3, 104);
+  tiff.writeUInt32LE(0, 76);
+  const dms = (v, at) => {
+    const d = Math.floor(v);
+    const m = Math.floor((v - d) * 60);
+    const s = Math.round(((v - d) * 60 - m) * 60 * 10000);
+    [[d, 1], [m, 1], [s, 10000]].forEach(([n, den], k) => { tiff.writeUInt32LE(n, at + k * 8); tiff.writeUInt32LE(den, at + k * 8 + 4); });
+  };
+  dms(lat, 80);
+  dms(lng, 104);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const head = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]);
+  const jpeg = file.buffer;
+  return { ...file, buffer: Buffer.concat([jpeg.subarray(0, 2), head, payload, jpeg.subarray(2)]) };
+}

@@ -1,0 +1,164 @@
+// Every main screen at phone size: no serious or critical accessibility violations
+// (axe-core), and a screenshot of each under test-output/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startServer, seed, launch, signIn, photo, screenshot } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+let server;
+let data;
+let browser;
+const tokens = {};
+let topic;
+
+before(async () => {
+  server = await startServer();
+  data = await seed(server.url);
+  browser = await launch();
+  for (const k of Object.keys(data.users)) tokens[k] = await data.api.login(data.users[k].phone, data.users[k].password);
+  const mk = (content, category) => data.api.call('POST', '/api/v1/opinions', {
+    id: crypto.randomUUID(), room_id: data.room.id, channel: 'door_to_door', category, content, address: '东关村二组',
+  }, tokens.member);
+  const a = await mk('东市场南侧污水直排进河道，夏天气味很大', '环境卫生');
+  await mk('村口公交站没有遮雨棚，下雨天老人孩子淋雨', '交通出行');
+  await mk('希望村里开办老年食堂', '社会保障');
+  topic = await data.api.call('POST', '/api/v1/topics', {
+    room_id: data.room.id, title: '东市场污水直排整治', description: '东市场南侧污水直排进河道。\n建议协商截污管网改造。', source: 'collected', category: '环境卫生', opinion_ids: [a.id],
+  }, tokens.convener);
+  await data.api.call('POST', `/api/v1/topics/${topic.id}/submit`, {}, tokens.convener);
+  await data.api.call('POST', `/api/v1/topics/${topic.id}/reviews`, { decision: 'approve', comment: '同意，请尽快制定方案' }, tokens.county);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const violations = [];
+
+// check runs axe on the current screen and saves its screenshot.
+async function check(page, name) {
+  // (Not 'networkidle': the live event stream keeps the network busy for good.)
+  await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
+  await page.evaluate(() => Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = i.onerror = r; })))));
+  await screenshot(page, name);
+  const text = await page.locator('main').innerText();
+  if (/\b(null|undefined|NaN)\b|\[object /.test(text)) violations.push(`${name}: raw value shown: ${text.match(/.{0,20}\b(null|undefined|NaN|\[object)\b.{0,20}/)[0]}`);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  for (const v of result.violations) {
+    if (v.impact === 'serious' || v.impact === 'critical') {
+      violations.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    }
+  }
+}
+
+async function newPage() {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  return { ctx, page: await ctx.newPage() };
+}
+
+test('main screens: no serious accessibility violations; screenshots saved', async () => {
+  let { ctx, page } = await newPage();
+  await page.goto(server.url + '/login');
+  await page.getByRole('button', { name: '登录', exact: true }).waitFor();
+  await check(page, '01-login');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.getByText('请输入手机号和密码。').waitFor();
+  await check(page, '02-login-error');
+
+  // A member in the field.
+  await signIn(page, server.url, data.users.member);
+  await check(page, '03-home-member');
+  await page.goto(server.url + '/opinions/new');
+  await page.getByRole('heading', { name: '新建民意' }).waitFor();
+  await page.getByLabel('类别').selectOption('环境卫生');
+  await page.getByLabel('居民反映的内容').fill('巷子里的路灯坏了两个月，晚上老人不敢出门');
+  await page.locator('#photos').setInputFiles([await photo(page, 1200, 900, 7), await photo(page, 900, 1200, 8)]);
+  await page.getByRole('img', { name: '照片 2' }).waitFor();
+  await check(page, '04-new-opinion');
+  await ctx.setOffline(true);
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.locator('[data-sync=pending]').waitFor();
+  await check(page, '05-my-opinions-pending');
+  await ctx.setOffline(false);
+  await page.locator('[data-sync=pending]').waitFor({ state: 'detached', timeout: 15000 });
+  await check(page, '06-my-opinions');
+  await page.goto(server.url + '/topics');
+  await page.getByRole('link', { name: /东市场污水直排整治/ }).waitFor();
+  await check(page, '07-topics');
+  await page.goto(server.url + '/topics/' + topic.id);
+  await page.getByText('意见：同意，请尽快制定方案').waitFor();
+  await check(page, '08-topic');
+  await page.goto(server.url + '/notices');
+  await page.getByRole('heading', { name: '消息' }).waitFor();
+  await check(page, '09-notices');
+  await page.goto(server.url + '/me');
+  await page.getByRole('button', { name: '退出登录' }).waitFor();
+  await check(page, '10-me');
+  await ctx.close();
+
+  // The convener screens opinions.
+  ({ ctx, page } = await newPage());
+  await signIn(page, server.url, data.users.convener);
+  await page.goto(server.url + '/rooms/' + data.room.id);
+  await page.getByRole('heading', { name: '待筛选民意' }).waitFor();
+  await page.getByLabel(/村口公交站/).check();
+  await check(page, '11-room-convener');
+  await page.getByRole('button', { name: /起草议题/ }).click();
+  await page.getByRole('heading', { name: '起草议题' }).waitFor();
+  await check(page, '12-topic-draft');
+  await ctx.close();
+
+  // The local reviewer's queue and decision form.
+  ({ ctx, page } = await newPage());
+  await signIn(page, server.url, data.users.local);
+  await page.goto(server.url + '/review');
+  await page.locator('[data-testid=queue]').getByRole('link', { name: /东市场污水直排整治/ }).waitFor();
+  await check(page, '13-review-queue');
+  await page.locator('[data-testid=queue]').getByRole('link').first().click();
+  await page.getByRole('button', { name: '提交审核意见' }).waitFor();
+  await page.getByRole('radio', { name: '退回修改' }).check();
+  await page.getByRole('button', { name: '提交审核意见' }).click();
+  await page.getByText('请填写意见', { exact: true }).waitFor();
+  await check(page, '14-review-form');
+  await ctx.close();
+
+  // The admin's forms.
+  ({ ctx, page } = await newPage());
+  await signIn(page, server.url, { phone: '13800000000', password: 'admin-secret-2024' });
+  await check(page, '15-home-admin');
+  await page.goto(server.url + '/admin/users');
+  await page.getByText('李委员').waitFor();
+  await check(page, '16-admin-users');
+  await page.goto(server.url + '/admin/rooms/' + data.room.id);
+  await page.getByRole('heading', { name: '成员', exact: true }).waitFor();
+  await check(page, '17-admin-room');
+  await ctx.close();
+
+  assert.deepEqual(violations, [], violations.join('\n'));
+});
+
+test('usable at 360 px with a doubled system font: nothing scrolls sideways', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, data.users.member);
+  for (const path of ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id]) {
+    await page.goto(server.url + path);
+    await page.locator('h2').first().waitFor();
+    await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
+    await page.waitForTimeout(100);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 360 px with 200% text`);
+    // Every control is at least 44 px tall (the tab bar, buttons, fields).
+    const small = await page.evaluate(() => [...document.querySelectorAll('button, a.btn, .tab, input:not([type=file]):not([type=checkbox]):not([type=radio]), select, textarea')]
+      .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+      .map((el) => el.outerHTML.slice(0, 80)));
+    assert.deepEqual(small, [], `${path}: small touch targets`);
+  }
+  await screenshot(page, '18-topic-360px-large-text');
+  await ctx.close();
+});
