@@ -247,7 +247,25 @@ func (s *Server) replay(ctx context.Context, st *sseWriter, userID string, lastI
 		}
 		return nil, st.flush()
 	}
+	// The client already holds every id up to lastID. Those at or above floor may still be
+	// on their way live (a fan-out or the tail has not reached them yet): they go in skip too,
+	// or the client would see them twice.
 	var skip []int64
+	for from := floor - 1; from < lastID; {
+		evs, err := s.store.EventsAfter(ctx, userID, from, replayBatch)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			if e.ID <= lastID {
+				skip = append(skip, e.ID)
+			}
+		}
+		if len(evs) < replayBatch {
+			break
+		}
+		from = evs[len(evs)-1].ID
+	}
 	for {
 		evs, err := s.store.EventsAfter(ctx, userID, lastID, replayBatch)
 		if err != nil {
