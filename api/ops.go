@@ -98,5 +98,5 @@ func (s *Server) readyz(c echo.Context) error {
 var openAPIDoc []byte
 
 func (s *Server) openAPI(c echo.Context) error {
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSONCharsetUTF8, openAPIDoc)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openAPIDoc)
 }

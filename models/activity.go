@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -237,10 +236,4 @@ func wrapErr(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("models: %s: %w", op, err)
-}
-
-// jsonText keeps a value as JSON in a TEXT column.
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
