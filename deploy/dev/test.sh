@@ -79,4 +79,12 @@ fi
 echo
 echo "== Summary =="
 printf '%s\n' "${results[@]}"
+passed=0 failures=0
+for r in "${results[@]}"; do
+	case "$r" in
+	*": ok"*) passed=$((passed + 1)) ;;
+	*FAILED*) failures=$((failures + 1)) ;;
+	esac
+done
+echo "passes: $passed passed, $failures failed"
 exit "$failed"
