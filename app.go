@@ -40,6 +40,13 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 			log.Error("event hub stopped", "err", err)
 		}
 	}()
+	// Serve once the tail knows where it starts, so no event committed meanwhile waits for a
+	// reconnect to reach a live client.
+	select {
+	case <-events.Ready():
+	case <-time.After(10 * time.Second):
+		log.Warn("event hub not ready yet; serving anyway")
+	}
 	// Streams end first so the HTTP server can drain; the hub's tail stops at close.
 	a.stopping = append(a.stopping, events.Shutdown)
 	a.closers = append(a.closers, func() { stopHub(); <-hubDone })

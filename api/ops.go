@@ -37,7 +37,8 @@ func newMetrics() (*prometheus.Registry, *metrics) {
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
 // observe logs each request once and counts it by its route pattern, never its raw path, so
-// ids do not explode the label set. Event streams are counted when they end.
+// ids do not explode the label set. An event stream is counted when it goes live: the hub
+// then writes to its connection, and the handler returns.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
