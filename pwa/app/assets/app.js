@@ -10,6 +10,7 @@ import * as screens from './screens.js';
 // --- screens ----------------------------------------------------------------------------
 // (The county dashboard and the steps after approval add their routes here.)
 route('/login', screens.login, { public: true });
+route('/r/:code', screens.receipt, { public: true });
 route('/', screens.home);
 route('/rooms/:id', screens.room);
 route('/opinions', screens.opinions);

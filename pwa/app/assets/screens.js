@@ -6,3 +6,4 @@ export { newOpinion, opinions } from './screens/opinions.js';
 export { topics, topic, topicForm, reviewQueue } from './screens/topics.js';
 export { notices } from './screens/notices.js';
 export { admin, adminUsers, adminRooms, adminRoom } from './screens/admin.js';
+export { receipt } from './screens/receipt.js';

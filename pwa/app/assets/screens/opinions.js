@@ -253,7 +253,10 @@ function remoteRow(o) {
     h('p', { class: 'content' }, excerpt(o.content, 120)),
     h('p', { class: 'item-meta' }, [roomName(o.room_id), o.category, label('channel', o.channel)].filter(Boolean).join(' · ')),
     thumbs.length ? h('div', { class: 'thumbs' }, thumbs) : null,
-    fateLine(o));
+    fateLine(o),
+    o.receipt_code
+      ? h('p', { class: 'receipt' }, '居民回执码：', h('a', { href: '/r/' + encodeURIComponent(o.receipt_code), class: 'receipt-link' }, o.receipt_code))
+      : null);
   if (o.status === 'adopted' && o.topic_id) topicTitle(o.topic_id, li);
   return li;
 }
