@@ -5,6 +5,7 @@ import { h, field, showError, label, statusChip, empty, staleNote, fmtTime, exce
 import * as api from '../api.js';
 import { state, roomName, convenes, mayReview } from '../state.js';
 import { navigate } from '../router.js';
+import { stepsBlock, AFTER_APPROVAL } from './steps.js';
 
 export function topicCard(t) {
   return h('a', { href: '/topics/' + encodeURIComponent(t.id), class: 'item', 'data-topic': t.id },
@@ -140,6 +141,7 @@ export async function topic(ctx) {
     h('p', { class: 'description' }, t.description || ''),
     (t.photos || []).length ? h('div', { class: 'thumbs' }, t.photos.map((p, k) => h('img', { src: p.thumb_url || p.url, alt: '议题照片 ' + (k + 1), class: 'thumb' }))) : null,
     actions,
+    AFTER_APPROVAL.includes(t.status) ? stepsBlock(t, { convener: convenes(t.room_id), offline: res.offline }) : null,
     reviewsBlock(t),
     !res.offline && pendingForMe(t) ? reviewForm(t) : null,
     opinionsBox,

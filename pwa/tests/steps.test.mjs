@@ -1,0 +1,89 @@
+// One topic from approval to closed through the app, as its convener would take it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, seed, signIn, screenshot, PASSWORD } from './helpers.mjs';
+
+let server;
+let browser;
+let world;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  world = await seed(server.url);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a convener walks an approved topic through plan, research, meeting, outcome and follow-up to closed', async () => {
+  const { api, room, users } = world;
+  const as = {};
+  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await api.login(users[k].phone, PASSWORD);
+  const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'forum', category: '交通出行', content: '学校门口缺少斑马线' }, as.member);
+  const topic = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '学校门口交通安全', source: 'collected', category: '交通出行', opinion_ids: [op.id] }, as.convener);
+  const t = '/api/v1/topics/' + topic.id;
+  await api.call('POST', t + '/submit', undefined, as.convener);
+  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.county);
+  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.local);
+
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.convener);
+  await page.goto(server.url + '/topics/' + topic.id);
+  const status = (text) => page.locator('.chip.st-' + text).first().waitFor();
+
+  // 2. The work plan.
+  await page.getByLabel('方案主题').fill('学校门口交通安全工作方案');
+  await page.getByLabel('方案内容').fill('调研上下学高峰车流，协商增设斑马线和信号灯');
+  await page.getByLabel('牵头人').fill('王召集人');
+  await page.getByRole('button', { name: '保存工作方案' }).click();
+  await status('planned');
+  await screenshot(page, '31-topic-planned');
+
+  // 3. Research, then 4. the meeting (offered only once research exists).
+  assert.equal(await page.getByRole('button', { name: '召开协商会' }).count(), 0, 'no meeting before research');
+  await page.getByLabel('调研地点').fill('实验小学门口');
+  await page.getByLabel('调研发现').fill('早高峰车流大，学生横穿马路');
+  await page.getByRole('button', { name: '记录调研' }).click();
+  await page.getByRole('button', { name: '召开协商会' }).waitFor();
+  await page.getByLabel('会议地点').fill('村委会会议室');
+  await page.getByLabel('参加的部门负责人').fill('交警中队，住建局');
+  await page.getByLabel('会议纪要').fill('同意增设斑马线，高峰期安排协管员');
+  await page.getByRole('button', { name: '召开协商会' }).click();
+  await status('consulted');
+
+  // 5. The outcome with two recommendations.
+  await page.getByLabel('协商共识').fill('增设斑马线和减速带，高峰期安排协管员');
+  await page.getByLabel(/^建议内容 1/).fill('施划斑马线');
+  await page.getByLabel(/^责任单位 1/).fill('交警中队');
+  await page.getByLabel(/^完成期限 1/).fill('2030-01-01');
+  await page.getByRole('button', { name: '添加一条意见建议' }).click();
+  await page.getByLabel(/^建议内容 2/).fill('安排高峰期协管员');
+  await page.getByLabel(/^责任单位 2/).fill('实验小学');
+  await page.getByLabel(/^完成期限 2/).fill('2030-01-01');
+  await page.getByRole('button', { name: '发布协商成果' }).click();
+  await status('concluded');
+  await screenshot(page, '32-topic-concluded');
+
+  // 6–7. Follow-up until both are settled: the topic closes.
+  await page.getByLabel('办理状态（建议 1）').selectOption('done');
+  await page.getByLabel('进展说明（建议 1）').fill('斑马线已施划');
+  await page.getByRole('button', { name: '记录进展（建议 1）' }).click();
+  await page.getByLabel('办理状态（建议 2）').waitFor();
+  await page.getByLabel('办理状态（建议 1）').waitFor({ state: 'detached' });
+  await page.getByLabel('办理状态（建议 2）').selectOption('not_adopted');
+  await page.getByLabel('进展说明（建议 2）').fill('学校已自行安排家长志愿者');
+  await page.getByLabel('未采纳原因（建议 2）').fill('由学校家委会承担');
+  await page.getByRole('button', { name: '记录进展（建议 2）' }).click();
+  await status('closed');
+  await screenshot(page, '33-topic-closed');
+
+  const final = await api.call('GET', t, undefined, as.convener);
+  assert.equal(final.status, 'closed');
+  const actions = final.history.map((x) => x.action).join(',');
+  assert.equal(actions, 'create,submit,approve_one,approve_both,plan,meet,conclude,close');
+  await ctx.close();
+});
