@@ -39,8 +39,15 @@ test('a convener walks an approved topic through plan, research, meeting, outcom
   await page.getByLabel('方案主题').fill('学校门口交通安全工作方案');
   await page.getByLabel('方案内容').fill('调研上下学高峰车流，协商增设斑马线和信号灯');
   await page.getByLabel('牵头人').fill('王召集人');
+  await page.getByLabel('邀请参加人员').fill('张警官 交警中队\n刘校长 实验小学');
+  await page.getByLabel('时间安排').fill('下个月\n');
+  await page.getByRole('button', { name: '保存工作方案' }).click();
+  await page.getByText('请写成“日期 事项”').waitFor();
+  await page.getByLabel('时间安排').fill('2030-03-01 现场调研\n2030年3月15日 召开协商会');
   await page.getByRole('button', { name: '保存工作方案' }).click();
   await status('planned');
+  await page.locator('[data-testid=plan]').getByText('张警官（交警中队）、刘校长（实验小学）').waitFor();
+  await page.locator('[data-testid=plan]').getByText('2030-03-15 召开协商会').waitFor();
   await screenshot(page, '31-topic-planned');
 
   // 3. Research, then 4. the meeting (offered only once research exists).
@@ -81,6 +88,12 @@ test('a convener walks an approved topic through plan, research, meeting, outcom
   await status('closed');
   await screenshot(page, '33-topic-closed');
 
+  const plan = await api.call('GET', t + '/plan', undefined, as.convener);
+  assert.deepEqual(plan.schedule, [{ date: '2030-03-01', item: '现场调研' }, { date: '2030-03-15', item: '召开协商会' }]);
+  assert.deepEqual(plan.participants.outside, [{ name: '张警官', unit: '交警中队' }, { name: '刘校长', unit: '实验小学' }]);
+  const acts = await api.call('GET', t + '/activities', undefined, as.convener);
+  const meeting = (acts.items || acts).find((a) => a.kind === 'consultation');
+  assert.deepEqual(meeting.attendees.units, ['交警中队', '住建局']);
   const final = await api.call('GET', t, undefined, as.convener);
   assert.equal(final.status, 'closed');
   const actions = final.history.map((x) => x.action).join(',');

@@ -3,12 +3,13 @@
 
 import * as auth from './auth.js';
 import { route, setGuard, start } from './router.js';
-import { state } from './state.js';
+import { state, countyView } from './state.js';
 import { begin, renderStatus } from './session.js';
 import * as screens from './screens.js';
 
 // --- screens ----------------------------------------------------------------------------
-// (The county dashboard and the steps after approval add their routes here.)
+// Screens used by few people load on first use, outside the first-load shell.
+const lazy = (load, name) => async (ctx) => (await load())[name](ctx);
 route('/login', screens.login, { public: true });
 route('/r/:code', screens.receipt, { public: true });
 route('/', screens.home);
@@ -22,6 +23,7 @@ route('/topics/:id/edit', screens.topicForm);
 route('/review', screens.reviewQueue);
 route('/notices', screens.notices);
 route('/me', screens.me);
+route('/stats', lazy(() => import('./screens/dashboard.js'), 'dashboard'), { allow: countyView });
 route('/admin', screens.admin, { roles: ['admin'] });
 route('/admin/users', screens.adminUsers, { roles: ['admin'] });
 route('/admin/rooms', screens.adminRooms, { roles: ['admin'] });
@@ -32,6 +34,7 @@ setGuard((opts, path) => {
   if (opts.public) return null;
   if (!state.user) return '/login' + (path && path !== '/' ? '?next=' + encodeURIComponent(path) : '');
   if (opts.roles && !opts.roles.includes(state.user.role)) return '/';
+  if (opts.allow && !opts.allow(state.user)) return '/';
   return null;
 });
 

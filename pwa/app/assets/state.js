@@ -33,3 +33,8 @@ export function roomName(roomId) {
   const r = state.rooms.find((x) => x.id === roomId);
   return r ? r.name : '';
 }
+
+// countyView tells whether the user sees the county dashboard and ledgers.
+export function countyView(u = state.user) {
+  return !!u && (u.role === 'admin' || (u.role === 'reviewer' && u.review_body === 'county'));
+}

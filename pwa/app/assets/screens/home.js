@@ -1,8 +1,8 @@
 // 首页 (我的议事室), one room's page with the convener's screening of new opinions, and 我的.
 
-import { h, label, chip, empty, staleNote, fmtTime, excerpt, toast } from '../ui.js';
+import { h, field, label, chip, empty, staleNote, fmtTime, excerpt, toast } from '../ui.js';
 import * as api from '../api.js';
-import { state, roomRole, convenes, collects } from '../state.js';
+import { state, roomRole, convenes, collects, countyView } from '../state.js';
 import { syncNow, end } from '../session.js';
 import { navigate } from '../router.js';
 import * as outbox from '../outbox.js';
@@ -39,6 +39,7 @@ export async function home(ctx) {
     collects() ? h('a', { href: '/opinions/new', class: 'btn primary block big' }, '＋ 新建民意') : null,
     waitBox,
     u.role === 'reviewer' ? h('p', {}, h('a', { href: '/review', class: 'btn block' }, '待我审核的议题')) : null,
+    countyView(u) ? h('p', {}, h('a', { href: '/stats', class: 'btn block' }, '统计与台账')) : null,
     u.role === 'admin' ? h('section', { 'aria-labelledby': 'admin-h' }, h('h3', { id: 'admin-h' }, '管理'),
       h('div', { class: 'row' }, h('a', { href: '/admin/users', class: 'btn' }, '用户'), h('a', { href: '/admin/rooms', class: 'btn' }, '议事室与成员'))) : null,
     roomsBox, recentBox);
@@ -86,20 +87,23 @@ export async function room(ctx) {
     parts.push(h('section', { 'aria-labelledby': 'six-h' }, h('h3', { id: 'six-h' }, '六有'),
       h('ul', { class: 'checklist' }, Object.entries(names).map(([k, n]) =>
         h('li', { class: r.checklist[k] ? 'ok' : 'missing' }, n + '：' + (r.checklist[k] ? '已具备' : '缺少')))),
-      r.activities_this_year != null ? h('p', {}, '本年活动 ' + r.activities_this_year + ' 次（每年至少 3 次）') : null));
+      r.activities_this_year != null ? h('p', { 'data-testid': 'quota' }, '本年活动 ' + r.activities_this_year + ' / 3 次（每年至少 3 次）',
+        r.activities_this_year < 3 ? chip('未达标', 'warn') : chip('已达标', 'ok')) : null));
   }
   if (role === 'member' || role === 'convener') {
     parts.push(h('a', { href: '/opinions/new?room=' + encodeURIComponent(id), class: 'btn primary block' }, '＋ 在此新建民意'));
   }
   const screenBox = convenes(id) ? h('section', { 'aria-labelledby': 'screen-h' }, h('h3', { id: 'screen-h' }, '待筛选民意'), h('p', { class: 'loading' }, '正在加载…')) : null;
   const topicsBox = h('section', { 'aria-labelledby': 'rt-h' }, h('h3', { id: 'rt-h' }, '本室议题'), h('p', { class: 'loading' }, '正在加载…'));
-  parts.push(screenBox, topicsBox);
+  const actsBox = h('section', { 'aria-labelledby': 'acts-h' }, h('h3', { id: 'acts-h' }, '活动记录'), h('p', { class: 'loading' }, '正在加载…'));
+  parts.push(screenBox, topicsBox, actsBox);
   if (r.members && r.members.length) {
     parts.push(h('section', { 'aria-labelledby': 'mem-h' }, h('h3', { id: 'mem-h' }, '成员'),
       h('ul', { class: 'list plain' }, r.members.map((m) => h('li', {}, m.name + ' · ' + label('roomRole', m.role))))));
   }
   ctx.show(...parts);
   if (screenBox) screening(ctx, id, screenBox);
+  activities(id, actsBox, convenes(id) && !res.offline);
   try {
     const t = await api.get('/api/v1/topics?room_id=' + encodeURIComponent(id));
     const list = api.items(t.data);
@@ -107,6 +111,69 @@ export async function room(ctx) {
   } catch (e) {
     topicsBox.replaceChildren(topicsBox.firstChild, h('p', { class: 'error' }, api.errorText(e)));
   }
+}
+
+const KIND = { visit: '走访', forum: '座谈', research: '调研', consultation: '协商会', training: '培训' };
+const PEOPLE = [['members', '参加的委员'], ['residents', '参加的群众代表'], ['units', '参加的单位负责人'], ['others', '其他参加人员']];
+
+function splitNames(v) { return v.split(/[，,、\s]+/).map((x) => x.trim()).filter(Boolean); }
+
+// activities lists the room's activities (活动记录), newest first, with the form a
+// convener records one with.
+async function activities(roomId, box, mayRecord) {
+  const head = box.firstChild;
+  const path = '/api/v1/rooms/' + encodeURIComponent(roomId) + '/activities';
+  let res;
+  try {
+    res = await api.get(path + '?limit=50');
+  } catch (e) {
+    box.replaceChildren(head, h('p', { class: 'error' }, api.errorText(e)));
+    return;
+  }
+  const list = api.items(res.data);
+  const who = (a) => PEOPLE.flatMap(([k]) => (a.attendees && a.attendees[k]) || []).join('、');
+  box.replaceChildren(head, staleNote(res) || '',
+    list.length
+      ? h('ul', { class: 'list', 'data-testid': 'activities' }, list.map((a) => h('li', { class: 'card' },
+        h('p', {}, chip(KIND[a.kind] || a.kind), ' ', fmtTime(a.held_at), a.place ? ' · ' + a.place : ''),
+        h('p', {}, excerpt(a.summary, 200)),
+        who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null)))
+      : empty('还没有活动记录。'),
+    mayRecord ? activityForm(path, () => navigate(location.pathname, { replace: true })) : null);
+}
+
+function activityForm(path, done) {
+  const kind = h('select', { name: 'kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
+  const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const when = h('input', { type: 'datetime-local', name: 'held_at', value: local });
+  const place = h('input', { name: 'place', maxlength: '200' });
+  const people = PEOPLE.map(([k, text]) => [k, field(text, h('input', { name: k }), { hint: '多人用逗号分隔' })]);
+  const summary = h('textarea', { name: 'summary', rows: '3' });
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'btn primary block' }, '保存活动记录');
+  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': '记录活动' },
+    h('h4', {}, '记录活动'), field('活动类型', kind), field('活动时间', when, { required: true }), field('活动地点', place),
+    people.map(([, f]) => f), field('活动内容', summary, { required: true }), msg, button);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    msg.textContent = '';
+    if (!when.value || !summary.value.trim()) {
+      msg.textContent = '请填写活动时间和活动内容。';
+      (when.value ? summary : when).focus();
+      return;
+    }
+    const attendees = Object.fromEntries(people.map(([k, f]) => [k, splitNames(f.querySelector('input').value)]));
+    button.disabled = true;
+    try {
+      await api.send('POST', path, { kind: kind.value, held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value, attendees });
+      toast('活动已记录。', { kind: 'ok' });
+      done();
+    } catch (err) {
+      msg.textContent = api.errorText(err);
+      button.disabled = false;
+    }
+  });
+  return h('details', { class: 'card' }, h('summary', {}, '＋ 记录一次活动'), form);
 }
 
 // screening lists the room's new opinions for its convener: pick several and draft a

@@ -246,6 +246,37 @@ function fateLine(o) {
   return h('p', { class: 'fate' }, '处理情况：' + label('opinion', o.status || 'new'));
 }
 
+// receiptLine shows the collector the resident's receipt code, and on demand the QR code
+// of its public link for the resident to scan on the spot. Open codes stay open when the
+// list is drawn again (it is, whenever the outbox changes).
+const openQR = new Set();
+let qrModule = null;
+
+function receiptLine(code) {
+  const box = h('div', { class: 'qr-box', hidden: true });
+  const show = h('button', { type: 'button', class: 'btn small', 'aria-expanded': 'false' }, '出示二维码');
+  const toggle = async (open) => {
+    if (open && !box.firstChild) {
+      const link = location.origin + '/r/' + encodeURIComponent(code);
+      try {
+        // Loaded on first use; once loaded, drawn at once (the list is redrawn often).
+        const qr = qrModule || (qrModule = await import('../qr.js'));
+        box.append(qr.svg(link, { label: '回执二维码：' + link }), h('p', { class: 'hint' }, '请居民用手机扫码查看办理进展：', link));
+      } catch {
+        box.append(h('p', { class: 'error' }, '二维码无法生成。回执码：' + code));
+      }
+    }
+    if (open) openQR.add(code); else openQR.delete(code);
+    box.hidden = !open;
+    show.setAttribute('aria-expanded', String(open));
+    show.textContent = open ? '收起二维码' : '出示二维码';
+  };
+  show.addEventListener('click', () => toggle(box.hidden));
+  if (openQR.has(code)) toggle(true);
+  return h('div', { class: 'receipt' },
+    h('p', {}, '居民回执码：', h('a', { href: '/r/' + encodeURIComponent(code), class: 'receipt-link' }, code), ' ', show), box);
+}
+
 function remoteRow(o) {
   const thumbs = (o.photos || []).map((p, i) => h('img', { src: p.thumb_url || p.url, alt: '照片 ' + (i + 1), class: 'thumb', loading: 'lazy' }));
   const li = h('li', { class: 'card opinion', 'data-id': o.id, 'data-sync': 'synced' },
@@ -254,9 +285,7 @@ function remoteRow(o) {
     h('p', { class: 'item-meta' }, [roomName(o.room_id), o.category, label('channel', o.channel)].filter(Boolean).join(' · ')),
     thumbs.length ? h('div', { class: 'thumbs' }, thumbs) : null,
     fateLine(o),
-    o.receipt_code
-      ? h('p', { class: 'receipt' }, '居民回执码：', h('a', { href: '/r/' + encodeURIComponent(o.receipt_code), class: 'receipt-link' }, o.receipt_code))
-      : null);
+    o.receipt_code ? receiptLine(o.receipt_code) : null);
   if (o.status === 'adopted' && o.topic_id) topicTitle(o.topic_id, li);
   return li;
 }

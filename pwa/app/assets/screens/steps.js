@@ -29,14 +29,19 @@ async function fill(box, t, mayAct) {
   const [plan, acts, outcome] = await Promise.all([opt(base + '/plan'), opt(base + '/activities'), opt(base + '/outcome')]);
   box.querySelector('.loading').remove();
   if (plan) {
-    box.append(h('div', { class: 'card' }, h('h4', {}, '工作方案：', plan.theme),
-      h('p', {}, plan.content), h('p', { class: 'muted' }, '牵头：', plan.lead)));
+    const outside = (plan.participants && plan.participants.outside) || [];
+    const sched = plan.schedule || [];
+    box.append(h('div', { class: 'card', 'data-testid': 'plan' }, h('h4', {}, '工作方案：', plan.theme),
+      h('p', {}, plan.content), h('p', { class: 'muted' }, '牵头：', plan.lead),
+      outside.length ? h('p', {}, '参加人员：', outside.map((o) => o.name + (o.unit ? '（' + o.unit + '）' : '')).join('、')) : null,
+      sched.length ? h('ul', { class: 'list plain' }, sched.map((x) => h('li', {}, x.date, ' ', x.item))) : null));
   }
   const list = api.items(acts);
   if (list.length) {
     box.append(h('ul', { class: 'list' }, list.map((a) =>
       h('li', { class: 'card' }, h('strong', {}, a.kind === 'research' ? '调研' : '协商会'), ' ', fmtTime(a.held_at), ' ', a.place || '',
-        h('p', {}, a.summary)))));
+        h('p', {}, a.summary),
+        attendeesLine(a.attendees)))));
   }
   if (outcome) box.append(outcomeBlock(outcome, mayAct && t.status === 'concluded'));
   if (!mayAct) {
@@ -90,17 +95,41 @@ function planForm(base, plan) {
   const procedure = h('textarea', { name: 'meeting_procedure', rows: '2' }, p.meeting_procedure || '');
   const transform = h('textarea', { name: 'transformation', rows: '2' }, p.transformation || '');
   const lead = h('input', { name: 'lead', value: p.lead || '', maxlength: '100' });
+  const outsideText = ((p.participants && p.participants.outside) || []).map((o) => o.name + (o.unit ? ' ' + o.unit : '')).join('\n');
+  const outside = h('textarea', { name: 'outside', rows: '2' }, outsideText);
+  const schedule = h('textarea', { name: 'schedule', rows: '3' }, (p.schedule || []).map((x) => x.date + ' ' + x.item).join('\n'));
   const button = h('button', { type: 'submit', class: 'btn primary block' }, plan ? '更新工作方案' : '保存工作方案');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': '工作方案' },
     h('h4', {}, '工作方案'),
     field('方案主题', theme, { required: true }), field('方案内容', content, { required: true }),
+    field('邀请参加人员', outside, { hint: '每行一人：姓名 单位，如“张三 交警中队”' }),
+    field('时间安排', schedule, { hint: '每行一项：日期 事项，如“2025-06-01 现场调研”' }),
     field('调研步骤', research), field('会议程序', procedure), field('成果转化', transform),
     field('牵头人', lead, { required: true }), button);
-  return submitting(form, button, () => required(theme, content, lead) && api.send('PUT', base + '/plan', {
-    theme: theme.value, content: content.value, research_steps: research.value, meeting_procedure: procedure.value,
-    transformation: transform.value, lead: lead.value,
-    participants: p.participants || { user_ids: [], outside: [] }, schedule: p.schedule || [],
-  }));
+  return submitting(form, button, () => {
+    if (!required(theme, content, lead)) return null;
+    const lines = (c) => c.value.split('\n').map((x) => x.trim()).filter(Boolean);
+    const people = lines(outside).map((x) => { const [name, ...unit] = x.split(/\s+/); return { name, unit: unit.join(' ') }; });
+    const steps = [];
+    for (const x of lines(schedule)) {
+      const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$/.exec(x);
+      if (!m || !m[4]) { showError(schedule, '“' + x + '”：请写成“日期 事项”，如 2025-06-01 现场调研'); schedule.focus(); return null; }
+      steps.push({ date: `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`, item: m[4] });
+    }
+    showError(schedule, '');
+    return api.send('PUT', base + '/plan', {
+      theme: theme.value, content: content.value, research_steps: research.value, meeting_procedure: procedure.value,
+      transformation: transform.value, lead: lead.value,
+      participants: { user_ids: (p.participants && p.participants.user_ids) || [], outside: people }, schedule: steps,
+    });
+  });
+}
+
+function attendeesLine(at) {
+  if (!at) return null;
+  const parts = [['members', '委员'], ['residents', '群众代表'], ['units', '部门负责人'], ['others', '其他']]
+    .filter(([k]) => at[k] && at[k].length).map(([k, n]) => n + '：' + at[k].join('、'));
+  return parts.length ? h('p', { class: 'muted' }, '参加人员 — ', parts.join('；')) : null;
 }
 
 function splitNames(v) { return v.split(/[，,、\s]+/).map((s) => s.trim()).filter(Boolean); }
@@ -109,7 +138,7 @@ function activityForm(path, title, noun, summaryLabel, attendees = false) {
   const when = h('input', { type: 'datetime-local', name: 'held_at', value: new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) });
   const place = h('input', { name: 'place', maxlength: '200' });
   const summary = h('textarea', { name: 'summary', rows: '4' });
-  const people = attendees ? ['委员', '群众代表', '部门负责人'].map((k) => [k, h('input', { name: 'attendees-' + k })]) : [];
+  const people = attendees ? ['委员', '群众代表', '部门负责人', '其他人员'].map((k) => [k, h('input', { name: 'attendees-' + k })]) : [];
   const button = h('button', { type: 'submit', class: 'btn primary block' }, title);
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': title },
     h('h4', {}, title), field(noun + '时间', when, { required: true }), field(noun + '地点', place),
@@ -117,7 +146,7 @@ function activityForm(path, title, noun, summaryLabel, attendees = false) {
     field(summaryLabel, summary, { required: true }), button);
   return submitting(form, button, () => required(when, summary) && api.send('POST', path, {
     held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value,
-    attendees: attendees ? { members: splitNames(people[0][1].value), residents: splitNames(people[1][1].value), units: splitNames(people[2][1].value) } : undefined,
+    attendees: attendees ? { members: splitNames(people[0][1].value), residents: splitNames(people[1][1].value), units: splitNames(people[2][1].value), others: splitNames(people[3][1].value) } : undefined,
   }));
 }
 

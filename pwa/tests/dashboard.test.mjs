@@ -1,0 +1,162 @@
+// The county dashboard, a room's activity record, and the receipt's QR code: they work,
+// have no serious accessibility violations (axe-core), and are saved as screenshots.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startServer, launch, seed, signIn, screenshot, PASSWORD } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+let server;
+let browser;
+let world;
+const as = {};
+let topic;
+let op;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  world = await seed(server.url);
+  const { api, room, users } = world;
+  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await api.login(users[k].phone, PASSWORD);
+  op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'forum', category: '环境卫生', content: '河道垃圾多', resident_name: '孙大爷', resident_phone: '13611112222', resident_consent: true }, as.member);
+  await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '交通出行', content: '路灯不亮' }, as.member);
+  topic = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '河道垃圾清理', source: 'collected', category: '环境卫生', opinion_ids: [op.id] }, as.convener);
+  const t = '/api/v1/topics/' + topic.id;
+  await api.call('POST', t + '/submit', undefined, as.convener);
+  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.county);
+  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.local);
+  await api.call('PUT', t + '/plan', { theme: '河道清理方案', content: '现场查看，协商清理', lead: '王召集人' }, as.convener);
+  const act = { held_at: new Date().toISOString(), place: '河边', summary: '垃圾集中在桥下' };
+  await api.call('POST', t + '/research', act, as.convener);
+  await api.call('POST', t + '/meeting', { ...act, summary: '村委会组织清理' }, as.convener);
+  await api.call('POST', t + '/outcome', {
+    consensus: '每周清理一次河道',
+    recommendations: [{ content: '组织每周清理', unit: '村委会', due_on: '2030-01-01' }, { content: '设置垃圾桶', unit: '镇环卫所', due_on: '2030-06-01' }],
+  }, as.convener);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const violations = [];
+
+async function check(page, name) {
+  await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
+  await screenshot(page, name);
+  const text = await page.locator('main').innerText();
+  if (/\b(null|undefined|NaN)\b|\[object /.test(text)) violations.push(`${name}: raw value shown`);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  for (const v of result.violations) {
+    if (v.impact === 'serious' || v.impact === 'critical') {
+      violations.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    }
+  }
+}
+
+test('the county reviewer reads the dashboard and downloads a ledger', async () => {
+  const ctx = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, world.users.county);
+  await page.getByRole('link', { name: '统计与台账' }).click();
+  await page.getByRole('heading', { name: '统计', exact: true }).waitFor();
+  const totals = page.locator('[data-testid=totals]');
+  await totals.waitFor();
+  assert.match(await totals.innerText(), /2\s*收集民意/);
+  assert.match(await totals.innerText(), /2\s*意见建议/);
+  await page.getByRole('heading', { name: '议题进展' }).waitFor();
+  assert.ok(await page.locator('svg.bars rect').count() > 0, 'bar charts drawn');
+  await page.locator('[data-testid=flagged]').getByText('东关村委员议事室').waitFor();
+  await check(page, '40-dashboard');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '议题台账（CSV）' }).click()]);
+  assert.equal(download.suggestedFilename(), '议题台账.csv');
+  const path = await download.path();
+  const { readFile } = await import('node:fs/promises');
+  const csv = await readFile(path, 'utf8');
+  assert.ok(csv.includes('河道垃圾清理'), 'the ledger lists the topic');
+
+  // Desktop width too.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await screenshot(page, '41-dashboard-desktop');
+  await ctx.close();
+
+  // A member is sent home from /stats.
+  const ctx2 = await browser.newContext();
+  const p2 = await ctx2.newPage();
+  await signIn(p2, server.url, world.users.member);
+  await p2.goto(server.url + '/stats');
+  await p2.getByRole('heading', { name: /^你好/ }).waitFor();
+  assert.equal(await p2.getByRole('link', { name: '统计与台账' }).count(), 0);
+  await ctx2.close();
+});
+
+test('a convener records a room activity; the checklist and the quota count it', async () => {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, world.users.convener);
+  await page.goto(server.url + '/rooms/' + world.room.id);
+  const quota = page.locator('[data-testid=quota]');
+  // Research and the meeting above count as activities of the room.
+  await page.locator('[data-testid=activities] > li').nth(1).waitFor();
+  assert.match(await quota.innerText(), /本年活动 2 \/ 3 次/);
+  await page.getByText('＋ 记录一次活动').click();
+  await page.getByLabel('活动类型').selectOption('visit');
+  await page.getByLabel('活动地点').fill('东关村二组');
+  await page.getByLabel('参加的委员').fill('李委员，王召集人');
+  await page.getByLabel('活动内容').fill('走访独居老人，了解用水困难');
+  await check(page, '42-room-activity-form');
+  await page.getByRole('button', { name: '保存活动记录' }).click();
+  await page.locator('[data-testid=activities]').getByText('走访独居老人，了解用水困难').waitFor();
+  assert.match(await quota.innerText(), /本年活动 3 \/ 3 次.*已达标/s);
+  await page.getByText('活动记录：已具备').waitFor();
+  await check(page, '43-room-activities');
+  const list = await world.api.call('GET', '/api/v1/rooms/' + world.room.id + '/activities', undefined, as.convener);
+  assert.equal((list.items || list).length, 3);
+  await ctx.close();
+});
+
+test('the collector shows the resident a QR code of the receipt link; the receipt page passes axe', async () => {
+  const ctx = await browser.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await signIn(page, server.url, world.users.member);
+  await page.goto(server.url + '/opinions');
+  const row = page.locator('li.opinion', { hasText: '河道垃圾多' });
+  await row.getByRole('button', { name: '出示二维码' }).click();
+  await row.getByRole('button', { name: '收起二维码' }).waitFor();
+  // The list redraws itself when the outbox or the server answer; the code stays open.
+  const drawn = await page.waitForFunction((code) => {
+    const svg = [...document.querySelectorAll('svg.qr')].find((s) => s.getAttribute('aria-label').endsWith('/r/' + code));
+    if (!svg || svg.getBoundingClientRect().width < 150) return null;
+    return { modules: svg.querySelector('path').getAttribute('d').split('M').length - 1, label: svg.getAttribute('aria-label') };
+  }, op.receipt_code);
+  const info = await drawn.jsonValue();
+  assert.ok(info.modules > 200, 'the QR code has modules');
+  assert.ok(info.label.includes(server.url + '/r/' + op.receipt_code), 'the QR code holds the receipt link');
+  await page.evaluate(() => document.querySelector('svg.qr')?.scrollIntoView({ block: 'center' }));
+  await check(page, '44-opinion-qr');
+  await row.getByRole('button', { name: '收起二维码' }).waitFor();
+  await ctx.close();
+
+  const pub = await browser.newContext({ bypassCSP: true });
+  const p = await pub.newPage();
+  await p.goto(server.url + '/r/' + op.receipt_code);
+  await p.getByText('河道垃圾清理').waitFor();
+  await check(p, '45-receipt');
+  await pub.close();
+
+  const conv = await browser.newContext({ bypassCSP: true });
+  const c = await conv.newPage();
+  await signIn(c, server.url, world.users.convener);
+  await c.goto(server.url + '/topics/' + topic.id);
+  await c.getByRole('button', { name: '记录进展（建议 2）' }).waitFor();
+  await check(c, '46-topic-follow-up');
+  await conv.close();
+
+  assert.deepEqual(violations, [], violations.join('\n'));
+});
