@@ -245,3 +245,20 @@ export function withGPS(file, lat, lng) {
   const jpeg = file.buffer;
   return { ...file, buffer: Buffer.concat([jpeg.subarray(0, 2), head, payload, jpeg.subarray(2)]) };
 }
+
+// mine lists the opinions a user collected, as the API holds them.
+export async function mine(api, user) {
+  const token = await api.login(user.phone, user.password);
+  return (await api.call('GET', '/api/v1/opinions?mine=true', undefined, token)).items;
+}
+
+// fillOpinion fills the new-opinion form with photos and saves it.
+export async function fillOpinion(page, content, files) {
+  await page.getByLabel('类别').selectOption('环境卫生');
+  await page.getByLabel('居民反映的内容').fill(content);
+  await page.getByLabel('地址').fill('东关村三组 12 号');
+  await page.locator('#photos').setInputFiles(files);
+  await page.getByRole('img', { name: `照片 ${files.length}` }).waitFor();
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('heading', { name: '我的民意' }).waitFor();
+}

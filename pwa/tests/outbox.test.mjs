@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, serviceWorkerReady, photo } from './helpers.mjs';
+import { startServer, seed, launch, signIn, serviceWorkerReady, photo, mine, fillOpinion } from './helpers.mjs';
 
 let server;
 let data;
@@ -18,22 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function mine(user) {
-  const token = await data.api.login(user.phone, user.password);
-  return (await data.api.call('GET', '/api/v1/opinions?mine=true', undefined, token)).items;
-}
-
-// fillOpinion fills the new-opinion form with photos and saves it.
-async function fillOpinion(page, content, files) {
-  await page.getByLabel('类别').selectOption('环境卫生');
-  await page.getByLabel('居民反映的内容').fill(content);
-  await page.getByLabel('地址').fill('东关村三组 12 号');
-  await page.locator('#photos').setInputFiles(files);
-  await page.getByRole('img', { name: `照片 ${files.length}` }).waitFor();
-  await page.getByRole('button', { name: '保存' }).click();
-  await page.getByRole('heading', { name: '我的民意' }).waitFor();
-}
 
 test('offline: an opinion with two photos waits, survives a reload, then syncs once', async () => {
   const context = await browser.newContext();
@@ -59,14 +43,14 @@ test('offline: an opinion with two photos waits, survives a reload, then syncs o
   await card.and(page.locator('[data-sync=pending]')).waitFor();
   await page.getByText('1 条待同步').waitFor();
   assert.equal(await card.locator('img').count(), 2, 'both photos are kept on the phone');
-  assert.equal((await mine(data.users.member)).length, 0, 'nothing reached the server while offline');
+  assert.equal((await mine(data.api, data.users.member)).length, 0, 'nothing reached the server while offline');
 
   // The network returns: it goes up by itself.
   await context.setOffline(false);
   await card.and(page.locator('[data-sync=synced]')).waitFor({ timeout: 20000 });
   await page.getByText('1 条待同步').waitFor({ state: 'detached' });
 
-  const items = await mine(data.users.member);
+  const items = await mine(data.api, data.users.member);
   assert.equal(items.length, 1, 'exactly one opinion on the server');
   assert.equal(items[0].content, '村东头排水沟堵塞，雨天污水漫到路面');
   assert.equal(items[0].photos.length, 2, 'with both photos');
@@ -76,7 +60,7 @@ test('offline: an opinion with two photos waits, survives a reload, then syncs o
   // A later sync sends nothing again.
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.waitForTimeout(500);
-  assert.equal((await mine(data.users.member)).length, 1);
+  assert.equal((await mine(data.api, data.users.member)).length, 1);
   await context.close();
 });
 
@@ -136,7 +120,7 @@ test('a refused opinion shows 同步失败 with retry, and goes up once the caus
   await data.api.call('PUT', membership, { role: 'member' }, data.admin);
   await card.getByRole('button', { name: '重试' }).click();
   await card.and(page.locator('[data-sync=synced]')).waitFor({ timeout: 15000 });
-  const items = (await mine(data.users.member)).filter((o) => o.content === '快递点太远');
+  const items = (await mine(data.api, data.users.member)).filter((o) => o.content === '快递点太远');
   assert.equal(items.length, 1);
   await context.close();
 });

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, serviceWorkerReady, photo, withGPS } from './helpers.mjs';
+import { startServer, seed, launch, signIn, serviceWorkerReady, photo, withGPS, mine, fillOpinion } from './helpers.mjs';
 
 let server;
 let data;
@@ -18,22 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function mine(user) {
-  const token = await data.api.login(user.phone, user.password);
-  return (await data.api.call('GET', '/api/v1/opinions?mine=true', undefined, token)).items;
-}
-
-// fillOpinion fills the new-opinion form with photos and saves it.
-async function fillOpinion(page, content, files) {
-  await page.getByLabel('类别').selectOption('环境卫生');
-  await page.getByLabel('居民反映的内容').fill(content);
-  await page.getByLabel('地址').fill('东关村三组 12 号');
-  await page.locator('#photos').setInputFiles(files);
-  await page.getByRole('img', { name: `照片 ${files.length}` }).waitFor();
-  await page.getByRole('button', { name: '保存' }).click();
-  await page.getByRole('heading', { name: '我的民意' }).waitFor();
-}
 
 test('timing: online to synced for one opinion with 3 photos', async () => {
   const context = await browser.newContext();
@@ -67,7 +51,7 @@ test('timing: online to synced for one opinion with 3 photos', async () => {
   const kb = (n) => (n / 1024).toFixed(0);
   console.log(`online → synced, 1 opinion with 3 photos: ${ms} ms ` +
     `(photos ${sizes.map(kb).join('/')} KB as taken, ${stored.sizes.map(kb).join('/')} KB as sent)`);
-  const items = await mine(data.users.member);
+  const items = await mine(data.api, data.users.member);
   const it = items.find((o) => o.content.startsWith('老街路灯'));
   assert.equal(it.photos.length, 3);
   assert.ok(it.photos.every((p) => Math.max(p.width, p.height) <= 2048));
@@ -104,7 +88,7 @@ test('location: the phone position when allowed, else the GPS of a photo (kept t
   await page.locator('[data-testid=opinions] li').filter({ hasText: '河边垃圾堆积' }).and(page.locator('[data-sync=synced]')).waitFor({ timeout: 15000 });
   await context.close();
 
-  const items = await mine(data.users.member);
+  const items = await mine(data.api, data.users.member);
   const byText = (t) => items.find((o) => o.content === t);
   assert.ok(Math.abs(byText('桥头护栏松动').lat - 34.2655) < 1e-4 && Math.abs(byText('桥头护栏松动').lng - 108.9542) < 1e-4, 'phone position');
   const fromPhoto = byText('河边垃圾堆积');
