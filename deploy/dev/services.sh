@@ -26,11 +26,17 @@ die() {
 }
 
 # Prints a free TCP port on 127.0.0.1 that is not in the arguments. A port is
-# free when a connection to it is refused.
+# free when a connection to it is refused. Ports are taken below the kernel's
+# ephemeral range (it starts at 32768 by default): an outgoing connection of
+# another program may hold a port in that range, which nothing can then bind.
 free_port() {
-	local port taken
+	local port taken low=20000 high=32000
+	if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+		read -r eph _ </proc/sys/net/ipv4/ip_local_port_range
+		if [ "$eph" -gt 21000 ]; then high=$((eph - 1)); fi
+	fi
 	while :; do
-		port=$((20000 + RANDOM % 30000))
+		port=$((low + RANDOM % (high - low)))
 		taken=0
 		for used in "$@"; do
 			if [ "$used" = "$port" ]; then taken=1; fi

@@ -49,7 +49,7 @@ go build -o "$work/sseload" ./cmd/sseload
 free_port() {
 	local port
 	while :; do
-		port=$((20000 + RANDOM % 30000))
+		port=$((20000 + RANDOM % 12000)) # below the ephemeral range
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			echo "$port"
 			return
