@@ -190,3 +190,32 @@ func (h *harness) serve(req *http.Request) *httptest.ResponseRecorder {
 	h.e.ServeHTTP(rec, req)
 	return rec
 }
+
+// oneCreated sends the same create n times at once: exactly one must answer 201, the
+// others 200 (the stored record), and nothing else.
+func oneCreated(t *testing.T, n int, send func() int) {
+	t.Helper()
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i] = send()
+		}(i)
+	}
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Fatalf("codes %v", codes)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("codes %v: want exactly one 201", codes)
+	}
+}

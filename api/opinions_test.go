@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"frontline/models"
@@ -50,29 +49,7 @@ func TestPhotoUpload(t *testing.T) {
 	})
 	t.Run("ConcurrentRetriesStoreOnce", func(t *testing.T) {
 		id := models.NewID()
-		var wg sync.WaitGroup
-		codes := make([]int, 4)
-		for i := range codes {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				codes[i] = post(f.member, id, pngBytes(t, 25, 25)).Code
-			}(i)
-		}
-		wg.Wait()
-		created := 0
-		for _, c := range codes {
-			switch c {
-			case 201:
-				created++
-			case 200:
-			default:
-				t.Fatalf("codes %v", codes)
-			}
-		}
-		if created != 1 {
-			t.Fatalf("codes %v: want exactly one 201", codes)
-		}
+		oneCreated(t, 4, func() int { return post(f.member, id, pngBytes(t, 25, 25)).Code })
 	})
 	t.Run("RejectsBadFiles", func(t *testing.T) {
 		expectError(t, post(f.member, "", []byte("GIF89a not really")), 415, "unsupported")

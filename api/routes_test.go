@@ -113,16 +113,16 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 			_, _, err = st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 			must(err)
 			if research {
-				_, err = st.AddResearch(ctxb(), f.convener.User, tp.ID, act)
+				_, _, err = st.AddResearch(ctxb(), f.convener.User, tp.ID, act)
 				must(err)
 			}
 		case models.TopicConsulted:
-			_, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, act)
+			_, _, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, act)
 			must(err)
 		case models.TopicConcluded:
 			var in models.OutcomeInput
 			must(json.Unmarshal([]byte(`{"consensus":"共识","recommendations":[{"content":"修路","unit":"交通局","due_on":"2030-01-01"}]}`), &in))
-			_, _, err = st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
+			_, _, _, err = st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
 			must(err)
 		}
 		if next == status {

@@ -12,6 +12,15 @@ import (
 
 // The steps after approval: work plan, research, consultation meeting, outcome and
 // follow-up. Each handler binds, makes one store call, publishes what it raised, answers.
+// The records a phone may queue offline answer 201 when stored and 200 on a retry.
+
+// createdStatus is 201 for a new record and 200 for a retry that found the stored one.
+func createdStatus(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
 
 func (s *Server) savePlan(c echo.Context) error {
 	var req models.Plan
@@ -49,11 +58,11 @@ func (s *Server) addResearch(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, err := s.store.AddResearch(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	a, created, err := s.store.AddResearch(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.viewActivity(a))
+	return c.JSON(createdStatus(created), s.viewActivity(a))
 }
 
 func (s *Server) holdMeeting(c echo.Context) error {
@@ -61,12 +70,12 @@ func (s *Server) holdMeeting(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, ch, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	a, ch, created, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
 	s.publish(ch.Events)
-	return c.JSON(http.StatusCreated, s.viewActivity(a))
+	return c.JSON(createdStatus(created), s.viewActivity(a))
 }
 
 func (s *Server) topicActivities(c echo.Context) error {
@@ -127,12 +136,12 @@ func (s *Server) publishOutcome(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	o, ch, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	o, ch, created, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
 	s.publish(ch.Events)
-	return c.JSON(http.StatusCreated, s.viewOutcome(o))
+	return c.JSON(createdStatus(created), s.viewOutcome(o))
 }
 
 func (s *Server) getOutcome(c echo.Context) error {
@@ -148,12 +157,12 @@ func (s *Server) addProgress(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rec, ch, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	rec, ch, created, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
 	s.publish(ch.Events)
-	return c.JSON(http.StatusCreated, rec)
+	return c.JSON(createdStatus(created), rec)
 }
 
 func (s *Server) createActivity(c echo.Context) error {
@@ -161,11 +170,11 @@ func (s *Server) createActivity(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, err := s.store.CreateActivity(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	a, created, err := s.store.CreateActivity(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.viewActivity(a))
+	return c.JSON(createdStatus(created), s.viewActivity(a))
 }
 
 func (s *Server) roomActivities(c echo.Context) error {

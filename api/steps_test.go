@@ -111,7 +111,9 @@ func TestSevenStepsToClosed(t *testing.T) {
 	if st := f.status(t, tp.ID); st != "concluded" {
 		t.Fatalf("after outcome: %s", st)
 	}
-	expectError(t, h.do("POST", base+"/outcome", f.convener.token, outcome), 409, "invalid_state")
+	expect(t, h.do("POST", base+"/outcome", f.convener.token, outcome), 200) // a retry
+	expectError(t, h.do("POST", base+"/outcome", f.convener.token, map[string]any{"consensus": "另一个共识",
+		"recommendations": outcome["recommendations"]}), 409, "invalid_state")
 
 	// Overdue notices go out once, to conveners and county reviewers.
 	evs, err := h.store.NotifyOverdue(ctxb())
@@ -237,4 +239,224 @@ func TestRoomActivitiesFeedTheChecklist(t *testing.T) {
 	}
 	outsider := h.user(models.RoleMember, "")
 	expectError(t, h.do("GET", "/api/v1/rooms/"+f.room.ID+"/activities", outsider.token, nil), 404, "not_found")
+}
+
+// TestStepRecordsAreSafeToRetry: the records a phone queues offline (activities, research,
+// meetings, progress notes) carry an id made on the phone, and the outcome is known by its
+// content, so a retry after a lost answer stores nothing twice and raises nothing again.
+func TestStepRecordsAreSafeToRetry(t *testing.T) {
+	f := newTopicFixture(t)
+	h := f.h
+	convener2 := h.user(models.RoleMember, "")
+	h.join(f.room, convener2, models.RoomConvener)
+	tp, _ := f.approvedTopic(t)
+	base := "/api/v1/topics/" + tp.ID
+	expect(t, h.do("PUT", base+"/plan", f.convener.token, validPlan()), 200)
+
+	post := func(a *actor, path, id string, body map[string]any) *httptest.ResponseRecorder {
+		t.Helper()
+		b := map[string]any{}
+		for k, v := range body {
+			b[k] = v
+		}
+		b["id"] = id
+		return h.do("POST", path, a.token, b)
+	}
+	// sameActivity posts body twice under one id and checks that the second answer is the
+	// stored record.
+	sameActivity := func(t *testing.T, path, id string, body map[string]any) activityView {
+		t.Helper()
+		var first, again activityView
+		mustDecode(t, expectRec201(t, post(f.convener, path, id, body)), &first)
+		mustDecode(t, expectRec(t, post(f.convener, path, id, body)), &again)
+		if first.ID != id || again.ID != id || !again.CreatedAt.Equal(first.CreatedAt) || again.Summary != first.Summary ||
+			len(again.Photos) != len(first.Photos) {
+			t.Fatalf("repeat answered %+v, first %+v", again.Activity, first.Activity)
+		}
+		return first
+	}
+	countActivities := func(t *testing.T, path, id string) int {
+		t.Helper()
+		var l list[activityView]
+		mustDecode(t, expectRec(t, h.do("GET", path+"?limit=200", f.convener.token, nil)), &l)
+		n := 0
+		for _, a := range l.Items {
+			if a.ID == id {
+				n++
+			}
+		}
+		return n
+	}
+	badID := func(t *testing.T, path string, body map[string]any) {
+		t.Helper()
+		d := expectError(t, post(f.convener, path, "not-a-uuid", body), 422, "invalid")
+		if d.Fields["id"] == "" {
+			t.Fatalf("fields %v", d.Fields)
+		}
+	}
+
+	t.Run("RoomActivity", func(t *testing.T) {
+		path := "/api/v1/rooms/" + f.room.ID + "/activities"
+		body := activity("入户走访十户")
+		body["kind"] = "visit"
+		body["photo_ids"] = []string{h.uploadPhoto(f.convener, "", pngBytes(t, 12, 12)).ID}
+		id := models.NewID()
+		if a := sameActivity(t, path, id, body); len(a.Photos) != 1 {
+			t.Fatalf("photos %d", len(a.Photos))
+		}
+		if n := countActivities(t, path, id); n != 1 {
+			t.Fatalf("%d activities for one id", n)
+		}
+		expectError(t, post(convener2, path, id, body), 409, "conflict")
+		body["kind"] = "forum"
+		expectError(t, post(f.convener, path, id, body), 409, "conflict")
+		badID(t, path, body)
+	})
+
+	t.Run("Research", func(t *testing.T) {
+		id := models.NewID()
+		sameActivity(t, base+"/research", id, activity("污水来自东侧餐馆"))
+		if n := countActivities(t, base+"/activities", id); n != 1 {
+			t.Fatalf("%d activities for one id", n)
+		}
+		expectError(t, post(convener2, base+"/research", id, activity("污水来自东侧餐馆")), 409, "conflict")
+		expectError(t, post(f.convener, base+"/meeting", id, activity("会议纪要")), 409, "conflict") // another kind
+		badID(t, base+"/research", activity("调研"))
+	})
+
+	t.Run("Meeting", func(t *testing.T) {
+		id := models.NewID()
+		sameActivity(t, base+"/meeting", id, activity("各方同意雨污分流改造")) // the repeat finds the topic consulted
+		if st := f.status(t, tp.ID); st != "consulted" {
+			t.Fatalf("after meeting: %s", st)
+		}
+		told := countType(f.eventsFor(t, f.convener), models.EventTopicStatusChanged)
+		expect(t, post(f.convener, base+"/meeting", id, activity("各方同意雨污分流改造")), 200)
+		if again := countType(f.eventsFor(t, f.convener), models.EventTopicStatusChanged); again != told {
+			t.Fatalf("a repeated meeting raised events: %d, then %d", told, again)
+		}
+		if n := countActivities(t, base+"/activities", id); n != 1 {
+			t.Fatalf("%d meetings for one id", n)
+		}
+		expectError(t, post(convener2, base+"/meeting", id, activity("各方同意雨污分流改造")), 409, "conflict")
+		expectError(t, post(f.convener, base+"/meeting", models.NewID(), activity("再开一次")), 409, "invalid_state")
+		badID(t, base+"/meeting", activity("会议纪要"))
+	})
+
+	nextMonth := time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02")
+	outcome := map[string]any{"consensus": "实施雨污分流", "recommendations": []map[string]string{
+		{"content": "加装隔油池", "unit": "市场监管局", "due_on": nextMonth, "contact": "刘科长"},
+		{"content": "改造排水管网", "unit": "住建局", "due_on": nextMonth},
+	}}
+	var out outcomeView
+	t.Run("Outcome", func(t *testing.T) {
+		mustDecode(t, expectRec201(t, h.do("POST", base+"/outcome", f.convener.token, outcome)), &out)
+		told := countType(f.eventsFor(t, f.convener), models.EventTopicStatusChanged)
+		again := map[string]any{"consensus": "  实施雨污分流\n", "recommendations": []map[string]string{
+			{"content": "加装隔油池 ", "unit": " 市场监管局", "due_on": nextMonth, "contact": "刘科长"},
+			{"content": "改造排水管网", "unit": "住建局", "due_on": nextMonth, "contact": ""},
+		}}
+		var got outcomeView
+		mustDecode(t, expectRec(t, h.do("POST", base+"/outcome", f.convener.token, again)), &got)
+		if len(got.Recommendations) != 2 || got.Recommendations[0].ID != out.Recommendations[0].ID || !got.PublishedAt.Equal(out.PublishedAt) {
+			t.Fatalf("repeat answered %+v", got)
+		}
+		mustDecode(t, expectRec(t, h.do("GET", base+"/outcome", f.member.token, nil)), &got)
+		if len(got.Recommendations) != 2 {
+			t.Fatalf("%d recommendations", len(got.Recommendations))
+		}
+		if n := countType(f.eventsFor(t, f.convener), models.EventTopicStatusChanged); n != told {
+			t.Fatalf("a repeated outcome raised events: %d, then %d", told, n)
+		}
+		expectError(t, h.do("POST", base+"/outcome", convener2.token, outcome), 409, "invalid_state")
+		changed := map[string]any{"consensus": "实施雨污分流", "recommendations": []map[string]string{
+			{"content": "加装隔油池", "unit": "市场监管局", "due_on": nextMonth, "contact": "刘科长"},
+		}}
+		expectError(t, h.do("POST", base+"/outcome", f.convener.token, changed), 409, "invalid_state")
+	})
+
+	t.Run("Progress", func(t *testing.T) {
+		if len(out.Recommendations) != 2 {
+			t.Skip("no outcome")
+		}
+		r1, r2 := out.Recommendations[0].ID, out.Recommendations[1].ID
+		path := func(id string) string { return "/api/v1/recommendations/" + id + "/progress" }
+		id := models.NewID()
+		step := map[string]any{"status": "in_progress", "note": "已通知商户"}
+		expect(t, post(f.convener, path(r1), id, step), 201)
+		var rec models.Recommendation
+		mustDecode(t, expectRec(t, post(f.convener, path(r1), id, step)), &rec)
+		if rec.ID != r1 || rec.Status != "in_progress" {
+			t.Fatalf("repeat answered %+v", rec)
+		}
+		expectError(t, post(convener2, path(r1), id, step), 409, "conflict")
+		expectError(t, post(f.convener, path(r2), id, step), 409, "conflict") // another recommendation
+		badID(t, path(r1), step)
+
+		// The note that closes the topic, and its retry once the topic is closed.
+		expect(t, post(f.convener, path(r1), models.NewID(), map[string]any{"status": "done", "note": "隔油池已安装"}), 201)
+		closing := map[string]any{"status": "not_adopted", "note": "纳入明年计划", "reason": "今年资金已用完"}
+		closeID := models.NewID()
+		expect(t, post(f.convener, path(r2), closeID, closing), 201)
+		if st := f.status(t, tp.ID); st != "closed" {
+			t.Fatalf("after all settled: %s", st)
+		}
+		mustDecode(t, expectRec(t, post(f.convener, path(r2), closeID, closing)), &rec)
+		if rec.Status != "not_adopted" {
+			t.Fatalf("repeat answered %+v", rec)
+		}
+		if n := countType(f.eventsFor(t, f.member), models.EventTopicClosed); n != 1 {
+			t.Fatalf("topic.closed raised %d times", n)
+		}
+		mustDecode(t, expectRec(t, h.do("GET", base+"/outcome", f.member.token, nil)), &out)
+		if len(out.Recommendations[0].Progress) != 2 || len(out.Recommendations[1].Progress) != 1 {
+			t.Fatalf("progress notes: %d and %d", len(out.Recommendations[0].Progress), len(out.Recommendations[1].Progress))
+		}
+	})
+}
+
+// TestConcurrentStepRetriesStoreOnce: identical requests racing in (a phone retrying while
+// its first try is still on the way) store one record; one answers 201, the rest 200.
+func TestConcurrentStepRetriesStoreOnce(t *testing.T) {
+	f := newTopicFixture(t)
+	h := f.h
+	tp, _ := f.approvedTopic(t)
+	base := "/api/v1/topics/" + tp.ID
+	expect(t, h.do("PUT", base+"/plan", f.convener.token, validPlan()), 200)
+	for _, step := range []string{"research", "meeting"} {
+		t.Run(step, func(t *testing.T) {
+			body := activity("同时重发")
+			body["id"] = models.NewID()
+			oneCreated(t, 4, func() int { return h.do("POST", base+"/"+step, f.convener.token, body).Code })
+			var n int64
+			h.store.DB().Model(&models.Activity{}).Where("id = ?", body["id"]).Count(&n)
+			if n != 1 {
+				t.Fatalf("%d rows for one id", n)
+			}
+		})
+	}
+	consulted := 0
+	for _, e := range f.eventsFor(t, f.convener) {
+		var data map[string]any
+		json.Unmarshal(e.Payload, &data)
+		if e.Type == models.EventTopicStatusChanged && data["topic_id"] == tp.ID && data["to"] == "consulted" {
+			consulted++
+		}
+	}
+	if consulted != 1 {
+		t.Fatalf("the convener was told %d times of the meeting", consulted)
+	}
+	var history []string
+	for _, hi := range f.topic(t, tp.ID).History {
+		history = append(history, hi.Action)
+	}
+	if got := strings.Join(history, ","); !strings.HasSuffix(got, ",plan,meet") {
+		t.Fatalf("history %s: the meeting moved the topic more than once", got)
+	}
+}
+
+func expectRec201(t *testing.T, rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+	t.Helper()
+	expect(t, rec, 201)
+	return rec
 }

@@ -2,10 +2,13 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // Activity kinds (活动记录).
@@ -47,8 +50,9 @@ type Activity struct {
 }
 
 // ActivityInput records an activity; for a topic's research the summary holds the findings,
-// for its meeting the minutes.
+// for its meeting the minutes. ID is optional: one made on the phone makes a retry safe.
 type ActivityInput struct {
+	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
 	HeldAt    time.Time `json:"held_at"`
 	Place     string    `json:"place"`
@@ -62,6 +66,9 @@ func (in *ActivityInput) validate(now time.Time) error {
 	in.Place = strings.TrimSpace(in.Place)
 	in.Summary = strings.TrimSpace(in.Summary)
 	p := Problems{}
+	if in.ID != "" && !ValidID(in.ID) {
+		p.Add("id", "must be a UUID")
+	}
 	if !oneOf(in.Kind, ActivityKinds...) {
 		p.Add("kind", "must be one of "+strings.Join(ActivityKinds, ", "))
 	}
@@ -109,10 +116,14 @@ func (s *Store) mayRecordActivities(ctx context.Context, u *User, roomID string)
 	return nil
 }
 
-// CreateActivity records an activity of room, with the recorder's photos.
-func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, error) {
+// CreateActivity records an activity of room, with the recorder's photos. Sending the same
+// id again returns the stored activity and created=false.
+func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, bool, error) {
 	if err := in.validate(s.now()); err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
+		return a, false, err
 	}
 	var a *Activity
 	err := s.Tx(ctx, func(tx *Store) error {
@@ -132,14 +143,45 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		a, err = tx.insertActivity(ctx, u, roomID, in)
 		return err
 	})
-	if err != nil {
-		return nil, wrapErr("create activity", err)
+	if retried(in.ID, err) {
+		if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
+			return a, false, err
+		}
 	}
-	return a, nil
+	if err != nil {
+		return nil, false, wrapErr("create activity", err)
+	}
+	return a, true, nil
+}
+
+// repeatedActivity finds the activity a client sent before under id. The same recorder
+// sending the same kind of record for the same room and topic gets it back; anything else
+// under that id is a conflict. An empty roomID matches any room (a topic's activities are
+// in its room), and an empty id finds nothing.
+func (s *Store) repeatedActivity(ctx context.Context, u *User, id, roomID string, topicID *string, kind string) (*Activity, error) {
+	if id == "" {
+		return nil, nil
+	}
+	var a Activity
+	err := s.conn(ctx).Where("id = ?", id).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: find activity: %w", err)
+	}
+	sameTopic := (a.TopicID == nil) == (topicID == nil) && (topicID == nil || *a.TopicID == *topicID)
+	if a.CreatedBy != u.ID || a.Kind != kind || (roomID != "" && a.RoomID != roomID) || !sameTopic {
+		return nil, idTaken("an activity")
+	}
+	return &a, s.fillActivityPhotos(ctx, []*Activity{&a})
 }
 
 func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, error) {
-	a := &Activity{ID: NewID(), RoomID: roomID, TopicID: in.TopicID, Kind: in.Kind, HeldAt: in.HeldAt.UTC().Truncate(time.Microsecond),
+	if in.ID == "" {
+		in.ID = NewID()
+	}
+	a := &Activity{ID: in.ID, RoomID: roomID, TopicID: in.TopicID, Kind: in.Kind, HeldAt: in.HeldAt.UTC().Truncate(time.Microsecond),
 		Place: in.Place, Attendees: in.Attendees.normalised(), Summary: in.Summary, CreatedBy: u.ID, CreatedAt: s.now()}
 	if err := s.conn(ctx).Create(a).Error; err != nil {
 		return nil, err

@@ -78,8 +78,10 @@ type OutcomeInput struct {
 }
 
 // PublishOutcome writes the outcome of a consulted topic with its recommendations, and
-// moves the topic to concluded.
-func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput) (*Outcome, *TopicChange, error) {
+// moves the topic to concluded. A topic has one outcome, so a retry is known by its content:
+// the same outcome again from the one who published it returns the stored one and
+// created=false.
+func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput) (*Outcome, *TopicChange, bool, error) {
 	p := Problems{}
 	in.Consensus = strings.TrimSpace(in.Consensus)
 	if n := utf8.RuneCountInString(in.Consensus); n == 0 || n > 50000 {
@@ -98,7 +100,10 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 		dues[i] = d
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
+	}
+	if o, err := s.repeatedOutcome(ctx, u, topicID, in, dues); o != nil || err != nil {
+		return o, &TopicChange{}, false, err
 	}
 	var (
 		out Outcome
@@ -125,11 +130,48 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 		ch, err = tx.moveAndTell(ctx, t, u.ID, ActConclude, to)
 		return err
 	})
+	if isDuplicate(err) || ErrorCode(err) == CodeWrongState {
+		if o, err := s.repeatedOutcome(ctx, u, topicID, in, dues); o != nil || err != nil {
+			return o, &TopicChange{}, false, err
+		}
+	}
 	if err != nil {
-		return nil, nil, wrapErr("publish outcome", err)
+		return nil, nil, false, wrapErr("publish outcome", err)
 	}
 	o, err := s.outcomeOf(ctx, topicID)
-	return o, &ch, err
+	return o, &ch, true, err
+}
+
+// repeatedOutcome returns the topic's outcome when u already published exactly this one
+// (consensus and recommendations in order, trimmed as stored), else nil: anything else is
+// left to the state checks.
+func (s *Store) repeatedOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput, dues []time.Time) (*Outcome, error) {
+	var o Outcome
+	err := s.conn(ctx).Where("topic_id = ?", topicID).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrapErr("find outcome", err)
+	}
+	if o.CreatedBy != u.ID || o.Consensus != in.Consensus {
+		return nil, nil
+	}
+	var recs []Recommendation
+	if err := s.conn(ctx).Where("topic_id = ?", topicID).Order("position").Find(&recs).Error; err != nil {
+		return nil, wrapErr("recommendations", err)
+	}
+	if len(recs) != len(in.Recommendations) {
+		return nil, nil
+	}
+	for i, r := range in.Recommendations {
+		got := recs[i]
+		if got.Content != strings.TrimSpace(r.Content) || got.Unit != strings.TrimSpace(r.Unit) ||
+			got.Contact != strings.TrimSpace(r.Contact) || got.DueOn.Format("2006-01-02") != dues[i].Format("2006-01-02") {
+			return nil, nil
+		}
+	}
+	return s.outcomeOf(ctx, topicID)
 }
 
 // FindOutcome returns the outcome of a topic u may see, with recommendations and progress.
@@ -199,6 +241,7 @@ func (r *Recommendation) decorate(today time.Time) {
 // ProgressInput is a follow-up step: a note, optionally a new status (a reason is needed for
 // not_adopted), and photos.
 type ProgressInput struct {
+	ID       string   `json:"id"` // optional, made on the phone: a retry is then safe
 	Status   string   `json:"status"`
 	Note     string   `json:"note"`
 	Reason   string   `json:"reason"`
@@ -207,10 +250,14 @@ type ProgressInput struct {
 
 // AddProgress records follow-up on a recommendation by a convener of the topic's room. When
 // every recommendation of the topic is done or not adopted, the topic closes and the
-// collectors of its opinions are told (反馈).
-func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, *TopicChange, error) {
+// collectors of its opinions are told (反馈). Sending the same id again returns the
+// recommendation as it is now and created=false, and changes nothing.
+func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, *TopicChange, bool, error) {
 	in.Note, in.Reason = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reason)
 	p := Problems{}
+	if in.ID != "" && !ValidID(in.ID) {
+		p.Add("id", "must be a UUID")
+	}
 	if n := utf8.RuneCountInString(in.Note); n == 0 || n > 5000 {
 		p.Add("note", "must be 1 to 5000 characters")
 	}
@@ -221,7 +268,14 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		p.Add("reason", "is required when a recommendation is not adopted")
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
+	}
+	if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
+		return r, &TopicChange{}, false, err
+	}
+	noteID := in.ID
+	if noteID == "" {
+		noteID = NewID()
 	}
 	var (
 		rec Recommendation
@@ -249,7 +303,7 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 			to = in.Status
 		}
 		now := tx.now()
-		note := ProgressNote{ID: NewID(), RecommendationID: rec.ID, From: from, To: to, Note: in.Note, CreatedBy: u.ID, CreatedAt: now}
+		note := ProgressNote{ID: noteID, RecommendationID: rec.ID, From: from, To: to, Note: in.Note, CreatedBy: u.ID, CreatedAt: now}
 		if err := tx.conn(ctx).Create(&note).Error; err != nil {
 			return err
 		}
@@ -273,11 +327,42 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		}
 		return tx.closeTopic(ctx, t, &ch)
 	})
+	if retried(in.ID, err) {
+		if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
+			return r, &TopicChange{}, false, err
+		}
+	}
 	if err != nil {
-		return nil, nil, wrapErr("add progress", err)
+		return nil, nil, false, wrapErr("add progress", err)
 	}
 	rec.decorate(s.today())
-	return &rec, &ch, nil
+	return &rec, &ch, true, nil
+}
+
+// repeatedProgress returns the recommendation as it is now when u already sent the note
+// with id for it; the id used by someone else or for another recommendation is a conflict.
+// An empty id finds nothing.
+func (s *Store) repeatedProgress(ctx context.Context, u *User, id, recID string) (*Recommendation, error) {
+	if id == "" {
+		return nil, nil
+	}
+	var n ProgressNote
+	err := s.conn(ctx).Where("id = ?", id).Take(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrapErr("find progress note", err)
+	}
+	if n.CreatedBy != u.ID || n.RecommendationID != recID {
+		return nil, idTaken("a progress note")
+	}
+	var rec Recommendation
+	if err := s.conn(ctx).Where("id = ?", recID).Take(&rec).Error; err != nil {
+		return nil, notFound(err, "recommendation")
+	}
+	rec.decorate(s.today())
+	return &rec, nil
 }
 
 // closeTopic is the server's own move: every recommendation is settled, so the topic closes

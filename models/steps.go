@@ -161,10 +161,15 @@ func (s *Store) FindPlan(ctx context.Context, u *User, topicID string) (*Plan, e
 }
 
 // AddResearch records a research visit (调研) of a planned topic: an activity of its room.
-func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, error) {
+// Sending the same id again returns the stored activity and created=false, whatever the
+// topic's state is now.
+func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, bool, error) {
 	in.Kind = KindResearch
 	if err := in.validate(s.now()); err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+		return a, false, err
 	}
 	var a *Activity
 	err := s.Tx(ctx, func(tx *Store) error {
@@ -182,18 +187,27 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 		a, err = tx.insertActivity(ctx, u, t.RoomID, in)
 		return err
 	})
-	if err != nil {
-		return nil, wrapErr("add research", err)
+	if retried(in.ID, err) {
+		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+			return a, false, err
+		}
 	}
-	return a, nil
+	if err != nil {
+		return nil, false, wrapErr("add research", err)
+	}
+	return a, true, nil
 }
 
 // HoldMeeting records the consultation meeting (协商会) of a planned topic and moves it to
 // consulted. No research, no consultation (不调研不协商): the topic needs a research record.
-func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, *TopicChange, error) {
+// Sending the same id again returns the stored meeting and created=false, and raises nothing.
+func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, *TopicChange, bool, error) {
 	in.Kind = KindConsultation
 	if err := in.validate(s.now()); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
+	}
+	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+		return a, &TopicChange{}, false, err
 	}
 	var (
 		a  *Activity
@@ -218,10 +232,15 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 		ch, err = tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
 		return err
 	})
-	if err != nil {
-		return nil, nil, wrapErr("hold meeting", err)
+	if retried(in.ID, err) {
+		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+			return a, &TopicChange{}, false, err
+		}
 	}
-	return a, &ch, nil
+	if err != nil {
+		return nil, nil, false, wrapErr("hold meeting", err)
+	}
+	return a, &ch, true, nil
 }
 
 // moveAndTell moves a topic and tells its followers of the new status.

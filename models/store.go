@@ -201,5 +201,17 @@ func isDuplicate(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "Duplicate entry")
 }
 
+// retried reports whether a write with a client's id may have lost a race to a retry of
+// itself: the id was stored meanwhile, or the step it takes was already taken.
+func retried(id string, err error) bool {
+	return id != "" && (isDuplicate(err) || ErrorCode(err) == CodeWrongState)
+}
+
+// idTaken is the conflict of a client's id already used for another record.
+func idTaken(what string) error {
+	return &Error{Code: CodeConflict, Message: what + " with this id was sent by someone else or for another record",
+		Fields: map[string]string{"id": "is taken"}}
+}
+
 // lockingClause asks MySQL for a row lock on the rows a query reads.
 func lockingClause() clause.Expression { return clause.Locking{Strength: "UPDATE"} }

@@ -72,6 +72,10 @@ test('the county reviewer reads the dashboard and downloads a ledger', async () 
   await page.getByRole('heading', { name: '议题进展' }).waitFor();
   assert.ok(await page.locator('svg.bars rect').count() > 0, 'bar charts drawn');
   await page.locator('[data-testid=flagged]').getByText('东关村委员议事室').waitFor();
+  // Why a room is flagged, in words: no code of the API shows through.
+  const flagged = await page.locator('[data-testid=flagged]').innerText();
+  assert.match(flagged, /活动未达标/);
+  assert.doesNotMatch(flagged, /[a-z]+_[a-z]+/);
   await check(page, '40-dashboard');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '议题台账（CSV）' }).click()]);

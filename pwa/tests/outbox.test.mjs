@@ -80,7 +80,7 @@ test('signing out warns about unsynced opinions, then clears them from the phone
   page.once('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   await page.getByRole('button', { name: '退出登录' }).click();
   await page.waitForTimeout(300);
-  assert.match(dialogs[0] || '', /还有 1 条民意没有同步/);
+  assert.match(dialogs[0] || '', /还有 1 条民意或记录没有同步/);
   assert.equal(new URL(page.url()).pathname, '/me', 'dismissing the warning keeps the user signed in');
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: '退出登录' }).click();

@@ -142,13 +142,18 @@ test('main screens: no serious accessibility violations; screenshots saved', asy
   assert.deepEqual(violations, [], violations.join('\n'));
 });
 
-test('usable at 360 px with a doubled system font: nothing scrolls sideways', async () => {
+// narrowCheck signs user in on a 360 px wide phone with the system font doubled and visits
+// paths: nothing may scroll sideways, and every control stays at least 44 px tall.
+async function narrowCheck(user, paths, shot) {
   const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
   const page = await ctx.newPage();
-  await signIn(page, server.url, data.users.member);
-  for (const path of ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id]) {
+  await signIn(page, server.url, user);
+  for (const path of paths) {
     await page.goto(server.url + path);
     await page.locator('h2').first().waitFor();
+    await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
+    // Folded forms are opened, so their fields are measured too.
+    await page.evaluate(() => document.querySelectorAll('main details').forEach((d) => { d.open = true; }));
     await page.addStyleTag({ content: 'html { font-size: 200% !important; }' });
     await page.waitForTimeout(100);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -159,6 +164,29 @@ test('usable at 360 px with a doubled system font: nothing scrolls sideways', as
       .map((el) => el.outerHTML.slice(0, 80)));
     assert.deepEqual(small, [], `${path}: small touch targets`);
   }
-  await screenshot(page, '18-topic-360px-large-text');
+  await screenshot(page, shot);
   await ctx.close();
+}
+
+test('usable at 360 px with a doubled system font: nothing scrolls sideways', async () => {
+  await narrowCheck(data.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id], '18-topic-360px-large-text');
+});
+
+test('the step forms, the room activity form and the dashboard at 360 px with a doubled font', async () => {
+  const { api, room, users } = data;
+  const op = await api.call('POST', '/api/v1/opinions', { id: crypto.randomUUID(), room_id: room.id, channel: 'forum', category: '教育', content: '校车站点太远' }, tokens.member);
+  const t = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '校车站点调整', source: 'collected', category: '教育', opinion_ids: [op.id] }, tokens.convener);
+  const base = '/api/v1/topics/' + t.id;
+  await api.call('POST', base + '/submit', {}, tokens.convener);
+  await api.call('POST', base + '/reviews', { decision: 'approve' }, tokens.county);
+  await api.call('POST', base + '/reviews', { decision: 'approve' }, tokens.local);
+  await api.call('PUT', base + '/plan', { theme: '校车站点调整方案', content: '调研路线', lead: '王召集人', participants: { user_ids: [users.member.id], outside: [] } }, tokens.convener);
+  await api.call('POST', base + '/research', { held_at: new Date().toISOString(), summary: '最远的站点步行 40 分钟' }, tokens.convener);
+  // Planned with research: the plan, research and meeting forms with their photo pickers.
+  await narrowCheck(users.convener, ['/topics/' + t.id, '/rooms/' + room.id], '19-steps-360px-large-text');
+  await api.call('POST', base + '/meeting', { held_at: new Date().toISOString(), summary: '增设两个站点' }, tokens.convener);
+  await narrowCheck(users.convener, ['/topics/' + t.id], '20-outcome-360px-large-text');
+  await api.call('POST', base + '/outcome', { consensus: '增设站点', recommendations: [{ content: '增设站点', unit: '教育局', due_on: '2030-09-01' }] }, tokens.convener);
+  await narrowCheck(users.convener, ['/topics/' + t.id], '21-followup-360px-large-text');
+  await narrowCheck(users.county, ['/stats'], '22-stats-360px-large-text');
 });

@@ -46,7 +46,9 @@ const FIELD_NAMES = {
   phone: '手机号', password: '密码', name: '姓名', role: '角色', review_body: '审核单位', title: '标题',
   description: '说明', content: '内容', category: '类别', channel: '渠道', room_id: '议事室', level: '层级',
   resident_name: '居民姓名', resident_phone: '居民电话', resident_consent: '居民同意', comment: '意见',
-  decision: '决定', source: '来源', address: '地址',
+  decision: '决定', source: '来源', address: '地址', held_at: '时间', place: '地点', summary: '内容', kind: '类型',
+  attendees: '参加人员', photo_ids: '照片', theme: '方案主题', lead: '牵头人', schedule: '时间安排', participants: '参加人员',
+  consensus: '协商共识', recommendations: '意见建议', note: '进展说明', reason: '原因', status: '状态',
 };
 
 // errorText turns any failure into one sentence for the screen.

@@ -1,7 +1,12 @@
-// The outbox: opinions and their photos are saved on the phone first, always, under ids
-// made here, and a sync sends them when the network allows: photos first, then the
-// opinion that names them. The API is idempotent on those ids, so a retry after a lost
-// answer never makes a second copy. Shared by the pages and the service worker.
+// The outbox: opinions, the conveners' records (work plan, research, meeting, outcome,
+// follow-up, room activities) and their photos are saved on the phone first, always, under
+// ids made here, and a sync sends them in the order they were made when the network
+// allows: photos first, then the item that names them. The API is idempotent on those ids
+// (and a work plan is a PUT, an outcome is recognised by its content), so a retry after a
+// lost answer never makes a second copy. Shared by the pages and the service worker.
+//
+// An item is an opinion ({ fields }) or a record ({ kind: 'record', method, path, body,
+// idempotent, label, topic_id, room_id }). A photo row names its item in opinion_id.
 
 import * as db from './db.js';
 import { apiFetch, readError, AuthError, NetworkError } from './auth.js';
@@ -31,10 +36,21 @@ export function newId() {
 
 // save stores a new opinion with its photos ({ id, blob, name }) in one transaction.
 export async function save(userId, fields, photos) {
+  return keep(userId, { fields: { ...fields, collected_at: new Date().toISOString() } }, photos);
+}
+
+// saveRecord stores a record to send with method to path, with its photos. When
+// idempotent, the item's id goes in the body as the record's own id.
+export async function saveRecord(userId, { method = 'POST', path, body, idempotent = true, label, topic_id, room_id, step }, photos = []) {
+  return keep(userId, { kind: 'record', method, path, body, idempotent, label, step, topic_id: topic_id || null, room_id: room_id || null }, photos);
+}
+
+// keep writes a new item and its photos in one transaction: all or nothing.
+async function keep(userId, what, photos) {
   const item = {
     id: newId(),
     user_id: userId,
-    fields: { ...fields, collected_at: new Date().toISOString() },
+    ...what,
     photo_ids: photos.map((p) => p.id),
     state: 'pending',
     attempts: 0,
@@ -53,11 +69,15 @@ export async function save(userId, fields, photos) {
   return item;
 }
 
+export function isRecord(item) { return item.kind === 'record'; }
+
 // list returns this user's outbox items, newest first.
 export async function list(userId) {
   const items = await db.byIndex('outbox', 'user', userId);
   return items.sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
 }
+
+export async function get(id) { return db.get('outbox', id); }
 
 export async function waiting(userId) {
   return (await list(userId)).filter((i) => i.state !== 'synced').length;
@@ -104,7 +124,11 @@ async function upload(photo) {
 }
 
 async function sendOne(item) {
-  let exif = null;
+  return isRecord(item) ? sendRecord(item) : sendOpinion(item);
+}
+
+async function uploadPhotos(item) {
+  const done = [];
   for (const pid of item.photo_ids) {
     const photo = await db.get('photos', pid);
     if (!photo) continue;
@@ -112,9 +136,29 @@ async function sendOne(item) {
       photo.uploaded = await upload(photo);
       await db.put('photos', photo);
     }
-    const u = photo.uploaded;
-    if (!exif && u.exif_lat != null && u.exif_lng != null) exif = { lat: u.exif_lat, lng: u.exif_lng };
+    done.push(photo.uploaded);
   }
+  return done;
+}
+
+async function sendRecord(item) {
+  await uploadPhotos(item);
+  const body = { ...item.body };
+  if (item.photo_ids.length) body.photo_ids = item.photo_ids;
+  if (item.idempotent) body.id = item.id;
+  const res = await apiFetch(item.path, {
+    method: item.method,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await readError(res);
+  return res.status === 204 ? null : res.json().catch(() => null);
+}
+
+async function sendOpinion(item) {
+  // The first photo with a GPS position gives the opinion's place if the phone had none.
+  const gps = (await uploadPhotos(item)).find((u) => u.exif_lat != null && u.exif_lng != null);
+  const exif = gps ? { lat: gps.exif_lat, lng: gps.exif_lng } : null;
   const body = { ...item.fields, id: item.id, photo_ids: item.photo_ids };
   delete body.want_location;
   if (body.lat == null && item.fields.want_location && exif) {
@@ -162,7 +206,7 @@ async function syncLocked(userId, force) {
       if (e instanceof AuthError) { result.waiting++; break; }
       const fresh = (await db.get('outbox', item.id)) || item;
       if (permanent(e)) {
-        await db.put('outbox', { ...fresh, state: 'failed', error: describe(e) });
+        await db.put('outbox', { ...fresh, state: 'failed', error: describe(e, fresh), status: e.status, problems: e.fields || null });
         result.failed++;
       } else {
         const attempts = (fresh.attempts || 0) + 1;
@@ -176,9 +220,14 @@ async function syncLocked(userId, force) {
   return result;
 }
 
-function describe(e) {
+function describe(e, item) {
   if (e instanceof NetworkError) return '网络不可用';
   const s = e.status;
+  if (item && isRecord(item)) {
+    if (s === 409) return '议题状态已经变化，这条记录不能再提交';
+    if (s === 404) return '议题或议事室不存在，或你无权操作';
+    if (s === 403) return '只有议事室的召集人可以记录';
+  }
   if (s === 413) return '照片太大';
   if (s === 415) return '照片格式不支持';
   if (s === 422) {

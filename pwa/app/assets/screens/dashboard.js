@@ -8,7 +8,7 @@ import { apiFetch, readError } from '../auth.js';
 import { navigate } from '../router.js';
 
 const REC = { pending: '待办理', in_progress: '办理中', done: '已办结', not_adopted: '未采纳' };
-const FLAG = { checklist: '六有不全', below_quota: '活动未达标' };
+const FLAG = { checklist_incomplete: '六有不全', below_quota: '活动未达标' };
 const SVG = 'http://www.w3.org/2000/svg';
 
 function svg(tag, attrs, ...children) {

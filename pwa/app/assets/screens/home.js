@@ -7,6 +7,8 @@ import { syncNow, end } from '../session.js';
 import { navigate } from '../router.js';
 import * as outbox from '../outbox.js';
 import { topicCard } from './topics.js';
+import { photoPicker } from '../picker.js';
+import * as records from '../records.js';
 
 function roleLine(u) {
   if (u.role === 'reviewer') return '审核人 · ' + label('body', u.review_body);
@@ -22,7 +24,7 @@ function waitingCard() {
     button.disabled = false;
     if (!navigator.onLine) toast('当前离线，联网后会自动同步。');
   });
-  return h('div', { class: 'card note' }, h('p', {}, h('strong', {}, state.waiting + ' 条民意'), '保存在手机上，等待同步。'), button);
+  return h('div', { class: 'card note' }, h('p', {}, h('strong', {}, state.waiting + ' 条民意或记录'), '保存在手机上，等待同步。'), button);
 }
 
 export async function home(ctx) {
@@ -103,7 +105,7 @@ export async function room(ctx) {
   }
   ctx.show(...parts);
   if (screenBox) screening(ctx, id, screenBox);
-  activities(id, actsBox, convenes(id) && !res.offline);
+  activities(ctx, id, actsBox, convenes(id));
   try {
     const t = await api.get('/api/v1/topics?room_id=' + encodeURIComponent(id));
     const list = api.items(t.data);
@@ -119,41 +121,50 @@ const PEOPLE = [['members', '参加的委员'], ['residents', '参加的群众�
 function splitNames(v) { return v.split(/[，,、\s]+/).map((x) => x.trim()).filter(Boolean); }
 
 // activities lists the room's activities (活动记录), newest first, with the form a
-// convener records one with.
-async function activities(roomId, box, mayRecord) {
+// convener records one with (offline too: it waits on the phone, listed here).
+async function activities(ctx, roomId, box, mayRecord) {
   const head = box.firstChild;
   const path = '/api/v1/rooms/' + encodeURIComponent(roomId) + '/activities';
-  let res;
-  try {
-    res = await api.get(path + '?limit=50');
-  } catch (e) {
-    box.replaceChildren(head, h('p', { class: 'error' }, api.errorText(e)));
+  const mine = (i) => i.room_id === roomId && !i.topic_id;
+  const [res, waiting] = await Promise.all([api.get(path + '?limit=50').catch((e) => e), records.waitingFor(mine)]);
+  if (res instanceof Error) {
+    const pending = h('div', {});
+    box.replaceChildren(head, h('p', { class: 'error' }, api.errorText(res)), pending);
+    records.follow(mine, pending, ctx.signal, () => {});
     return;
   }
   const list = api.items(res.data);
   const who = (a) => PEOPLE.flatMap(([k]) => (a.attendees && a.attendees[k]) || []).join('、');
-  box.replaceChildren(head, staleNote(res) || '',
+  const pending = h('div', {});
+  box.replaceChildren(head, staleNote(res) || '', pending,
     list.length
       ? h('ul', { class: 'list', 'data-testid': 'activities' }, list.map((a) => h('li', { class: 'card' },
         h('p', {}, chip(KIND[a.kind] || a.kind), ' ', fmtTime(a.held_at), a.place ? ' · ' + a.place : ''),
         h('p', {}, excerpt(a.summary, 200)),
-        who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null)))
-      : empty('还没有活动记录。'),
-    mayRecord ? activityForm(path, () => navigate(location.pathname, { replace: true })) : null);
+        who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null,
+        (a.photos || []).length ? h('div', { class: 'thumbs' }, a.photos.map((p, k) =>
+          h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: '活动照片 ' + (k + 1), class: 'thumb', loading: 'lazy' })))) : null)))
+      : waiting.length ? '' : empty('还没有活动记录。'),
+    mayRecord ? activityForm(path, roomId, () => navigate(location.pathname, { replace: true })) : null);
+  // Activities still on the phone; one sent in the background shows the room anew.
+  records.follow(mine, pending, ctx.signal, () => {
+    if (document.activeElement.tagName !== 'TEXTAREA') navigate(location.pathname, { replace: true });
+  });
 }
 
-function activityForm(path, done) {
+function activityForm(path, roomId, done) {
   const kind = h('select', { name: 'kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
   const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
   const when = h('input', { type: 'datetime-local', name: 'held_at', value: local });
   const place = h('input', { name: 'place', maxlength: '200' });
   const people = PEOPLE.map(([k, text]) => [k, field(text, h('input', { name: k }), { hint: '多人用逗号分隔' })]);
   const summary = h('textarea', { name: 'summary', rows: '3' });
+  const picker = photoPicker({ label: '活动照片' });
   const msg = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '保存活动记录');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': '记录活动' },
     h('h4', {}, '记录活动'), field('活动类型', kind), field('活动时间', when, { required: true }), field('活动地点', place),
-    people.map(([, f]) => f), field('活动内容', summary, { required: true }), msg, button);
+    people.map(([, f]) => f), field('活动内容', summary, { required: true }), picker.el, msg, button);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
@@ -165,11 +176,15 @@ function activityForm(path, done) {
     const attendees = Object.fromEntries(people.map(([k, f]) => [k, splitNames(f.querySelector('input').value)]));
     button.disabled = true;
     try {
-      await api.send('POST', path, { kind: kind.value, held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value, attendees });
-      toast('活动已记录。', { kind: 'ok' });
+      await picker.ready();
+      const how = await records.submit({
+        method: 'POST', path, room_id: roomId, step: 'activity', label: (KIND[kind.value] || '活动') + ' · ' + (summary.value.trim().slice(0, 20)),
+        body: { kind: kind.value, held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value, attendees },
+      }, [...picker.photos]);
+      toast(how === 'sent' ? '活动已记录。' : '已保存在手机上，联网后自动提交。', { kind: 'ok' });
       done();
     } catch (err) {
-      msg.textContent = api.errorText(err);
+      msg.textContent = (err instanceof records.RecordError ? '提交失败：' : '保存失败：') + api.errorText(err);
       button.disabled = false;
     }
   });
@@ -233,7 +248,7 @@ export async function me(ctx) {
   out.addEventListener('click', async () => {
     const n = await outbox.waiting(u.id);
     const text = n > 0
-      ? '还有 ' + n + ' 条民意没有同步到服务器。退出后它们会从这部手机上删除，无法找回。确定退出吗？'
+      ? '还有 ' + n + ' 条民意或记录没有同步到服务器。退出后它们会从这部手机上删除，无法找回。确定退出吗？'
       : '退出后，这部手机上保存的你的数据会被清除。确定退出吗？';
     if (!confirm(text)) return;
     await end();

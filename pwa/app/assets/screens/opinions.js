@@ -3,7 +3,8 @@
 import { h, field, showError, label, chip, empty, staleNote, fmtTime, excerpt, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
 import * as outbox from '../outbox.js';
-import { prepare } from '../photo.js';
+import { photoPicker } from '../picker.js';
+import { pendingList } from '../records.js';
 import { state, roomName } from '../state.js';
 import { syncNow, requestBackgroundSync } from '../session.js';
 import { navigate } from '../router.js';
@@ -70,40 +71,8 @@ export async function newOpinion(ctx) {
   });
 
   // Photos: made smaller here, previewed, removable.
-  const photos = [];
-  const previews = h('ul', { class: 'previews', 'aria-label': '已选照片' });
-  const photoInput = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true, id: 'photos', class: 'file' });
-  const photoMsg = h('p', { class: 'hint', role: 'status' });
-  const drawPreviews = () => {
-    for (const p of photos) p.url = p.url || URL.createObjectURL(p.blob);
-    previews.replaceChildren(...photos.map((p, i) => h('li', {},
-      h('img', { src: p.url, alt: '照片 ' + (i + 1) }),
-      h('button', { type: 'button', class: 'remove', 'aria-label': '删除照片 ' + (i + 1), onclick: () => {
-        URL.revokeObjectURL(p.url);
-        photos.splice(i, 1);
-        drawPreviews();
-      } }, '×'))));
-    photoMsg.textContent = photos.length ? '已选 ' + photos.length + ' 张照片' : '';
-  };
-  let preparing = Promise.resolve();
-  photoInput.addEventListener('change', () => {
-    const files = [...photoInput.files];
-    photoInput.value = '';
-    preparing = preparing.then(async () => {
-      for (const f of files) {
-        if (photos.length >= MAX_PHOTOS) { toast('每条民意最多 ' + MAX_PHOTOS + ' 张照片。'); break; }
-        photoMsg.textContent = '正在处理照片…';
-        try {
-          const p = await prepare(f);
-          photos.push({ id: outbox.newId(), blob: p.blob, name: p.name });
-        } catch {
-          toast('这张照片无法读取：' + (f.name || ''), { kind: 'error' });
-        }
-      }
-      drawPreviews();
-    });
-  });
-  ctx.signal.addEventListener('abort', () => photos.forEach((p) => p.url && URL.revokeObjectURL(p.url)));
+  const picker = photoPicker({ max: MAX_PHOTOS, signal: ctx.signal, inputId: 'photos' });
+  const photos = picker.photos;
 
   const msg = h('p', { class: 'error', role: 'alert' });
   const save = h('button', { type: 'submit', class: 'btn primary block big' }, '保存');
@@ -116,9 +85,7 @@ export async function newOpinion(ctx) {
       field('居民姓名', rname), field('居民电话', rphone), consentBox),
     field('地址', address, { hint: '门牌号、小区或村组' }),
     h('div', { class: 'field' }, h('span', { class: 'label' }, '位置'), locate, locText),
-    h('div', { class: 'field' },
-      h('span', { class: 'label' }, '现场照片'), photoInput,
-      h('label', { for: 'photos', class: 'btn file-label' }, '拍照或选择照片'), photoMsg, previews),
+    picker.el,
     msg, save);
 
   form.addEventListener('submit', async (e) => {
@@ -138,7 +105,7 @@ export async function newOpinion(ctx) {
     if (bad) { bad.focus(); return; }
     save.disabled = true;
     save.textContent = '正在保存…';
-    await preparing;
+    await picker.ready();
     const fields = {
       room_id: room.value,
       channel: form.querySelector('input[name=channel]:checked').value,
@@ -181,7 +148,9 @@ export async function opinions(ctx) {
   const urls = [];
   ctx.signal.addEventListener('abort', () => urls.forEach((u) => URL.revokeObjectURL(u)));
   const draw = async () => {
-    const local = await outbox.list(state.user.id);
+    const all = await outbox.list(state.user.id);
+    const local = all.filter((i) => !outbox.isRecord(i));
+    const unsent = all.filter((i) => outbox.isRecord(i) && i.state !== 'synced').reverse();
     const remote = server ? api.items(server.data) : [];
     const seen = new Set(remote.map((o) => o.id));
     const rows = [];
@@ -194,7 +163,8 @@ export async function opinions(ctx) {
     view.replaceChildren(
       server && server.offline ? staleNote(server) : '',
       server === false ? h('p', { class: 'stale', role: 'note' }, '离线：只显示保存在手机上的民意') : '',
-      rows.length ? h('ul', { class: 'list cards', 'data-testid': 'opinions' }, rows) : empty('还没有收集民意。'));
+      rows.length ? h('ul', { class: 'list cards', 'data-testid': 'opinions' }, rows) : empty('还没有收集民意。'),
+      unsent.length ? h('section', { 'aria-labelledby': 'unsent-h' }, h('h3', { id: 'unsent-h' }, '等待提交的记录'), pendingList(unsent, { links: true })) : '');
   };
   const load = async () => {
     try { server = await api.get('/api/v1/opinions?mine=true&limit=100'); } catch { server = false; }

@@ -2,7 +2,9 @@
 // what was recorded (plan, research, meeting, outcome, follow-up), and, for the room's
 // conveners, the one form that takes the topic to its next step.
 
-import { h, field, showError, toast, fmtTime, empty } from '../ui.js';
+import { h, field, showError, toast, fmtTime, empty, label } from '../ui.js';
+import { photoPicker } from '../picker.js';
+import * as records from '../records.js';
 import * as api from '../api.js';
 import { navigate } from '../router.js';
 
@@ -13,63 +15,99 @@ const REC = { pending: '待办理', in_progress: '办理中', done: '已办结',
 
 export const AFTER_APPROVAL = Object.keys(REACHED);
 
-export function stepsBlock(t, { convener, offline }) {
+export function stepsBlock(t, { convener, signal }) {
+  const bar = h('ol', { class: 'stepbar' });
   const box = h('section', { class: 'steps', 'aria-labelledby': 'steps-h' },
-    h('h3', { id: 'steps-h' }, '协商进程'),
-    h('ol', { class: 'stepbar' }, STEPS.map((s, i) =>
-      h('li', { class: i <= REACHED[t.status] ? 'done' : '', 'aria-current': i === REACHED[t.status] ? 'step' : null }, s))),
-    h('p', { class: 'loading' }, '正在加载…'));
-  fill(box, t, convener && !offline).catch((e) => box.append(h('p', { class: 'error' }, api.errorText(e))));
+    h('h3', { id: 'steps-h' }, '协商进程'), bar, h('p', { class: 'loading' }, '正在加载…'));
+  fill(box, bar, t, convener, signal).catch((e) => box.append(h('p', { class: 'error' }, api.errorText(e))));
   return box;
 }
 
-async function fill(box, t, mayAct) {
+function reload() {
+  if (document.activeElement.tagName !== 'TEXTAREA') navigate(location.pathname, { replace: true });
+}
+
+// localStatus is where the topic will stand once the records waiting on this phone are
+// sent, so a convener without signal can go on to the next step.
+function localStatus(status, waiting) {
+  const moves = { plan: ['approved', 'planned'], meeting: ['planned', 'consulted'], outcome: ['consulted', 'concluded'] };
+  for (const r of waiting) {
+    const m = moves[r.step];
+    if (m && status === m[0] && r.state === 'pending') status = m[1];
+  }
+  return status;
+}
+
+async function fill(box, bar, t, convener, signal) {
   const base = '/api/v1/topics/' + encodeURIComponent(t.id);
   const opt = (p) => api.get(p).then((r) => r.data).catch(() => null);
-  const [plan, acts, outcome] = await Promise.all([opt(base + '/plan'), opt(base + '/activities'), opt(base + '/outcome')]);
+  const [plan, acts, outcome, room, waiting] = await Promise.all([opt(base + '/plan'), opt(base + '/activities'), opt(base + '/outcome'),
+    convener ? opt('/api/v1/rooms/' + encodeURIComponent(t.room_id)) : null, records.waitingFor((i) => i.topic_id === t.id)]);
+  const status = localStatus(t.status, waiting);
+  bar.replaceChildren(...STEPS.map((s, i) =>
+    h('li', { class: i <= REACHED[status] ? 'done' : '', 'aria-current': i === REACHED[status] ? 'step' : null }, s)));
   box.querySelector('.loading').remove();
+  const people = new Map(((room && room.members) || []).map((m) => [m.user_id, m]));
   if (plan) {
     const outside = (plan.participants && plan.participants.outside) || [];
+    const users = ((plan.participants && plan.participants.user_ids) || []).map((id) => (people.get(id) || {}).name).filter(Boolean);
     const sched = plan.schedule || [];
     box.append(h('div', { class: 'card', 'data-testid': 'plan' }, h('h4', {}, '工作方案：', plan.theme),
       h('p', {}, plan.content), h('p', { class: 'muted' }, '牵头：', plan.lead),
+      users.length ? h('p', {}, '参加委员：', users.join('、')) : null,
       outside.length ? h('p', {}, '参加人员：', outside.map((o) => o.name + (o.unit ? '（' + o.unit + '）' : '')).join('、')) : null,
       sched.length ? h('ul', { class: 'list plain' }, sched.map((x) => h('li', {}, x.date, ' ', x.item))) : null));
   }
   const list = api.items(acts);
   if (list.length) {
-    box.append(h('ul', { class: 'list' }, list.map((a) =>
+    box.append(h('ul', { class: 'list', 'data-testid': 'topic-activities' }, list.map((a) =>
       h('li', { class: 'card' }, h('strong', {}, a.kind === 'research' ? '调研' : '协商会'), ' ', fmtTime(a.held_at), ' ', a.place || '',
         h('p', {}, a.summary),
-        attendeesLine(a.attendees)))));
+        attendeesLine(a.attendees),
+        thumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片')))));
   }
-  if (outcome) box.append(outcomeBlock(outcome, mayAct && t.status === 'concluded'));
-  if (!mayAct) {
+  const topic = { topic_id: t.id, room_id: t.room_id, title: t.title };
+  if (outcome) box.append(outcomeBlock(outcome, convener && t.status === 'concluded', topic));
+  // Records of this topic still on the phone; one sent in the background shows the topic anew.
+  const pending = h('div', {});
+  box.append(pending);
+  records.follow((i) => i.topic_id === t.id, pending, signal, reload, '保存在手机上、等待提交');
+  if (!convener) {
     if (!plan && !list.length && !outcome) box.append(empty('尚无记录。'));
     return;
   }
-  if (t.status === 'approved' || t.status === 'planned') box.append(planForm(base, plan));
-  if (t.status === 'planned') box.append(activityForm(base + '/research', '记录调研', '调研', '调研发现'));
-  if (t.status === 'planned' && list.some((a) => a.kind === 'research')) box.append(activityForm(base + '/meeting', '召开协商会', '会议', '会议纪要', true));
-  if (t.status === 'consulted') box.append(outcomeForm(base));
+  const researched = list.some((a) => a.kind === 'research') || waiting.some((r) => r.step === 'research' && r.state === 'pending');
+  if (status === 'approved' || status === 'planned') box.append(planForm(base, plan, room, topic));
+  if (status === 'planned') box.append(activityForm(base + '/research', topic, 'research'));
+  if (status === 'planned' && researched) box.append(activityForm(base + '/meeting', topic, 'meeting'));
+  if (status === 'consulted') box.append(outcomeForm(base, topic));
 }
 
-// submitting wires a form: validate, send, then reload the topic's page.
-function submitting(form, button, send) {
+function thumbs(photos, what) {
+  if (!photos || !photos.length) return null;
+  return h('div', { class: 'thumbs' }, photos.map((p, k) =>
+    h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: what + ' ' + (k + 1), class: 'thumb', loading: 'lazy' }))));
+}
+
+// submitting wires a form: validate, save through the outbox (with the picker's photos),
+// then show the topic anew. send returns the record to save, or null when the form is not
+// ready; a record the server refuses comes back into the form.
+function submitting(form, button, send, picker) {
   const msg = h('p', { class: 'error', role: 'alert' });
   form.insertBefore(msg, button);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
-    const job = send();
-    if (!job) return;
+    const spec = send();
+    if (!spec) return;
     button.disabled = true;
     try {
-      await job;
-      toast('已保存。', { kind: 'ok', timeout: 2500 });
+      if (picker) await picker.ready();
+      const how = await records.submit(spec, picker ? [...picker.photos] : []);
+      toast(how === 'sent' ? '已保存。' : '已保存在手机上，联网后自动提交。', { kind: 'ok', timeout: 3000 });
       navigate(location.pathname, { replace: true });
     } catch (err) {
-      msg.textContent = api.errorText(err);
+      msg.textContent = (err instanceof records.RecordError ? '提交失败：' : '保存失败：') + api.errorText(err);
       button.disabled = false;
     }
   });
@@ -87,7 +125,7 @@ function required(...controls) {
   return !first;
 }
 
-function planForm(base, plan) {
+function planForm(base, plan, room, topic) {
   const p = plan || {};
   const theme = h('input', { name: 'theme', value: p.theme || '', maxlength: '200' });
   const content = h('textarea', { name: 'content', rows: '4' }, p.content || '');
@@ -98,10 +136,17 @@ function planForm(base, plan) {
   const outsideText = ((p.participants && p.participants.outside) || []).map((o) => o.name + (o.unit ? ' ' + o.unit : '')).join('\n');
   const outside = h('textarea', { name: 'outside', rows: '2' }, outsideText);
   const schedule = h('textarea', { name: 'schedule', rows: '3' }, (p.schedule || []).map((x) => x.date + ' ' + x.item).join('\n'));
+  // Participants who use the app (they are told of the plan): the room's people to tick.
+  const chosen = new Set((p.participants && p.participants.user_ids) || []);
+  const members = (room && room.members) || [];
+  const ticks = members.map((m) => h('input', { type: 'checkbox', name: 'user_ids', value: m.user_id, id: 'pp-' + m.user_id, checked: chosen.has(m.user_id) }));
+  const people = members.length ? h('fieldset', { class: 'field' }, h('legend', {}, '参加的委员（将收到通知）'),
+    h('div', { class: 'choices' }, members.map((m, i) => h('label', { class: 'choice', for: ticks[i].id }, ticks[i], m.name, h('span', { class: 'muted' }, '（' + label('roomRole', m.role) + '）'))))) : null;
   const button = h('button', { type: 'submit', class: 'btn primary block' }, plan ? '更新工作方案' : '保存工作方案');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': '工作方案' },
     h('h4', {}, '工作方案'),
     field('方案主题', theme, { required: true }), field('方案内容', content, { required: true }),
+    people,
     field('邀请参加人员', outside, { hint: '每行一人：姓名 单位，如“张三 交警中队”' }),
     field('时间安排', schedule, { hint: '每行一项：日期 事项，如“2025-06-01 现场调研”' }),
     field('调研步骤', research), field('会议程序', procedure), field('成果转化', transform),
@@ -109,7 +154,7 @@ function planForm(base, plan) {
   return submitting(form, button, () => {
     if (!required(theme, content, lead)) return null;
     const lines = (c) => c.value.split('\n').map((x) => x.trim()).filter(Boolean);
-    const people = lines(outside).map((x) => { const [name, ...unit] = x.split(/\s+/); return { name, unit: unit.join(' ') }; });
+    const guests = lines(outside).map((x) => { const [name, ...unit] = x.split(/\s+/); return { name, unit: unit.join(' ') }; });
     const steps = [];
     for (const x of lines(schedule)) {
       const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$/.exec(x);
@@ -117,11 +162,14 @@ function planForm(base, plan) {
       steps.push({ date: `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`, item: m[4] });
     }
     showError(schedule, '');
-    return api.send('PUT', base + '/plan', {
+    // Ticked room people, and anyone chosen before who is not in the room's list.
+    const listed = new Set(members.map((m) => m.user_id));
+    const userIds = [...[...chosen].filter((id) => !listed.has(id)), ...ticks.filter((c) => c.checked).map((c) => c.value)];
+    return { ...topic, step: 'plan', method: 'PUT', path: base + '/plan', idempotent: false, label: '工作方案 · ' + topic.title, body: {
       theme: theme.value, content: content.value, research_steps: research.value, meeting_procedure: procedure.value,
       transformation: transform.value, lead: lead.value,
-      participants: { user_ids: (p.participants && p.participants.user_ids) || [], outside: people }, schedule: steps,
-    });
+      participants: { user_ids: userIds, outside: guests }, schedule: steps,
+    } };
   });
 }
 
@@ -134,23 +182,32 @@ function attendeesLine(at) {
 
 function splitNames(v) { return v.split(/[，,、\s]+/).map((s) => s.trim()).filter(Boolean); }
 
-function activityForm(path, title, noun, summaryLabel, attendees = false) {
+const ACTIVITY = {
+  research: { title: '记录调研', noun: '调研', summary: '调研发现', photos: '调研照片' },
+  meeting: { title: '召开协商会', noun: '会议', summary: '会议纪要', photos: '会议照片', attendees: true },
+};
+
+function activityForm(path, topic, step) {
+  const k = ACTIVITY[step];
   const when = h('input', { type: 'datetime-local', name: 'held_at', value: new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) });
   const place = h('input', { name: 'place', maxlength: '200' });
   const summary = h('textarea', { name: 'summary', rows: '4' });
-  const people = attendees ? ['委员', '群众代表', '部门负责人', '其他人员'].map((k) => [k, h('input', { name: 'attendees-' + k })]) : [];
-  const button = h('button', { type: 'submit', class: 'btn primary block' }, title);
-  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': title },
-    h('h4', {}, title), field(noun + '时间', when, { required: true }), field(noun + '地点', place),
-    people.map(([k, c]) => field('参加的' + k, c, { hint: '多人用逗号分隔' })),
-    field(summaryLabel, summary, { required: true }), button);
-  return submitting(form, button, () => required(when, summary) && api.send('POST', path, {
-    held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value,
-    attendees: attendees ? { members: splitNames(people[0][1].value), residents: splitNames(people[1][1].value), units: splitNames(people[2][1].value), others: splitNames(people[3][1].value) } : undefined,
-  }));
+  const people = k.attendees ? ['委员', '群众代表', '部门负责人', '其他人员'].map((n) => [n, h('input', { name: 'attendees-' + n })]) : [];
+  const picker = photoPicker({ label: k.photos });
+  const button = h('button', { type: 'submit', class: 'btn primary block' }, k.title);
+  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': k.title },
+    h('h4', {}, k.title), field(k.noun + '时间', when, { required: true }), field(k.noun + '地点', place),
+    people.map(([n, c]) => field('参加的' + n, c, { hint: '多人用逗号分隔' })),
+    field(k.summary, summary, { required: true }), picker.el, button);
+  return submitting(form, button, () => required(when, summary) && {
+    ...topic, step, path, label: (step === 'research' ? '调研记录' : '协商会') + ' · ' + topic.title, body: {
+      held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value,
+      attendees: k.attendees ? { members: splitNames(people[0][1].value), residents: splitNames(people[1][1].value), units: splitNames(people[2][1].value), others: splitNames(people[3][1].value) } : undefined,
+    },
+  }, picker);
 }
 
-function outcomeForm(base) {
+function outcomeForm(base, topic) {
   const consensus = h('textarea', { name: 'consensus', rows: '4' });
   const rows = h('div', { class: 'recs' });
   const addRow = () => {
@@ -169,34 +226,39 @@ function outcomeForm(base) {
   return submitting(form, button, () => {
     const recs = [...rows.children].map((fs) => Object.fromEntries([...fs.querySelectorAll('[name]')].map((c) => [c.name, c.value.trim()])));
     const controls = [consensus, ...rows.querySelectorAll('[name=content],[name=unit],[name=due_on]')];
-    return required(...controls) && api.send('POST', base + '/outcome', { consensus: consensus.value, recommendations: recs });
+    // An outcome has no id of its own: the server knows a repeat by its content.
+    return required(...controls) && { ...topic, step: 'outcome', path: base + '/outcome', idempotent: false,
+      label: '协商成果 · ' + topic.title, body: { consensus: consensus.value, recommendations: recs } };
   });
 }
 
-function outcomeBlock(o, mayFollow) {
+function outcomeBlock(o, mayFollow, topic) {
   return h('div', { class: 'card' }, h('h4', {}, '协商成果'), h('p', {}, o.consensus),
     h('ol', { class: 'recs' }, (o.recommendations || []).map((r, i) => h('li', {},
       h('p', {}, r.content, '（', r.unit, '，', r.due_on, ' 前）'),
       h('p', {}, h('span', { class: 'chip rec-' + r.status }, REC[r.status] || r.status), r.overdue ? h('span', { class: 'chip warn' }, '已逾期') : null,
         r.reason ? ' 原因：' + r.reason : null),
-      (r.progress || []).map((p) => h('p', { class: 'muted' }, fmtTime(p.created_at), ' ', p.note)),
-      mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? progressForm(r, i + 1) : null))));
+      (r.progress || []).map((p) => h('div', { class: 'progress-note' }, h('p', { class: 'muted' }, fmtTime(p.created_at), ' ', p.note),
+        thumbs(p.photos, '进展照片'))),
+      mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? progressForm(r, i + 1, topic) : null))));
 }
 
-function progressForm(r, n) {
+function progressForm(r, n, topic) {
   const status = h('select', { name: 'status' },
     h('option', { value: '' }, '状态不变'), h('option', { value: 'in_progress' }, '办理中'),
     h('option', { value: 'done' }, '已办结'), h('option', { value: 'not_adopted' }, '未采纳'));
   const note = h('textarea', { name: 'note', rows: '2' });
   const reason = h('input', { name: 'reason', maxlength: '500' });
+  const picker = photoPicker({ label: '进展照片（建议 ' + n + '）' });
   const button = h('button', { type: 'submit', class: 'btn block' }, '记录进展（建议 ' + n + '）');
   const form = h('form', { class: 'form', novalidate: true, 'aria-label': '跟踪问效 ' + n },
     field('办理状态（建议 ' + n + '）', status), field('进展说明（建议 ' + n + '）', note, { required: true }),
-    field('未采纳原因（建议 ' + n + '）', reason), button);
+    field('未采纳原因（建议 ' + n + '）', reason), picker.el, button);
   return submitting(form, button, () => {
     if (!required(note)) return null;
     if (status.value === 'not_adopted' && !reason.value.trim()) { showError(reason, '未采纳时必须填写原因'); reason.focus(); return null; }
-    return api.send('POST', '/api/v1/recommendations/' + encodeURIComponent(r.id) + '/progress',
-      { status: status.value || undefined, note: note.value, reason: reason.value || undefined });
-  });
+    return { ...topic, step: 'progress', path: '/api/v1/recommendations/' + encodeURIComponent(r.id) + '/progress',
+      label: '跟踪问效（建议 ' + n + '）· ' + topic.title,
+      body: { status: status.value || undefined, note: note.value, reason: reason.value || undefined } };
+  }, picker);
 }

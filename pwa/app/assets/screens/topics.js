@@ -141,7 +141,7 @@ export async function topic(ctx) {
     h('p', { class: 'description' }, t.description || ''),
     (t.photos || []).length ? h('div', { class: 'thumbs' }, t.photos.map((p, k) => h('img', { src: p.thumb_url || p.url, alt: '议题照片 ' + (k + 1), class: 'thumb' }))) : null,
     actions,
-    AFTER_APPROVAL.includes(t.status) ? stepsBlock(t, { convener: convenes(t.room_id), offline: res.offline }) : null,
+    AFTER_APPROVAL.includes(t.status) ? stepsBlock(t, { convener: convenes(t.room_id), signal: ctx.signal }) : null,
     reviewsBlock(t),
     !res.offline && pendingForMe(t) ? reviewForm(t) : null,
     opinionsBox,

@@ -1,0 +1,85 @@
+// The conveners' records (work plan, research, meeting, outcome, follow-up, room
+// activities) go through the outbox like opinions: saved on the phone first, then sent.
+// A form waits for its own record while the phone is online, so a refused record is
+// shown in the form to be corrected; offline it waits on the phone and is listed on its
+// topic's or room's page until it is sent.
+
+import { h, chip, label, fmtTime } from './ui.js';
+import * as outbox from './outbox.js';
+import { state } from './state.js';
+import { syncNow, requestBackgroundSync } from './session.js';
+import { navigate } from './router.js';
+
+// RecordError is a record the server refused: its words, for the form.
+export class RecordError extends Error {
+  constructor(item) {
+    super(item.error || '提交失败');
+    this.status = item.status;
+    this.fields = item.problems;
+  }
+}
+
+// submit saves a record with its photos and, online, sends it at once. It returns 'sent'
+// or 'queued' (offline or the server unreachable: it goes later by itself), or throws a
+// RecordError after taking the refused record out of the outbox again.
+export async function submit(spec, photos = []) {
+  const item = await outbox.saveRecord(state.user.id, spec, photos);
+  requestBackgroundSync();
+  for (let round = 0; round < 3 && navigator.onLine; round++) {
+    await syncNow({ force: true });
+    const now = await outbox.get(item.id);
+    if (!now || now.state === 'synced') return 'sent';
+    if (now.state === 'failed') {
+      await outbox.discard(item.id);
+      throw new RecordError(now);
+    }
+    if (now.error) break; // tried and could not reach the server: it waits its turn
+  }
+  return 'queued';
+}
+
+// waitingFor lists the unsent records that match (a topic's or a room's), oldest first.
+export async function waitingFor(match) {
+  if (!state.user) return [];
+  const all = await outbox.list(state.user.id);
+  return all.filter((i) => outbox.isRecord(i) && i.state !== 'synced' && match(i)).reverse();
+}
+
+// follow keeps holder showing the unsent records that match, redrawn in place whenever the
+// outbox changes, and calls sent() once one of those it showed has reached the server.
+export function follow(match, holder, signal, sent, heading) {
+  let shown = new Set();
+  const draw = async () => {
+    const items = await waitingFor(match);
+    const gone = [...shown].filter((id) => !items.some((i) => i.id === id));
+    shown = new Set(items.map((i) => i.id));
+    holder.replaceChildren(...(items.length ? [heading ? h('h4', {}, heading) : '', pendingList(items)] : []));
+    for (const id of gone) {
+      const item = await outbox.get(id);
+      if (item && item.state === 'synced') { sent(); return; }
+    }
+  };
+  document.addEventListener('fl:outbox', draw, { signal });
+  return draw();
+}
+
+// pendingList shows unsent records, with retry and delete for those refused.
+export function pendingList(items, { links = false } = {}) {
+  if (!items.length) return null;
+  return h('ul', { class: 'list', 'data-testid': 'pending-records' }, items.map((item) => {
+    const actions = item.state === 'failed' ? h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'btn small', onclick: async () => { await outbox.retry(item.id); syncNow({ force: true }); } }, '重试'),
+      h('button', { type: 'button', class: 'btn small ghost', onclick: async () => {
+        if (!confirm('删除这条未提交的记录？删除后无法找回。')) return;
+        await outbox.discard(item.id);
+        navigate(location.pathname, { replace: true });
+      } }, '删除')) : null;
+    const where = item.topic_id ? '/topics/' + encodeURIComponent(item.topic_id) : item.room_id ? '/rooms/' + encodeURIComponent(item.room_id) : null;
+    return h('li', { class: 'card record', 'data-id': item.id, 'data-sync': item.state },
+      h('div', { class: 'card-head' }, chip(label('sync', item.state), 'sync-' + item.state), h('span', { class: 'muted' }, fmtTime(item.created_at))),
+      h('p', {}, links && where ? h('a', { href: where }, item.label) : item.label),
+      item.photo_ids.length ? h('p', { class: 'item-meta' }, item.photo_ids.length + ' 张照片') : null,
+      item.error ? h('p', { class: item.state === 'failed' ? 'error' : 'hint' }, '原因：' + item.error) : null,
+      actions);
+  }));
+}

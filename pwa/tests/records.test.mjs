@@ -1,0 +1,209 @@
+// The conveners' records go through the outbox like opinions: a work plan that names its
+// participants from the room, research and a meeting recorded with photos and no signal,
+// sent once when the signal comes back, follow-up with a photo, a refused record that comes
+// back into its form, and a room activity recorded offline.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, seed, signIn, photo, screenshot, PASSWORD } from './helpers.mjs';
+
+let server;
+let browser;
+let world;
+const as = {};
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  world = await seed(server.url);
+  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await world.api.login(world.users[k].phone, PASSWORD);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function approvedTopic(title) {
+  const { api, room } = world;
+  const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '环境卫生', content: title + '：居民反映' }, as.member);
+  const t = await api.call('POST', '/api/v1/topics', { room_id: room.id, title, source: 'collected', category: '环境卫生', opinion_ids: [op.id] }, as.convener);
+  await api.call('POST', `/api/v1/topics/${t.id}/submit`, undefined, as.convener);
+  await api.call('POST', `/api/v1/topics/${t.id}/reviews`, { decision: 'approve' }, as.county);
+  await api.call('POST', `/api/v1/topics/${t.id}/reviews`, { decision: 'approve' }, as.local);
+  return t;
+}
+
+// outboxCount is how many items wait on the phone.
+const outboxCount = (page) => page.evaluate(async () => {
+  const req = indexedDB.open('frontline');
+  const db = await new Promise((r) => { req.onsuccess = () => r(req.result); });
+  return new Promise((r) => { const q = db.transaction('outbox').objectStore('outbox').getAll(); q.onsuccess = () => r(q.result.filter((i) => i.state !== 'synced').length); });
+});
+
+test('plan with participants; research and meeting with photos recorded offline are sent once; follow-up with a photo', async () => {
+  const { api, users } = world;
+  const topic = await approvedTopic('河道垃圾清理');
+  const base = '/api/v1/topics/' + topic.id;
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.convener);
+  await page.goto(server.url + '/topics/' + topic.id);
+
+  // The work plan names a room member as a participant: they are told.
+  await page.getByLabel('方案主题').fill('河道垃圾清理方案');
+  await page.getByLabel('方案内容').fill('摸清垃圾来源，协商保洁责任');
+  await page.getByLabel('牵头人').fill('王召集人');
+  await page.getByRole('checkbox', { name: /李委员/ }).check();
+  await page.getByRole('button', { name: '保存工作方案' }).click();
+  await page.locator('.chip.st-planned').first().waitFor();
+  await page.locator('[data-testid=plan]').getByText('参加委员：李委员').waitFor();
+  const plan = await api.call('GET', base + '/plan', undefined, as.convener);
+  assert.deepEqual(plan.participants.user_ids, [users.member.id]);
+  const notes = await api.call('GET', '/api/v1/notifications', undefined, as.member);
+  assert.ok((notes.items || notes).some((n) => n.type === 'plan.published' && n.data.topic_id === topic.id), 'the participant is told of the plan');
+
+  // No signal: research with two photos, then the meeting with one, both kept on the phone.
+  await ctx.setOffline(true);
+  await page.getByLabel('调研地点').fill('河道下游');
+  await page.getByLabel('调研发现').fill('垃圾多来自上游菜市场');
+  await page.locator('form[aria-label=记录调研] input[type=file]').setInputFiles([await photo(page, 1600, 1200, 3), await photo(page, 1200, 1600, 4)]);
+  await page.locator('form[aria-label=记录调研] .previews img').nth(1).waitFor();
+  await page.getByRole('button', { name: '记录调研' }).click();
+  await page.locator('[data-testid=pending-records] [data-sync=pending]').first().waitFor();
+  await page.getByLabel('会议地点').fill('村委会会议室');
+  await page.getByLabel('参加的部门负责人').fill('环卫所');
+  await page.getByLabel('会议纪要').fill('菜市场设垃圾收集点，环卫所每日清运');
+  await page.locator('form[aria-label=召开协商会] input[type=file]').setInputFiles([await photo(page, 1200, 900, 5)]);
+  await page.locator('form[aria-label=召开协商会] .previews img').waitFor();
+  await page.getByRole('button', { name: '召开协商会' }).click();
+  await page.locator('[data-testid=pending-records] [data-sync=pending]').nth(1).waitFor();
+  // The phone already offers the next step, and the step bar stands at 协商.
+  await page.getByLabel('协商共识').waitFor();
+  await page.locator('.stepbar [aria-current=step]', { hasText: '协商' }).waitFor();
+  assert.equal(await outboxCount(page), 2);
+  assert.equal((await api.call('GET', base, undefined, as.convener)).status, 'planned', 'nothing reached the server offline');
+  await screenshot(page, '50-records-offline');
+
+  // Signal again: both go up, in order, once, and the page shows what the server holds.
+  await ctx.setOffline(false);
+  await page.locator('.chip.st-consulted').first().waitFor({ timeout: 15000 });
+  await page.locator('[data-testid=topic-activities] img').nth(2).waitFor();
+  assert.equal(await outboxCount(page), 0);
+  const acts = (await api.call('GET', base + '/activities', undefined, as.convener)).items;
+  assert.deepEqual(acts.map((a) => a.kind).sort(), ['consultation', 'research']);
+  assert.equal(acts.find((a) => a.kind === 'research').photos.length, 2);
+  assert.equal(acts.find((a) => a.kind === 'consultation').photos.length, 1);
+  // A later sync sends nothing again.
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForTimeout(500);
+  assert.equal((await api.call('GET', base + '/activities', undefined, as.convener)).items.length, 2);
+
+  // The outcome, then follow-up with a photo of the work done.
+  await page.getByLabel('协商共识').fill('设收集点，每日清运');
+  await page.getByLabel(/^建议内容 1/).fill('菜市场设垃圾收集点');
+  await page.getByLabel(/^责任单位 1/).fill('市场服务中心');
+  await page.getByLabel(/^完成期限 1/).fill('2030-06-30');
+  await page.getByRole('button', { name: '发布协商成果' }).click();
+  await page.locator('.chip.st-concluded').first().waitFor();
+  await page.getByLabel('办理状态（建议 1）').selectOption('done');
+  await page.getByLabel('进展说明（建议 1）').fill('收集点已建成');
+  await page.locator('form[aria-label="跟踪问效 1"] input[type=file]').setInputFiles([await photo(page, 1000, 800, 6)]);
+  await page.locator('form[aria-label="跟踪问效 1"] .previews img').waitFor();
+  await page.getByRole('button', { name: '记录进展（建议 1）' }).click();
+  await page.locator('.chip.st-closed').first().waitFor();
+  await page.getByRole('img', { name: '进展照片 1' }).waitFor();
+  const outcome = await api.call('GET', base + '/outcome', undefined, as.convener);
+  assert.equal(outcome.recommendations[0].progress.length, 1);
+  assert.equal(outcome.recommendations[0].progress[0].photos.length, 1);
+  await screenshot(page, '51-records-closed');
+  await ctx.close();
+});
+
+test('a record the server refuses comes back into its form, and nothing is left waiting', async () => {
+  const { api, users } = world;
+  const topic = await approvedTopic('路灯维修');
+  const base = '/api/v1/topics/' + topic.id;
+  await api.call('PUT', base + '/plan', { theme: '路灯维修方案', content: '排查', lead: '王召集人' }, as.convener);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.convener);
+  await page.goto(server.url + '/topics/' + topic.id);
+  // Research dated years ahead: the server refuses it.
+  await page.getByLabel('调研时间').fill('2099-01-01T10:00');
+  await page.getByLabel('调研发现').fill('三盏路灯不亮');
+  await page.locator('form[aria-label=记录调研] input[type=file]').setInputFiles([await photo(page, 800, 600, 8)]);
+  await page.locator('form[aria-label=记录调研] .previews img').waitFor();
+  await page.getByRole('button', { name: '记录调研' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: '提交失败' });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /填写有误：时间/);
+  assert.equal(await page.getByLabel('调研发现').inputValue(), '三盏路灯不亮', 'what was typed stays in the form');
+  assert.equal(await outboxCount(page), 0, 'the refused record does not wait in the outbox');
+  // Corrected, it goes up with its photo (uploaded the first time, not twice).
+  await page.getByLabel('调研时间').fill('2026-01-05T10:00');
+  await page.getByRole('button', { name: '记录调研' }).click();
+  await page.locator('[data-testid=topic-activities] img').first().waitFor();
+  const acts = (await api.call('GET', base + '/activities', undefined, as.convener)).items;
+  assert.equal(acts.length, 1);
+  assert.equal(acts[0].photos.length, 1);
+  await ctx.close();
+});
+
+test('a room activity with a photo recorded offline waits on the room page, then goes up once', async () => {
+  const { api, room, users } = world;
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.convener);
+  await page.goto(server.url + '/rooms/' + room.id);
+  await page.getByRole('heading', { name: '活动记录' }).waitFor();
+  await page.locator('section[aria-labelledby=acts-h] .loading').waitFor({ state: 'detached' });
+  const before = (await api.call('GET', '/api/v1/rooms/' + room.id + '/activities', undefined, as.convener)).items.length;
+  await ctx.setOffline(true);
+  await page.getByText('＋ 记录一次活动').click();
+  await page.getByLabel('活动类型').selectOption('training');
+  await page.getByLabel('活动内容').fill('委员履职培训：如何入户收集民意');
+  await page.locator('form[aria-label=记录活动] input[type=file]').setInputFiles([await photo(page, 1200, 900, 7)]);
+  await page.locator('form[aria-label=记录活动] .previews img').waitFor();
+  await page.getByRole('button', { name: '保存活动记录' }).click();
+  await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
+  await ctx.setOffline(false);
+  await page.locator('[data-testid=activities] li', { hasText: '委员履职培训' }).locator('img').waitFor({ timeout: 15000 });
+  const after = (await api.call('GET', '/api/v1/rooms/' + room.id + '/activities', undefined, as.convener)).items;
+  assert.equal(after.length, before + 1);
+  assert.equal(after.find((a) => a.kind === 'training').photos.length, 1);
+  assert.equal(await outboxCount(page), 0);
+  await ctx.close();
+});
+
+test('the answer to a meeting is lost after the server stored it: the retry makes no second meeting', async () => {
+  const { api, users } = world;
+  const topic = await approvedTopic('广场噪音');
+  const base = '/api/v1/topics/' + topic.id;
+  await api.call('PUT', base + '/plan', { theme: '广场噪音治理', content: '错峰', lead: '王召集人' }, as.convener);
+  await api.call('POST', base + '/research', { held_at: new Date().toISOString(), summary: '晚八点后音量大' }, as.convener);
+  const ctx = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await ctx.newPage();
+  let lost = 0;
+  await page.route('**/api/v1/topics/*/meeting', async (route) => {
+    if (lost++ > 0) return route.continue();
+    await route.fetch(); // the server stores it and answers; the phone never hears
+    await route.abort('connectionreset');
+  });
+  await signIn(page, server.url, users.convener);
+  await page.goto(server.url + '/topics/' + topic.id);
+  await page.getByLabel('会议纪要').fill('晚九点后停止广场舞');
+  await page.getByRole('button', { name: '召开协商会' }).click();
+  await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
+  assert.equal((await api.call('GET', base, undefined, as.convener)).status, 'consulted', 'the server has it');
+  // The next sync sends it again under the same id: answered as a repeat, nothing doubled.
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  for (let i = 0; i < 150 && (await outboxCount(page)) > 0; i++) await page.waitForTimeout(100);
+  assert.equal(await outboxCount(page), 0, 'the retry was taken as a repeat');
+  await page.getByLabel('协商共识').waitFor();
+  assert.equal(lost, 2);
+  const acts = (await api.call('GET', base + '/activities', undefined, as.convener)).items;
+  assert.equal(acts.filter((a) => a.kind === 'consultation').length, 1);
+  const t = await api.call('GET', base, undefined, as.convener);
+  assert.equal(t.history.filter((x) => x.action === 'meet').length, 1);
+  await ctx.close();
+});
