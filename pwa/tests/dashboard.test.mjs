@@ -3,11 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { startServer, launch, seed, signIn, screenshot, PASSWORD } from './helpers.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
+import { startServer, launch, seed, signIn, screenshot, PASSWORD, checkScreen } from './helpers.mjs';
 
 let server;
 let browser;
@@ -46,17 +42,7 @@ after(async () => {
 const violations = [];
 
 async function check(page, name) {
-  await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
-  await screenshot(page, name);
-  const text = await page.locator('main').innerText();
-  if (/\b(null|undefined|NaN)\b|\[object /.test(text)) violations.push(`${name}: raw value shown`);
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of result.violations) {
-    if (v.impact === 'serious' || v.impact === 'critical') {
-      violations.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-    }
-  }
+  violations.push(...(await checkScreen(page, name)));
 }
 
 test('the county reviewer reads the dashboard and downloads a ledger', async () => {

@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 export const OUT = join(dirname(fileURLToPath(import.meta.url)), 'test-output');
 export const ADMIN = { phone: '13800000000', password: 'admin-secret-2024' };
@@ -261,4 +264,26 @@ export async function fillOpinion(page, content, files) {
   await page.getByRole('img', { name: `照片 ${files.length}` }).waitFor();
   await page.getByRole('button', { name: '保存' }).click();
   await page.getByRole('heading', { name: '我的民意' }).waitFor();
+}
+
+// checkScreen waits for the screen to load, saves its screenshot, and returns what is wrong
+// with it: a raw value shown (null, undefined, NaN, [object …]) or a serious or critical
+// accessibility violation found by axe-core.
+export async function checkScreen(page, name) {
+  const problems = [];
+  // (Not 'networkidle': the live event stream keeps the network busy for good.)
+  await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
+  await page.evaluate(() => Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = i.onerror = r; })))));
+  await screenshot(page, name);
+  const text = await page.locator('main').innerText();
+  const raw = text.match(/.{0,20}\b(null|undefined|NaN|\[object)\b.{0,20}/);
+  if (raw) problems.push(`${name}: raw value shown: ${raw[0]}`);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  for (const v of result.violations) {
+    if (v.impact === 'serious' || v.impact === 'critical') {
+      problems.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    }
+  }
+  return problems;
 }

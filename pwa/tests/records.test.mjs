@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, photo, screenshot, PASSWORD } from './helpers.mjs';
+import { startServer, launch, seed, signIn, photo, checkScreen, PASSWORD } from './helpers.mjs';
 
 let server;
 let browser;
@@ -44,7 +44,7 @@ test('plan with participants; research and meeting with photos recorded offline 
   const { api, users } = world;
   const topic = await approvedTopic('河道垃圾清理');
   const base = '/api/v1/topics/' + topic.id;
-  const ctx = await browser.newContext();
+  const ctx = await browser.newContext({ bypassCSP: true });
   const page = await ctx.newPage();
   await signIn(page, server.url, users.convener);
   await page.goto(server.url + '/topics/' + topic.id);
@@ -65,6 +65,7 @@ test('plan with participants; research and meeting with photos recorded offline 
   // No signal: research with two photos, then the meeting with one, both kept on the phone.
   await ctx.setOffline(true);
   await page.getByLabel('调研地点').fill('河道下游');
+  await page.getByLabel('参加调研的委员').fill('王召集人，李委员');
   await page.getByLabel('调研发现').fill('垃圾多来自上游菜市场');
   await page.locator('form[aria-label=记录调研] input[type=file]').setInputFiles([await photo(page, 1600, 1200, 3), await photo(page, 1200, 1600, 4)]);
   await page.locator('form[aria-label=记录调研] .previews img').nth(1).waitFor();
@@ -80,18 +81,23 @@ test('plan with participants; research and meeting with photos recorded offline 
   // The phone already offers the next step, and the step bar stands at 协商.
   await page.getByLabel('协商共识').waitFor();
   await page.locator('.stepbar [aria-current=step]', { hasText: '协商' }).waitFor();
+  assert.match(await page.getByTestId('local-status').innerText(), /提交后议题状态将为“已协商”/);
   assert.equal(await outboxCount(page), 2);
   assert.equal((await api.call('GET', base, undefined, as.convener)).status, 'planned', 'nothing reached the server offline');
-  await screenshot(page, '50-records-offline');
+  assert.deepEqual(await checkScreen(page, '50-records-offline'), []);
 
   // Signal again: both go up, in order, once, and the page shows what the server holds.
+  const back = Date.now();
   await ctx.setOffline(false);
   await page.locator('.chip.st-consulted').first().waitFor({ timeout: 15000 });
+  console.log(`online → research (2 photos) and meeting (1 photo) sent and shown: ${Date.now() - back} ms`);
   await page.locator('[data-testid=topic-activities] img').nth(2).waitFor();
   assert.equal(await outboxCount(page), 0);
   const acts = (await api.call('GET', base + '/activities', undefined, as.convener)).items;
   assert.deepEqual(acts.map((a) => a.kind).sort(), ['consultation', 'research']);
   assert.equal(acts.find((a) => a.kind === 'research').photos.length, 2);
+  assert.deepEqual(acts.find((a) => a.kind === 'research').attendees.members, ['王召集人', '李委员']);
+  assert.deepEqual(acts.find((a) => a.kind === 'consultation').attendees.units, ['环卫所']);
   assert.equal(acts.find((a) => a.kind === 'consultation').photos.length, 1);
   // A later sync sends nothing again.
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
@@ -115,7 +121,7 @@ test('plan with participants; research and meeting with photos recorded offline 
   const outcome = await api.call('GET', base + '/outcome', undefined, as.convener);
   assert.equal(outcome.recommendations[0].progress.length, 1);
   assert.equal(outcome.recommendations[0].progress[0].photos.length, 1);
-  await screenshot(page, '51-records-closed');
+  assert.deepEqual(await checkScreen(page, '51-records-closed'), []);
   await ctx.close();
 });
 

@@ -3,11 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { startServer, seed, launch, signIn, photo, screenshot } from './helpers.mjs';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
+import { startServer, seed, launch, signIn, photo, screenshot, checkScreen } from './helpers.mjs';
 
 let server;
 let data;
@@ -41,19 +37,7 @@ const violations = [];
 
 // check runs axe on the current screen and saves its screenshot.
 async function check(page, name) {
-  // (Not 'networkidle': the live event stream keeps the network busy for good.)
-  await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
-  await page.evaluate(() => Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = i.onerror = r; })))));
-  await screenshot(page, name);
-  const text = await page.locator('main').innerText();
-  if (/\b(null|undefined|NaN)\b|\[object /.test(text)) violations.push(`${name}: raw value shown: ${text.match(/.{0,20}\b(null|undefined|NaN|\[object)\b.{0,20}/)[0]}`);
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of result.violations) {
-    if (v.impact === 'serious' || v.impact === 'critical') {
-      violations.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-    }
-  }
+  violations.push(...(await checkScreen(page, name)));
 }
 
 async function newPage() {

@@ -46,7 +46,9 @@ async function fill(box, bar, t, convener, signal) {
   const status = localStatus(t.status, waiting);
   bar.replaceChildren(...STEPS.map((s, i) =>
     h('li', { class: i <= REACHED[status] ? 'done' : '', 'aria-current': i === REACHED[status] ? 'step' : null }, s)));
-  box.querySelector('.loading').remove();
+  box.querySelector('.loading').replaceWith(status !== t.status
+    ? h('p', { class: 'hint', 'data-testid': 'local-status' }, '含手机上等待提交的记录：提交后议题状态将为“' + label('topic', status) + '”。')
+    : '');
   const people = new Map(((room && room.members) || []).map((m) => [m.user_id, m]));
   if (plan) {
     const outside = (plan.participants && plan.participants.outside) || [];
@@ -175,16 +177,19 @@ function planForm(base, plan, room, topic) {
 
 function attendeesLine(at) {
   if (!at) return null;
-  const parts = [['members', '委员'], ['residents', '群众代表'], ['units', '部门负责人'], ['others', '其他']]
+  const parts = ATTENDEES
     .filter(([k]) => at[k] && at[k].length).map(([k, n]) => n + '：' + at[k].join('、'));
   return parts.length ? h('p', { class: 'muted' }, '参加人员 — ', parts.join('；')) : null;
 }
 
 function splitNames(v) { return v.split(/[，,、\s]+/).map((s) => s.trim()).filter(Boolean); }
 
+// Who took part, by kind (the API's attendees): research names who went, a meeting its
+// members, residents' representatives and heads of the responsible units.
+const ATTENDEES = [['members', '委员'], ['residents', '群众代表'], ['units', '部门负责人'], ['others', '其他人员']];
 const ACTIVITY = {
-  research: { title: '记录调研', noun: '调研', summary: '调研发现', photos: '调研照片' },
-  meeting: { title: '召开协商会', noun: '会议', summary: '会议纪要', photos: '会议照片', attendees: true },
+  research: { title: '记录调研', noun: '调研', summary: '调研发现', photos: '调研照片', attendees: ['members', 'others'] },
+  meeting: { title: '召开协商会', noun: '会议', summary: '会议纪要', photos: '会议照片', attendees: ['members', 'residents', 'units', 'others'] },
 };
 
 function activityForm(path, topic, step) {
@@ -192,17 +197,17 @@ function activityForm(path, topic, step) {
   const when = h('input', { type: 'datetime-local', name: 'held_at', value: new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) });
   const place = h('input', { name: 'place', maxlength: '200' });
   const summary = h('textarea', { name: 'summary', rows: '4' });
-  const people = k.attendees ? ['委员', '群众代表', '部门负责人', '其他人员'].map((n) => [n, h('input', { name: 'attendees-' + n })]) : [];
+  const people = ATTENDEES.filter(([key]) => k.attendees.includes(key)).map(([key, n]) => [key, n, h('input', { name: 'attendees-' + key })]);
   const picker = photoPicker({ label: k.photos });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, k.title);
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': k.title },
     h('h4', {}, k.title), field(k.noun + '时间', when, { required: true }), field(k.noun + '地点', place),
-    people.map(([n, c]) => field('参加的' + n, c, { hint: '多人用逗号分隔' })),
+    people.map(([, n, c]) => field((step === 'research' ? '参加调研的' : '参加的') + n, c, { hint: '多人用逗号分隔' })),
     field(k.summary, summary, { required: true }), picker.el, button);
   return submitting(form, button, () => required(when, summary) && {
     ...topic, step, path, label: (step === 'research' ? '调研记录' : '协商会') + ' · ' + topic.title, body: {
       held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value,
-      attendees: k.attendees ? { members: splitNames(people[0][1].value), residents: splitNames(people[1][1].value), units: splitNames(people[2][1].value), others: splitNames(people[3][1].value) } : undefined,
+      attendees: Object.fromEntries(people.map(([key, , c]) => [key, splitNames(c.value)])),
     },
   }, picker);
 }
