@@ -213,3 +213,31 @@ test('the answer to a meeting is lost after the server stored it: the retry make
   assert.equal(t.history.filter((x) => x.action === 'meet').length, 1);
   await ctx.close();
 });
+
+test('a convener who never opened a topic can record its research offline after signing in', async () => {
+  const { api, users } = world;
+  const topic = await approvedTopic('村道拓宽');
+  const base = '/api/v1/topics/' + topic.id;
+  await api.call('PUT', base + '/plan', { theme: '村道拓宽方案', content: '测量', lead: '王召集人' }, as.convener);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.convener);
+  // Signed in and on the home screen only; the app keeps the convener's open topics.
+  const kept = (path) => page.evaluate(async ([uid, path]) => {
+    const req = indexedDB.open('frontline');
+    const db = await new Promise((r) => { req.onsuccess = () => r(req.result); });
+    return new Promise((r) => { const q = db.transaction('cache').objectStore('cache').get(uid + '|' + path); q.onsuccess = () => r(!!q.result); });
+  }, [users.convener.id, path]);
+  for (let i = 0; i < 100 && !((await kept(base + '/plan')) && (await kept(base + '/activities'))); i++) await page.waitForTimeout(100);
+  await ctx.setOffline(true);
+  await page.getByRole('link', { name: '议题', exact: true }).click();
+  await page.getByRole('link', { name: /村道拓宽/ }).click();
+  await page.getByLabel('调研发现').fill('路面宽 3.5 米，会车困难');
+  await page.getByRole('button', { name: '记录调研' }).click();
+  await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
+  assert.equal(await outboxCount(page), 1);
+  await ctx.setOffline(false);
+  await page.locator('[data-testid=topic-activities]').getByText('会车困难').waitFor({ timeout: 15000 });
+  assert.equal((await api.call('GET', base + '/activities', undefined, as.convener)).items.length, 1);
+  await ctx.close();
+});

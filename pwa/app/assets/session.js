@@ -7,6 +7,7 @@ import * as db from './db.js';
 import * as outbox from './outbox.js';
 import * as events from './events.js';
 import * as api from './api.js';
+import * as offline from './offline.js';
 import { state, collects } from './state.js';
 import { navigate, render } from './router.js';
 import { describe } from './notice-text.js';
@@ -146,6 +147,8 @@ async function loadMe() {
       state.user = me.data;
       await auth.saveUser(me.data);
       if (changed) { renderTabs(); render(); }
+      // Once the first screen has what it needs: what a convener may need without signal.
+      setTimeout(offline.keep, 1500);
     }
   } catch { /* offline with nothing stored yet */ }
 }

@@ -1,0 +1,37 @@
+// What a convener needs to work without signal, fetched in the background while there is
+// some: the topic list, each room they convene (its page, topics and activities), and each
+// of those rooms' topics between approval and closing with its plan, activities and outcome.
+// The answers are kept on the phone like any read, under the paths the pages read, so the
+// topic's page and its step forms open offline even if the convener never opened it.
+
+import * as api from './api.js';
+import { state } from './state.js';
+
+const OPEN = ['approved', 'planned', 'consulted', 'concluded'];
+const MAX_TOPICS = 30;
+
+let running = null;
+
+// keep runs once at a time; it never throws.
+export function keep() {
+  if (!running) running = keepNow().catch(() => {}).finally(() => { running = null; });
+  return running;
+}
+
+async function keepNow() {
+  const user = state.user;
+  if (!user || !navigator.onLine) return;
+  const rooms = (user.memberships || []).filter((m) => m.role === 'convener').map((m) => m.room_id);
+  const read = (path) => api.get(path).then((r) => r.data, () => null);
+  await read('/api/v1/topics?limit=100');
+  let left = MAX_TOPICS;
+  for (const id of rooms) {
+    const room = '/api/v1/rooms/' + encodeURIComponent(id);
+    const [, topics] = await Promise.all([read(room), read('/api/v1/topics?room_id=' + encodeURIComponent(id)), read(room + '/activities?limit=50')]);
+    for (const t of api.items(topics).filter((x) => OPEN.includes(x.status))) {
+      if (left-- <= 0 || state.user !== user) return;
+      const base = '/api/v1/topics/' + encodeURIComponent(t.id);
+      await Promise.all([read(base), read(base + '/plan'), read(base + '/activities'), read(base + '/outcome')]);
+    }
+  }
+}
