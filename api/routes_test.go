@@ -132,6 +132,19 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 	return tp
 }
 
+// pathOf is the path a case calls: its own, or the route's, with the fixture's ids filled in.
+func (f *fixture) pathOf(rc routeCase, routePath string) string {
+	path := rc.path
+	if path == "" {
+		path = routePath
+	}
+	path = strings.NewReplacer("{room}", f.room.ID, "{user}", f.target.ID).Replace(path)
+	for k, v := range f.extra {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	return path
+}
+
 // Roles the walk calls every route as; "anonymous" sends no token.
 var walkRoles = []string{"anonymous", "admin", "county", "local", "member", "convener"}
 
@@ -272,14 +285,7 @@ func TestRouteGuards(t *testing.T) {
 				if rc.setup != nil {
 					rc.setup(f)
 				}
-				path := rc.path
-				if path == "" {
-					path = r.Path
-				}
-				path = strings.NewReplacer("{room}", f.room.ID, "{user}", f.target.ID).Replace(path)
-				for k, v := range f.extra {
-					path = strings.ReplaceAll(path, "{"+k+"}", v)
-				}
+				path := f.pathOf(rc, r.Path)
 				var body any
 				if rc.body != nil {
 					body = rc.body(f)

@@ -86,12 +86,15 @@ func (in *ActivityInput) validate(now time.Time) error {
 	case n > 50000:
 		p.Add("summary", "must be at most 50000 characters")
 	}
-	total := 0
+	total, long := 0, false
 	for _, l := range [][]string{in.Attendees.Members, in.Attendees.Residents, in.Attendees.Units, in.Attendees.Others} {
 		total += len(l)
+		for _, name := range l {
+			long = long || utf8.RuneCountInString(name) > 100
+		}
 	}
-	if total > 500 {
-		p.Add("attendees", "at most 500 names")
+	if total > 500 || long {
+		p.Add("attendees", "at most 500 names of at most 100 characters")
 	}
 	for _, id := range in.PhotoIDs {
 		if !ValidID(id) {

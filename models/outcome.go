@@ -93,9 +93,9 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 	dues := make([]time.Time, len(in.Recommendations))
 	for i, r := range in.Recommendations {
 		d, err := time.Parse("2006-01-02", r.DueOn)
-		if strings.TrimSpace(r.Content) == "" || strings.TrimSpace(r.Unit) == "" || err != nil ||
+		if strings.TrimSpace(r.Content) == "" || utf8.RuneCountInString(r.Content) > 5000 || strings.TrimSpace(r.Unit) == "" || err != nil ||
 			utf8.RuneCountInString(r.Unit) > 100 || utf8.RuneCountInString(r.Contact) > 100 {
-			p.Add("recommendations", "each needs content, a responsible unit (≤ 100 characters) and a due date (2006-01-02)")
+			p.Add("recommendations", "each needs content (≤ 5000 characters), a responsible unit (≤ 100) and a due date (2006-01-02)")
 		}
 		dues[i] = d
 	}

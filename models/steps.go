@@ -66,13 +66,13 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		}
 	}
 	for _, it := range in.Schedule {
-		if _, err := time.Parse("2006-01-02", it.Date); err != nil || strings.TrimSpace(it.Item) == "" {
-			p.Add("schedule", "each step needs a date (2006-01-02) and an item")
+		if _, err := time.Parse("2006-01-02", it.Date); err != nil || strings.TrimSpace(it.Item) == "" || utf8.RuneCountInString(it.Item) > 500 {
+			p.Add("schedule", "each step needs a date (2006-01-02) and an item of at most 500 characters")
 		}
 	}
 	for _, o := range in.Participants.Outside {
-		if strings.TrimSpace(o.Name) == "" {
-			p.Add("participants", "each outside participant needs a name")
+		if strings.TrimSpace(o.Name) == "" || utf8.RuneCountInString(o.Name) > 50 || utf8.RuneCountInString(o.Unit) > 100 {
+			p.Add("participants", "each outside participant needs a name (≤ 50 characters); a unit has at most 100")
 		}
 	}
 	if len(in.Participants.UserIDs)+len(in.Participants.Outside) > 200 || len(in.Schedule) > 100 {

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestBadInputIsA4xx calls every route that takes JSON, as a caller allowed to use it, with
+// bodies of the wrong shape: each field of the valid body in turn replaced by a value of
+// another type, null, an over-long string or an absurd number, and bodies that are not
+// objects at all. Then every id in the path is replaced by garbage. No answer may be a 5xx,
+// and every error has the one error shape.
+func TestBadInputIsA4xx(t *testing.T) {
+	f := newFixture(t)
+	ids := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	for _, r := range f.h.srv.Routes() {
+		key := r.Method + " " + r.Path
+		rc := routeCases[key]
+		if rc.stream || rc.raw != nil {
+			continue
+		}
+		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
+			f.h.t = t
+			token := ""
+			for _, role := range rc.allow {
+				if a := f.byRole[role]; a != nil {
+					token = a.token
+					break
+				}
+			}
+			failures := 0
+			// call makes the case's state afresh (a variant that happens to be valid may
+			// have moved its topic on) and sends body to the path, changed by at.
+			call := func(what string, body any, at func(string) string) {
+				t.Helper()
+				if rc.setup != nil {
+					rc.setup(f)
+				}
+				path := at(f.pathOf(rc, r.Path))
+				rec := f.h.do(r.Method, path, token, body)
+				if rec.Code >= 500 && failures < 5 {
+					failures++
+					t.Errorf("%s %s with %s: %d %s", r.Method, path, what, rec.Code, rec.Body)
+				}
+				if rec.Code >= 400 && rec.Code < 500 {
+					expectError(t, rec, rec.Code, "")
+				}
+			}
+			same := func(p string) string { return p }
+			if rc.body != nil {
+				for _, b := range []string{`[]`, `"text"`, `42`, `null`, `{}`, `{"":{}}`} {
+					call(b, b, same)
+				}
+				var fields map[string]any
+				buf, _ := json.Marshal(rc.body(f))
+				if err := json.Unmarshal(buf, &fields); err != nil {
+					t.Fatal(err)
+				}
+				for name, v := range fields {
+					for _, bad := range wrongValues(v) {
+						body := maps.Clone(fields)
+						body[name] = bad
+						call(fmt.Sprintf("%s=%.60v", name, bad), body, same)
+					}
+				}
+			}
+			// Garbage where an id or code goes in the path.
+			var body any
+			if rc.body != nil {
+				body = rc.body(f)
+			}
+			for _, junk := range []string{"not-an-id", strings.Repeat("9", 300), "%00", "..%2F..%2Fetc", "00000000-0000-0000-0000-000000000000"} {
+				call("path "+junk, body, func(p string) string { return ids.ReplaceAllString(p, junk) })
+			}
+		})
+	}
+}
+
+// wrongValues are values of the wrong type, or absurd ones, for a field whose valid value is v.
+func wrongValues(v any) []any {
+	common := []any{nil, map[string]any{"x": 1}, []any{nil}}
+	switch x := v.(type) {
+	case string:
+		// Long text: 3-byte characters up to just below a 50,000-character limit, and
+		// 4-byte ones just past what a 64 KiB column holds.
+		return append(common, 12345, true, strings.Repeat("长", 49999), strings.Repeat("𠀀", 16400),
+			"\x00\uFFFD", "2030-13-45T99:99:99Z", " ")
+	case float64:
+		return append(common, "12", -1, 1e308, 0.5, -9223372036854775808)
+	case bool:
+		return append(common, "true", 1)
+	case []any:
+		out := append(common, "x", []any{123}, []any{[]any{}}, []any{map[string]any{"": nil}})
+		if len(x) > 0 {
+			// The first element made wrong in its turn.
+			for _, w := range wrongValues(x[0]) {
+				out = append(out, append([]any{w}, x[1:]...))
+			}
+			out = append(out, slices.Repeat([]any{x[0]}, 1000))
+		}
+		return out
+	case map[string]any:
+		out := append(common, "x", []any{})
+		for k, w := range x {
+			for _, bad := range wrongValues(w) {
+				m := maps.Clone(x)
+				m[k] = bad
+				out = append(out, m)
+			}
+		}
+		return out
+	default:
+		return common
+	}
+}

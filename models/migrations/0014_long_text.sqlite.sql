@@ -1,0 +1,1 @@
+-- SQLite's TEXT has no length limit: nothing to widen (see the MySQL file of this number).
