@@ -69,6 +69,12 @@ func TestBadInputIsA4xx(t *testing.T) {
 					}
 				}
 			}
+			// Garbage in every query parameter a list, a filter or a page reads.
+			if r.Method == "GET" {
+				for _, q := range badQueries {
+					call("query "+q, nil, func(p string) string { return p + "?" + q })
+				}
+			}
 			// Garbage where an id or code goes in the path.
 			var body any
 			if rc.body != nil {
@@ -80,6 +86,17 @@ func TestBadInputIsA4xx(t *testing.T) {
 		})
 	}
 }
+
+var badQueries = func() []string {
+	var out []string
+	for _, name := range []string{"limit", "cursor", "from", "to", "room_id", "status", "q", "mine", "channel",
+		"category", "kind", "unread", "collector_id", "topic_id", "after", "before", "level"} {
+		for _, v := range []string{"-1", "abc", "99999999999999999999", "2030-13-45", "%00", "%ZZ", strings.Repeat("x", 5000), ""} {
+			out = append(out, name+"="+v)
+		}
+	}
+	return append(out, "limit=1&limit=2", "cursor=eyJ4IjoxfQ", "cursor="+strings.Repeat("A", 4000), "from=2030-01-01&to=2020-01-01")
+}()
 
 // wrongValues are values of the wrong type, or absurd ones, for a field whose valid value is v.
 func wrongValues(v any) []any {
