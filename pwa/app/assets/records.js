@@ -4,7 +4,7 @@
 // shown in the form to be corrected; offline it waits on the phone and is listed on its
 // topic's or room's page until it is sent.
 
-import { h, chip, label, fmtTime } from './ui.js';
+import { h, chip, label, fmtTime, toast } from './ui.js';
 import * as outbox from './outbox.js';
 import { state } from './state.js';
 import { syncNow, requestBackgroundSync } from './session.js';
@@ -56,7 +56,11 @@ export function follow(match, holder, signal, sent, heading) {
     holder.replaceChildren(...(items.length ? [heading ? h('h4', {}, heading) : '', pendingList(items)] : []));
     for (const id of gone) {
       const item = await outbox.get(id);
-      if (item && item.state === 'synced') { sent(); return; }
+      if (item && item.state === 'synced') {
+        toast('手机上保存的记录已提交。', { kind: 'ok', timeout: 4000 });
+        sent();
+        return;
+      }
     }
   };
   document.addEventListener('fl:outbox', draw, { signal });

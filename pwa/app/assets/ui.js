@@ -53,8 +53,15 @@ export function showError(control, msg) {
   }
 }
 
+// toast shows a short message above the tab bar. The same message again replaces the
+// earlier one, and no more than MAX_TOASTS stand at once (the oldest go), so a quick run of
+// saves never hides the screen.
+const MAX_TOASTS = 3;
+
 export function toast(text, { kind = 'info', timeout = 6000, action } = {}) {
   const box = document.getElementById('toasts');
+  for (const old of [...box.children]) if (old.firstChild && old.firstChild.textContent === text) old.remove();
+  while (box.children.length >= MAX_TOASTS) box.firstChild.remove();
   const el = h('div', { class: 'toast ' + kind }, h('span', {}, text),
     action ? h('a', { href: action.href, 'data-link': true, class: 'toast-link' }, action.label) : null,
     h('button', { type: 'button', class: 'toast-close', 'aria-label': '关闭提示', onclick: () => el.remove() }, '×'));
