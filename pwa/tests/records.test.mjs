@@ -90,6 +90,7 @@ test('plan with participants; research and meeting with photos recorded offline 
   const back = Date.now();
   await ctx.setOffline(false);
   await page.locator('.chip.st-consulted').first().waitFor({ timeout: 15000 });
+  await page.locator('.toast', { hasText: '手机上保存的记录已提交' }).first().waitFor();
   console.log(`online → research (2 photos) and meeting (1 photo) sent and shown: ${Date.now() - back} ms`);
   await page.locator('[data-testid=topic-activities] img').nth(2).waitFor();
   assert.equal(await outboxCount(page), 0);
@@ -149,6 +150,7 @@ test('a record the server refuses comes back into its form, and nothing is left 
   await page.getByLabel('调研时间').fill('2026-01-05T10:00');
   await page.getByRole('button', { name: '记录调研' }).click();
   await page.locator('[data-testid=topic-activities] img').first().waitFor();
+  assert.equal(await page.locator('.toast', { hasText: '手机上保存的记录已提交' }).count(), 0, 'a record sent from its form is told by the form alone');
   const acts = (await api.call('GET', base + '/activities', undefined, as.convener)).items;
   assert.equal(acts.length, 1);
   assert.equal(acts[0].photos.length, 1);

@@ -24,6 +24,7 @@ export class RecordError extends Error {
 // RecordError after taking the refused record out of the outbox again.
 export async function submit(spec, photos = []) {
   const item = await outbox.saveRecord(state.user.id, spec, photos);
+  inForm.add(item.id);
   requestBackgroundSync();
   for (let round = 0; round < 3 && navigator.onLine; round++) {
     await syncNow({ force: true });
@@ -35,8 +36,12 @@ export async function submit(spec, photos = []) {
     }
     if (now.error) break; // tried and could not reach the server: it waits its turn
   }
+  inForm.delete(item.id); // from now on it goes in the background
   return 'queued';
 }
+
+// Records whose form is still waiting for them: the form tells what became of them.
+const inForm = new Set();
 
 // waitingFor lists the unsent records that match (a topic's or a room's), oldest first.
 export async function waitingFor(match) {
@@ -54,7 +59,7 @@ export function follow(match, holder, signal, sent, heading) {
     const gone = [...shown].filter((id) => !items.some((i) => i.id === id));
     shown = new Set(items.map((i) => i.id));
     holder.replaceChildren(...(items.length ? [heading ? h('h4', {}, heading) : '', pendingList(items)] : []));
-    for (const id of gone) {
+    for (const id of gone.filter((x) => !inForm.has(x))) {
       const item = await outbox.get(id);
       if (item && item.state === 'synced') {
         toast('手机上保存的记录已提交。', { kind: 'ok', timeout: 4000 });
