@@ -42,7 +42,7 @@ async function fill(box, bar, t, convener, signal) {
   const base = '/api/v1/topics/' + encodeURIComponent(t.id);
   const opt = (p) => api.get(p).then((r) => r.data).catch(() => null);
   const [plan, acts, outcome, room, waiting] = await Promise.all([opt(base + '/plan'), opt(base + '/activities'), opt(base + '/outcome'),
-    convener ? opt('/api/v1/rooms/' + encodeURIComponent(t.room_id)) : null, records.waitingFor((i) => i.topic_id === t.id)]);
+    opt('/api/v1/rooms/' + encodeURIComponent(t.room_id)), records.waitingFor((i) => i.topic_id === t.id)]);
   const status = localStatus(t.status, waiting);
   bar.replaceChildren(...STEPS.map((s, i) =>
     h('li', { class: i <= REACHED[status] ? 'done' : '', 'aria-current': i === REACHED[status] ? 'step' : null }, s)));
@@ -79,7 +79,9 @@ async function fill(box, bar, t, convener, signal) {
     return;
   }
   const researched = list.some((a) => a.kind === 'research') || waiting.some((r) => r.step === 'research' && r.state === 'pending');
-  if (status === 'approved' || status === 'planned') box.append(planForm(base, plan, room, topic));
+  // A plan still on the phone is the one to go on editing.
+  const localPlan = waiting.filter((r) => r.step === 'plan' && r.state === 'pending').pop();
+  if (status === 'approved' || status === 'planned') box.append(planForm(base, (localPlan && localPlan.body) || plan, room, topic));
   if (status === 'planned') box.append(activityForm(base + '/research', topic, 'research'));
   if (status === 'planned' && researched) box.append(activityForm(base + '/meeting', topic, 'meeting'));
   if (status === 'consulted') box.append(outcomeForm(base, topic));
