@@ -174,6 +174,11 @@ test('a room activity with a photo recorded offline waits on the room page, then
   await page.locator('form[aria-label=记录活动] .previews img').waitFor();
   await page.getByRole('button', { name: '保存活动记录' }).click();
   await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
+  // 我的民意 lists it too, under what waits to be sent, with the way back to its room.
+  await page.getByRole('link', { name: '民意', exact: true }).click();
+  await page.getByRole('heading', { name: '等待提交的记录' }).waitFor();
+  await page.locator('[data-testid=pending-records]').getByRole('link', { name: /培训/ }).click();
+  await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
   await ctx.setOffline(false);
   await page.locator('[data-testid=activities] li', { hasText: '委员履职培训' }).locator('img').waitFor({ timeout: 15000 });
   const after = (await api.call('GET', '/api/v1/rooms/' + room.id + '/activities', undefined, as.convener)).items;
