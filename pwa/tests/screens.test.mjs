@@ -153,7 +153,7 @@ async function narrowCheck(user, paths, shot) {
 }
 
 test('usable at 360 px with a doubled system font: nothing scrolls sideways', async () => {
-  await narrowCheck(data.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id], '18-topic-360px-large-text');
+  await narrowCheck(data.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id, '/rooms/' + data.room.id, '/me'], '18-topic-360px-large-text');
 });
 
 test('the step forms, the room activity form and the dashboard at 360 px with a doubled font', async () => {
@@ -172,5 +172,6 @@ test('the step forms, the room activity form and the dashboard at 360 px with a 
   await narrowCheck(users.convener, ['/topics/' + t.id], '20-outcome-360px-large-text');
   await api.call('POST', base + '/outcome', { consensus: '增设站点', recommendations: [{ content: '增设站点', unit: '教育局', due_on: '2030-09-01' }] }, tokens.convener);
   await narrowCheck(users.convener, ['/topics/' + t.id], '21-followup-360px-large-text');
-  await narrowCheck(users.county, ['/stats'], '22-stats-360px-large-text');
+  await narrowCheck(users.county, ['/stats', '/review', '/notices'], '22-stats-360px-large-text');
+  await narrowCheck({ phone: '13800000000', password: 'admin-secret-2024' }, ['/admin/users', '/admin/rooms/' + room.id, '/me'], '23-admin-360px-large-text');
 });
