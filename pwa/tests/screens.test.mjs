@@ -10,6 +10,7 @@ let data;
 let browser;
 const tokens = {};
 let topic;
+let receipt;
 
 before(async () => {
   server = await startServer();
@@ -20,6 +21,7 @@ before(async () => {
     id: crypto.randomUUID(), room_id: data.room.id, channel: 'door_to_door', category, content, address: '东关村二组',
   }, tokens.member);
   const a = await mk('东市场南侧污水直排进河道，夏天气味很大', '环境卫生');
+  receipt = a.receipt_code;
   await mk('村口公交站没有遮雨棚，下雨天老人孩子淋雨', '交通出行');
   await mk('希望村里开办老年食堂', '社会保障');
   topic = await data.api.call('POST', '/api/v1/topics', {
@@ -153,7 +155,7 @@ async function narrowCheck(user, paths, shot) {
 }
 
 test('usable at 360 px with a doubled system font: nothing scrolls sideways', async () => {
-  await narrowCheck(data.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id, '/rooms/' + data.room.id, '/me'], '18-topic-360px-large-text');
+  await narrowCheck(data.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id, '/rooms/' + data.room.id, '/me', '/r/' + receipt], '18-topic-360px-large-text');
 });
 
 test('the step forms, the room activity form and the dashboard at 360 px with a doubled font', async () => {
