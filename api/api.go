@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Options are what the server is built from.
@@ -83,6 +84,10 @@ func New(opt Options) (*echo.Echo, *Server) {
 	s.loginLimit = newLoginLimiter(s.now)
 	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
 	s.registry, s.metrics = newMetrics()
+	// The database pool: open, in use and idle connections, and waits for one.
+	if db, err := s.store.DB().DB(); err == nil {
+		s.registry.MustRegister(collectors.NewDBStatsCollector(db, "frontline"))
+	}
 	s.attachmentAccess = map[string]func(context.Context, *models.User, string) (bool, error){
 		models.AttachOpinion:  s.opinionVisible,
 		models.AttachTopic:    s.topicVisible,

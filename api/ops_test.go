@@ -67,6 +67,7 @@ func TestMetrics(t *testing.T) {
 		`frontline_http_requests_total{method="GET",route="/api/v1/users/:id",status="404"} 1`,
 		`frontline_http_request_duration_seconds_bucket`,
 		`go_goroutines`,
+		`go_sql_open_connections{db_name="frontline"}`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

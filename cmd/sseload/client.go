@@ -110,11 +110,15 @@ func (a *api) metrics() (map[string]float64, error) {
 	out := map[string]float64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		name, val, ok := strings.Cut(line, " ")
-		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
+		if !ok || strings.HasPrefix(name, "#") {
 			continue
 		}
+		if strings.HasPrefix(name, "go_sql_open_connections{") {
+			name = "go_sql_open_connections"
+		}
 		switch name {
-		case "go_goroutines", "go_memstats_heap_inuse_bytes", "frontline_sse_subscribers", "go_gc_duration_seconds_count", "go_memstats_next_gc_bytes":
+		case "go_goroutines", "go_memstats_heap_inuse_bytes", "frontline_sse_subscribers", "go_gc_duration_seconds_count", "go_memstats_next_gc_bytes",
+			"go_sql_open_connections":
 			if v, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
 				out[name] = v
 			}
