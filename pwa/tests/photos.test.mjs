@@ -95,3 +95,18 @@ test('location: the phone position when allowed, else the GPS of a photo (kept t
   assert.ok(Math.abs(fromPhoto.lat - 31.2304) < 1e-3 && Math.abs(fromPhoto.lng - 121.4737) < 1e-3, `photo position, got ${fromPhoto.lat}, ${fromPhoto.lng}`);
   assert.ok(Math.max(fromPhoto.photos[0].width, fromPhoto.photos[0].height) <= 2048, 'the photo was made smaller');
 });
+
+test('a photo the phone cannot convert and the server would refuse (HEIC) is turned away when picked, not at sync', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, server.url, data.users.member);
+  await page.goto(server.url + '/opinions/new');
+  await page.getByRole('heading', { name: '新建民意' }).waitFor();
+  // An HEIC file's opening bytes: Chromium does not decode it.
+  const heic = { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(64)]) };
+  await page.locator('#photos').setInputFiles([heic, await photo(page, 800, 600, 6)]);
+  await page.locator('.toast', { hasText: '格式（image/heic）无法上传' }).waitFor();
+  await page.getByRole('img', { name: '现场照片 1' }).waitFor();
+  assert.equal(await page.locator('.previews img').count(), 1, 'only the JPEG is kept');
+  await context.close();
+});

@@ -5,6 +5,15 @@
 // its orientation set to upright because the pixels already are.
 
 export const MAX_SIDE = 2048;
+const SENDABLE = ['image/jpeg', 'image/png', 'image/webp'];
+
+// UnsupportedPhoto is a picture this phone cannot turn into a JPEG and the server would refuse.
+export class UnsupportedPhoto extends Error {
+  constructor(file) {
+    super('unsupported photo: ' + (file.type || 'unknown type'));
+    this.file = file;
+  }
+}
 const QUALITY = 0.85;
 
 export async function prepare(file) {
@@ -13,9 +22,11 @@ export async function prepare(file) {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    // Not something this browser decodes (HEIC on some phones): send it as it is and
-    // let the server judge it.
-    return { blob: file, name: file.name || 'photo', width: 0, height: 0 };
+    // A type the server takes that this browser cannot decode: send it as it is and let the
+    // server judge it. Anything else (HEIC from some phones) would be refused only at sync,
+    // after the member has left the house: say so now.
+    if (SENDABLE.includes(file.type)) return { blob: file, name: file.name || 'photo', width: 0, height: 0 };
+    throw new UnsupportedPhoto(file);
   }
   const { width, height } = bitmap;
   const scale = Math.min(1, MAX_SIDE / Math.max(width, height));

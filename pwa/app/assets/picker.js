@@ -2,7 +2,7 @@
 // and removable. Each photo gets its id here, so the outbox can send it and name it later.
 
 import { h, id, toast } from './ui.js';
-import { prepare } from './photo.js';
+import { prepare, UnsupportedPhoto } from './photo.js';
 import { newId } from './outbox.js';
 
 // photoPicker returns { el, photos, ready, clear }: el goes in the form; photos is the live
@@ -35,8 +35,10 @@ export function photoPicker({ label = '现场照片', max = 9, signal, inputId =
         try {
           const p = await prepare(f);
           photos.push({ id: newId(), blob: p.blob, name: p.name });
-        } catch {
-          toast('这张照片无法读取：' + (f.name || ''), { kind: 'error' });
+        } catch (e) {
+          toast(e instanceof UnsupportedPhoto
+            ? '这张照片的格式（' + (f.type || '未知') + '）无法上传。请在相机设置中选择“兼容性最佳”或 JPEG 后重拍：' + (f.name || '')
+            : '这张照片无法读取：' + (f.name || ''), { kind: 'error', timeout: 10000 });
         }
       }
       draw();
