@@ -248,3 +248,23 @@ test('a convener who never opened a topic can record its research offline after 
   assert.equal((await api.call('GET', base + '/activities', undefined, as.convener)).items.length, 1);
   await ctx.close();
 });
+
+test('a planned topic keeps the plan form folded under 修改工作方案; a revision saves', async () => {
+  const { api, users } = world;
+  const topic = await approvedTopic('公厕改造');
+  const base = '/api/v1/topics/' + topic.id;
+  await api.call('PUT', base + '/plan', { theme: '公厕改造方案', content: '选址', lead: '王召集人' }, as.convener);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.convener);
+  await page.goto(server.url + '/topics/' + topic.id);
+  await page.getByLabel('调研发现').waitFor();
+  assert.equal(await page.getByLabel('方案主题').isVisible(), false, 'folded');
+  await page.getByText('修改工作方案').click();
+  assert.equal(await page.getByLabel('方案主题').inputValue(), '公厕改造方案');
+  await page.getByLabel('方案主题').fill('公厕改造方案（修订）');
+  await page.getByRole('button', { name: '更新工作方案' }).click();
+  await page.locator('[data-testid=plan]').getByText('公厕改造方案（修订）').waitFor();
+  assert.equal((await api.call('GET', base + '/plan', undefined, as.convener)).theme, '公厕改造方案（修订）');
+  await ctx.close();
+});

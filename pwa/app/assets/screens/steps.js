@@ -81,9 +81,12 @@ async function fill(box, bar, t, convener, signal) {
   const researched = list.some((a) => a.kind === 'research') || waiting.some((r) => r.step === 'research' && r.state === 'pending');
   // A plan still on the phone is the one to go on editing.
   const localPlan = waiting.filter((r) => r.step === 'plan' && r.state === 'pending').pop();
-  if (status === 'approved' || status === 'planned') box.append(planForm(base, (localPlan && localPlan.body) || plan, room, topic));
+  if (status === 'approved') box.append(planForm(base, (localPlan && localPlan.body) || plan, room, topic));
+  // Once there is a plan, revising it is the exception: folded, below the next step.
+  const revise = status === 'planned' ? h('details', { class: 'card' }, h('summary', {}, '修改工作方案'), planForm(base, (localPlan && localPlan.body) || plan, room, topic)) : null;
   if (status === 'planned') box.append(activityForm(base + '/research', topic, 'research'));
   if (status === 'planned' && researched) box.append(activityForm(base + '/meeting', topic, 'meeting'));
+  if (revise) box.append(revise);
   if (status === 'consulted') box.append(outcomeForm(base, topic));
 }
 
