@@ -84,8 +84,12 @@ async function fill(box, bar, t, convener, signal) {
   if (status === 'approved') box.append(planForm(base, (localPlan && localPlan.body) || plan, room, topic));
   // Once there is a plan, revising it is the exception: folded, below the next step.
   const revise = status === 'planned' ? h('details', { class: 'card' }, h('summary', {}, '修改工作方案'), planForm(base, (localPlan && localPlan.body) || plan, room, topic)) : null;
-  if (status === 'planned') box.append(activityForm(base + '/research', topic, 'research'));
-  if (status === 'planned' && researched) box.append(activityForm(base + '/meeting', topic, 'meeting'));
+  // Research first; once there is some, the meeting is the next step and more research folds.
+  if (status === 'planned' && !researched) box.append(activityForm(base + '/research', topic, 'research'));
+  if (status === 'planned' && researched) {
+    box.append(activityForm(base + '/meeting', topic, 'meeting'),
+      h('details', { class: 'card' }, h('summary', {}, '再记录一次调研'), activityForm(base + '/research', topic, 'research')));
+  }
   if (revise) box.append(revise);
   if (status === 'consulted') box.append(outcomeForm(base, topic));
 }
