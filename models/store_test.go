@@ -87,3 +87,56 @@ func TestTxRollsBack(t *testing.T) {
 		t.Fatalf("a rolled-back room survived: %v %v", rooms, err)
 	}
 }
+
+// TestLongTextUpgrade takes a MySQL database back to before migration 0014 (TEXT columns),
+// stores a room, and starts again: the upgrade keeps the room, and afterwards a room's rules
+// may hold more than the 64 KiB a TEXT column did.
+func TestLongTextUpgrade(t *testing.T) {
+	if testenv.Backend() != "services" {
+		t.Skip("MySQL only: SQLite's TEXT has no limit, and 0014 does nothing there")
+	}
+	ctx := context.Background()
+	dsn := testenv.MySQLDSN(t)
+	s, err := models.OpenMySQL(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.DB()
+	for _, stmt := range []string{
+		"ALTER TABLE rooms MODIFY rules TEXT NOT NULL",
+		"DELETE FROM schema_migrations WHERE version = '0014_long_text'",
+	} {
+		if err := db.Exec(stmt).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := s.CreateRoom(ctx, models.RoomInput{Name: "升级前的议事室", Level: models.LevelVillage, Rules: "每月议事一次"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("𠀀", 17000) // 68,000 bytes
+	if _, err := s.UpdateRoom(ctx, r.ID, models.RoomInput{Name: r.Name, Level: r.Level, Rules: long}); err == nil {
+		t.Fatal("a TEXT column took 68,000 bytes: the test does not stand before 0014")
+	}
+	s.Close()
+
+	s, err = models.OpenMySQL(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	applied, _ := s.AppliedMigrations(ctx)
+	if !strings.Contains(strings.Join(applied, ","), "0014_long_text") {
+		t.Fatalf("0014 not applied again: %v", applied)
+	}
+	got, err := s.FindRoom(ctx, r.ID)
+	if err != nil || got.Rules != "每月议事一次" {
+		t.Fatalf("room after the upgrade: %+v %v", got, err)
+	}
+	if _, err := s.UpdateRoom(ctx, r.ID, models.RoomInput{Name: r.Name, Level: r.Level, Rules: long}); err != nil {
+		t.Fatalf("68,000 bytes of rules after the upgrade: %v", err)
+	}
+	if got, _ := s.FindRoom(ctx, r.ID); got.Rules != long {
+		t.Fatal("long rules not read back whole")
+	}
+}
