@@ -126,8 +126,8 @@ test('plan with participants; research and meeting with photos recorded offline 
   await ctx.close();
 });
 
-test('a record the server refuses comes back into its form, and nothing is left waiting', async () => {
-  const { api, users } = world;
+test('the phone checks what the server would refuse; a record the server refuses still comes back into its form', async () => {
+  const { api, room, users } = world;
   const topic = await approvedTopic('路灯维修');
   const base = '/api/v1/topics/' + topic.id;
   await api.call('PUT', base + '/plan', { theme: '路灯维修方案', content: '排查', lead: '王召集人' }, as.convener);
@@ -135,19 +135,29 @@ test('a record the server refuses comes back into its form, and nothing is left 
   const page = await ctx.newPage();
   await signIn(page, server.url, users.convener);
   await page.goto(server.url + '/topics/' + topic.id);
-  // Research dated years ahead: the server refuses it.
+  // Research dated years ahead: the server would refuse it, so the phone does not keep it.
   await page.getByLabel('调研时间').fill('2099-01-01T10:00');
   await page.getByLabel('调研发现').fill('三盏路灯不亮');
   await page.locator('form[aria-label=记录调研] input[type=file]').setInputFiles([await photo(page, 800, 600, 8)]);
   await page.locator('form[aria-label=记录调研] .previews img').waitFor();
   await page.getByRole('button', { name: '记录调研' }).click();
-  const alert = page.getByRole('alert').filter({ hasText: '提交失败' });
-  await alert.waitFor();
-  assert.match(await alert.innerText(), /填写有误：时间/);
-  assert.equal(await page.getByLabel('调研发现').inputValue(), '三盏路灯不亮', 'what was typed stays in the form');
-  assert.equal(await outboxCount(page), 0, 'the refused record does not wait in the outbox');
-  // Corrected, it goes up with its photo (uploaded the first time, not twice).
-  await page.getByLabel('调研时间').fill('2026-01-05T10:00');
+  await page.getByText('时间不能晚于一年以后').waitFor();
+  assert.equal(await outboxCount(page), 0);
+  // Meanwhile the convener is taken out of the room: the server refuses the record (it no longer shows them the topic).
+  const membership = `/api/v1/rooms/${room.id}/members/${users.convener.id}`;
+  await api.call('DELETE', membership, undefined, world.admin);
+  try {
+    await page.getByLabel('调研时间').fill('2026-01-05T10:00');
+    await page.getByRole('button', { name: '记录调研' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: '提交失败' });
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /无权查看|没有权限/);
+    assert.equal(await page.getByLabel('调研发现').inputValue(), '三盏路灯不亮', 'what was typed stays in the form');
+    assert.equal(await outboxCount(page), 0, 'the refused record does not wait in the outbox');
+  } finally {
+    await api.call('PUT', membership, { role: 'convener' }, world.admin);
+  }
+  // Back in the room, the same form goes up with its photo (uploaded the first time, not twice).
   await page.getByRole('button', { name: '记录调研' }).click();
   await page.locator('[data-testid=topic-activities] img').first().waitFor();
   assert.equal(await page.locator('.toast', { hasText: '手机上保存的记录已提交' }).count(), 0, 'a record sent from its form is told by the form alone');
@@ -170,6 +180,11 @@ test('a room activity with a photo recorded offline waits on the room page, then
   await page.getByText('＋ 记录一次活动').click();
   await page.getByLabel('活动类型').selectOption('training');
   await page.getByLabel('活动内容').fill('委员履职培训：如何入户收集民意');
+  // A name longer than the server takes is caught on the phone.
+  await page.getByLabel('参加的委员').fill('王'.repeat(101));
+  await page.getByRole('button', { name: '保存活动记录' }).click();
+  await page.getByText('每个名字最多 100 个字').waitFor();
+  await page.getByLabel('参加的委员').fill('王召集人，李委员');
   await page.locator('form[aria-label=记录活动] input[type=file]').setInputFiles([await photo(page, 1200, 900, 7)]);
   await page.locator('form[aria-label=记录活动] .previews img').waitFor();
   await page.getByRole('button', { name: '保存活动记录' }).click();

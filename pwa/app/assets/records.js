@@ -4,7 +4,7 @@
 // shown in the form to be corrected; offline it waits on the phone and is listed on its
 // topic's or room's page until it is sent.
 
-import { h, chip, label, fmtTime, toast } from './ui.js';
+import { h, chip, label, fmtTime, toast, showError } from './ui.js';
 import * as outbox from './outbox.js';
 import { state } from './state.js';
 import { syncNow, requestBackgroundSync } from './session.js';
@@ -91,4 +91,32 @@ export function pendingList(items, { links = false } = {}) {
       item.error ? h('p', { class: item.state === 'failed' ? 'error' : 'hint' }, '原因：' + item.error) : null,
       actions);
   }));
+}
+
+// The checks the server makes on every activity, made on the phone first, so a record kept
+// offline is not refused later for them.
+
+// heldAtInput is the time of an activity, now by default.
+export function heldAtInput() {
+  const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  return h('input', { type: 'datetime-local', name: 'held_at', value: local });
+}
+
+const YEAR = 366 * 86400000;
+
+// heldAt reads the time of an activity as ISO, or marks the control and returns null.
+export function heldAt(control) {
+  const t = control.value ? new Date(control.value) : null;
+  const problem = !t || isNaN(t) ? '请填写时间' : t.getTime() > Date.now() + YEAR ? '时间不能晚于一年以后' : '';
+  showError(control, problem);
+  return problem ? null : t.toISOString();
+}
+
+// names splits a list of people (commas, 、 or spaces) and checks each is at most 100
+// characters; it marks the control and returns null when one is longer.
+export function names(control) {
+  const list = control.value.split(/[，,、\s]+/).map((s) => s.trim()).filter(Boolean);
+  const long = list.find((n) => [...n].length > 100);
+  showError(control, long ? '每个名字最多 100 个字' : '');
+  return long ? null : list;
 }

@@ -118,8 +118,6 @@ export async function room(ctx) {
 const KIND = { visit: '走访', forum: '座谈', research: '调研', consultation: '协商会', training: '培训' };
 const PEOPLE = [['members', '参加的委员'], ['residents', '参加的群众代表'], ['units', '参加的单位负责人'], ['others', '其他参加人员']];
 
-function splitNames(v) { return v.split(/[，,、\s]+/).map((x) => x.trim()).filter(Boolean); }
-
 // activities lists the room's activities (活动记录), newest first, with the form a
 // convener records one with (offline too: it waits on the phone, listed here).
 async function activities(ctx, roomId, box, mayRecord) {
@@ -154,11 +152,10 @@ async function activities(ctx, roomId, box, mayRecord) {
 
 function activityForm(path, roomId, done) {
   const kind = h('select', { name: 'kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
-  const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-  const when = h('input', { type: 'datetime-local', name: 'held_at', value: local });
+  const when = records.heldAtInput();
   const place = h('input', { name: 'place', maxlength: '200' });
   const people = PEOPLE.map(([k, text]) => [k, field(text, h('input', { name: k }), { hint: '多人用逗号分隔' })]);
-  const summary = h('textarea', { name: 'summary', rows: '3' });
+  const summary = h('textarea', { name: 'summary', rows: '3', maxlength: '50000' });
   const picker = photoPicker({ label: '活动照片' });
   const msg = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '保存活动记录');
@@ -168,18 +165,20 @@ function activityForm(path, roomId, done) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
-    if (!when.value || !summary.value.trim()) {
-      msg.textContent = '请填写活动时间和活动内容。';
-      (when.value ? summary : when).focus();
+    const at = records.heldAt(when);
+    const lists = people.map(([k, f]) => [k, records.names(f.querySelector('input'))]);
+    if (!at || lists.some(([, l]) => !l) || !summary.value.trim()) {
+      msg.textContent = '请检查活动时间、参加人员和活动内容。';
+      (!at ? when : summary).focus();
       return;
     }
-    const attendees = Object.fromEntries(people.map(([k, f]) => [k, splitNames(f.querySelector('input').value)]));
+    const attendees = Object.fromEntries(lists);
     button.disabled = true;
     try {
       await picker.ready();
       const how = await records.submit({
         method: 'POST', path, room_id: roomId, step: 'activity', label: (KIND[kind.value] || '活动') + ' · ' + (summary.value.trim().slice(0, 20)),
-        body: { kind: kind.value, held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value, attendees },
+        body: { kind: kind.value, held_at: at, place: place.value, summary: summary.value, attendees },
       }, [...picker.photos]);
       toast(how === 'sent' ? '活动已记录。' : '已保存在手机上，联网后自动提交。', { kind: 'ok' });
       done();

@@ -139,10 +139,10 @@ function required(...controls) {
 function planForm(base, plan, room, topic) {
   const p = plan || {};
   const theme = h('input', { name: 'theme', value: p.theme || '', maxlength: '200' });
-  const content = h('textarea', { name: 'content', rows: '4' }, p.content || '');
-  const research = h('textarea', { name: 'research_steps', rows: '2' }, p.research_steps || '');
-  const procedure = h('textarea', { name: 'meeting_procedure', rows: '2' }, p.meeting_procedure || '');
-  const transform = h('textarea', { name: 'transformation', rows: '2' }, p.transformation || '');
+  const content = h('textarea', { name: 'content', rows: '4', maxlength: '20000' }, p.content || '');
+  const research = h('textarea', { name: 'research_steps', rows: '2', maxlength: '20000' }, p.research_steps || '');
+  const procedure = h('textarea', { name: 'meeting_procedure', rows: '2', maxlength: '20000' }, p.meeting_procedure || '');
+  const transform = h('textarea', { name: 'transformation', rows: '2', maxlength: '20000' }, p.transformation || '');
   const lead = h('input', { name: 'lead', value: p.lead || '', maxlength: '100' });
   const outsideText = ((p.participants && p.participants.outside) || []).map((o) => o.name + (o.unit ? ' ' + o.unit : '')).join('\n');
   const outside = h('textarea', { name: 'outside', rows: '2' }, outsideText);
@@ -166,10 +166,14 @@ function planForm(base, plan, room, topic) {
     if (!required(theme, content, lead)) return null;
     const lines = (c) => c.value.split('\n').map((x) => x.trim()).filter(Boolean);
     const guests = lines(outside).map((x) => { const [name, ...unit] = x.split(/\s+/); return { name, unit: unit.join(' ') }; });
+    const tooLong = guests.find((g) => [...g.name].length > 50 || [...g.unit].length > 100);
+    showError(outside, tooLong ? '“' + tooLong.name + '”：姓名最多 50 个字，单位最多 100 个字' : '');
+    if (tooLong) { outside.focus(); return null; }
     const steps = [];
     for (const x of lines(schedule)) {
       const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$/.exec(x);
       if (!m || !m[4]) { showError(schedule, '“' + x + '”：请写成“日期 事项”，如 2025-06-01 现场调研'); schedule.focus(); return null; }
+      if ([...m[4]].length > 500) { showError(schedule, '每个事项最多 500 个字'); schedule.focus(); return null; }
       steps.push({ date: `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`, item: m[4] });
     }
     showError(schedule, '');
@@ -191,8 +195,6 @@ function attendeesLine(at) {
   return parts.length ? h('p', { class: 'muted' }, '参加人员 — ', parts.join('；')) : null;
 }
 
-function splitNames(v) { return v.split(/[，,、\s]+/).map((s) => s.trim()).filter(Boolean); }
-
 // Who took part, by kind (the API's attendees): research names who went, a meeting its
 // members, residents' representatives and heads of the responsible units.
 const ATTENDEES = [['members', '委员'], ['residents', '群众代表'], ['units', '部门负责人'], ['others', '其他人员']];
@@ -203,9 +205,9 @@ const ACTIVITY = {
 
 function activityForm(path, topic, step) {
   const k = ACTIVITY[step];
-  const when = h('input', { type: 'datetime-local', name: 'held_at', value: new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) });
+  const when = records.heldAtInput();
   const place = h('input', { name: 'place', maxlength: '200' });
-  const summary = h('textarea', { name: 'summary', rows: '4' });
+  const summary = h('textarea', { name: 'summary', rows: '4', maxlength: '50000' });
   const people = ATTENDEES.filter(([key]) => k.attendees.includes(key)).map(([key, n]) => [key, n, h('input', { name: 'attendees-' + key })]);
   const picker = photoPicker({ label: k.photos });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, k.title);
@@ -213,21 +215,22 @@ function activityForm(path, topic, step) {
     h('h4', {}, k.title), field(k.noun + '时间', when, { required: true }), field(k.noun + '地点', place),
     people.map(([, n, c]) => field((step === 'research' ? '参加调研的' : '参加的') + n, c, { hint: '多人用逗号分隔' })),
     field(k.summary, summary, { required: true }), picker.el, button);
-  return submitting(form, button, () => required(when, summary) && {
-    ...topic, step, path, label: (step === 'research' ? '调研记录' : '协商会') + ' · ' + topic.title, body: {
-      held_at: new Date(when.value).toISOString(), place: place.value, summary: summary.value,
-      attendees: Object.fromEntries(people.map(([key, , c]) => [key, splitNames(c.value)])),
-    },
+  return submitting(form, button, () => {
+    const at = records.heldAt(when);
+    const lists = people.map(([key, , c]) => [key, records.names(c)]);
+    if (!at || lists.some(([, l]) => !l) || !required(summary)) return null;
+    return { ...topic, step, path, label: (step === 'research' ? '调研记录' : '协商会') + ' · ' + topic.title,
+      body: { held_at: at, place: place.value, summary: summary.value, attendees: Object.fromEntries(lists) } };
   }, picker);
 }
 
 function outcomeForm(base, topic) {
-  const consensus = h('textarea', { name: 'consensus', rows: '4' });
+  const consensus = h('textarea', { name: 'consensus', rows: '4', maxlength: '50000' });
   const rows = h('div', { class: 'recs' });
   const addRow = () => {
     const n = rows.children.length + 1;
     rows.append(h('fieldset', { class: 'card' }, h('legend', {}, '意见建议 ' + n),
-      field('建议内容 ' + n, h('textarea', { name: 'content', rows: '2' }), { required: true }),
+      field('建议内容 ' + n, h('textarea', { name: 'content', rows: '2', maxlength: '5000' }), { required: true }),
       field('责任单位 ' + n, h('input', { name: 'unit', maxlength: '100' }), { required: true }),
       field('联系人 ' + n, h('input', { name: 'contact', maxlength: '100' })),
       field('完成期限 ' + n, h('input', { type: 'date', name: 'due_on' }), { required: true })));
@@ -261,7 +264,7 @@ function progressForm(r, n, topic) {
   const status = h('select', { name: 'status' },
     h('option', { value: '' }, '状态不变'), h('option', { value: 'in_progress' }, '办理中'),
     h('option', { value: 'done' }, '已办结'), h('option', { value: 'not_adopted' }, '未采纳'));
-  const note = h('textarea', { name: 'note', rows: '2' });
+  const note = h('textarea', { name: 'note', rows: '2', maxlength: '5000' });
   const reason = h('input', { name: 'reason', maxlength: '500' });
   const picker = photoPicker({ label: '进展照片（建议 ' + n + '）' });
   const button = h('button', { type: 'submit', class: 'btn block' }, '记录进展（建议 ' + n + '）');
