@@ -6,7 +6,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # staticcheck pinned by module version (release 2026.1 series).
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help build run test test-go bench lint clean
+.PHONY: help build run test test-go race bench lint clean
 
 help:
 	@echo "make build    build bin/frontline"
@@ -14,6 +14,7 @@ help:
 	@echo "make test     install what the tests need, then run every test (Go on SQLite and on"
 	@echo "              MariaDB + MinIO, browser tests in Chromium)"
 	@echo "make test-go  go test ./... on the embedded defaults only (quick, no services)"
+	@echo "make race     the Go tests under the race detector (embedded defaults; needs gcc)"
 	@echo "make bench    benchmarks (see deploy/dev/bench.sh)"
 	@echo "make lint     gofmt, go vet, staticcheck"
 	@echo "make clean    remove build output"
@@ -30,6 +31,9 @@ test:
 
 test-go:
 	FRONTLINE_TEST_BACKEND=embedded go test ./...
+
+race:
+	FRONTLINE_TEST_BACKEND=embedded CGO_ENABLED=1 go test -race ./...
 
 bench:
 	@if [ -f deploy/dev/bench.sh ]; then \
