@@ -10,6 +10,7 @@
 
 import * as db from './db.js';
 import { apiFetch, readError, AuthError, NetworkError } from './auth.js';
+import { errorText } from './errors.js';
 
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('frontline-outbox') : null;
 const listeners = new Set();
@@ -206,11 +207,11 @@ async function syncLocked(userId, force) {
       if (e instanceof AuthError) { result.waiting++; break; }
       const fresh = (await db.get('outbox', item.id)) || item;
       if (permanent(e)) {
-        await db.put('outbox', { ...fresh, state: 'failed', error: describe(e, fresh), status: e.status, problems: e.fields || null });
+        await db.put('outbox', { ...fresh, state: 'failed', error: describe(e, fresh) });
         result.failed++;
       } else {
         const attempts = (fresh.attempts || 0) + 1;
-        await db.put('outbox', { ...fresh, attempts, next_at: Date.now() + backoff(attempts), error: describe(e) });
+        await db.put('outbox', { ...fresh, attempts, next_at: Date.now() + backoff(attempts), error: describe(e, fresh) });
         result.waiting++;
         if (e instanceof NetworkError) { changed(); break; }
       }
@@ -220,14 +221,12 @@ async function syncLocked(userId, force) {
   return result;
 }
 
+// describe says why an item did not go: a record in the words its form would use, an
+// opinion in the words of its photos and its room.
 function describe(e, item) {
+  if (item && isRecord(item)) return errorText(e);
   if (e instanceof NetworkError) return '网络不可用';
   const s = e.status;
-  if (item && isRecord(item)) {
-    if (s === 409) return '议题状态已经变化，这条记录不能再提交';
-    if (s === 404) return '议题或议事室不存在，或你无权操作';
-    if (s === 403) return '只有议事室的召集人可以记录';
-  }
   if (s === 413) return '照片太大';
   if (s === 415) return '照片格式不支持';
   if (s === 422) {

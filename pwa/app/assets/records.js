@@ -10,14 +10,8 @@ import { state } from './state.js';
 import { syncNow, requestBackgroundSync } from './session.js';
 import { navigate } from './router.js';
 
-// RecordError is a record the server refused: its words, for the form.
-export class RecordError extends Error {
-  constructor(item) {
-    super(item.error || '提交失败');
-    this.status = item.status;
-    this.fields = item.problems;
-  }
-}
+// RecordError is a record the server refused; its message is why, in the outbox's words.
+export class RecordError extends Error {}
 
 // submit saves a record with its photos and, online, sends it at once. It returns 'sent'
 // or 'queued' (offline or the server unreachable: it goes later by itself), or throws a
@@ -32,7 +26,7 @@ export async function submit(spec, photos = []) {
     if (!now || now.state === 'synced') return 'sent';
     if (now.state === 'failed') {
       await outbox.discard(item.id);
-      throw new RecordError(now);
+      throw new RecordError(now.error);
     }
     if (now.error) break; // tried and could not reach the server: it waits its turn
   }

@@ -24,6 +24,13 @@ export function navigate(path, { replace = false } = {}) {
   return render();
 }
 
+// showAnew draws the current screen again with fresh data, unless the user is typing in a
+// text box (what changed elsewhere must not take their words away).
+export function showAnew() {
+  if (document.activeElement && document.activeElement.tagName === 'TEXTAREA') return;
+  navigate(location.pathname + location.search, { replace: true });
+}
+
 function match(path) {
   for (const r of routes) {
     const m = r.re.exec(path);

@@ -4,7 +4,7 @@ import { h, field, label, chip, empty, staleNote, fmtTime, excerpt, toast } from
 import * as api from '../api.js';
 import { state, roomRole, convenes, collects, countyView } from '../state.js';
 import { syncNow, end } from '../session.js';
-import { navigate } from '../router.js';
+import { navigate, showAnew } from '../router.js';
 import * as outbox from '../outbox.js';
 import { topicCard } from './topics.js';
 import { photoPicker } from '../picker.js';
@@ -124,16 +124,16 @@ async function activities(ctx, roomId, box, mayRecord) {
   const head = box.firstChild;
   const path = '/api/v1/rooms/' + encodeURIComponent(roomId) + '/activities';
   const mine = (i) => i.room_id === roomId && !i.topic_id;
+  // Activities still on the phone; one sent in the background shows the room anew.
+  const pending = h('div', {});
   const [res, waiting] = await Promise.all([api.get(path + '?limit=50').catch((e) => e), records.waitingFor(mine)]);
+  records.follow(mine, pending, ctx.signal, showAnew);
   if (res instanceof Error) {
-    const pending = h('div', {});
     box.replaceChildren(head, h('p', { class: 'error' }, api.errorText(res)), pending);
-    records.follow(mine, pending, ctx.signal, () => {});
     return;
   }
   const list = api.items(res.data);
   const who = (a) => PEOPLE.flatMap(([k]) => (a.attendees && a.attendees[k]) || []).join('、');
-  const pending = h('div', {});
   box.replaceChildren(head, staleNote(res) || '', pending,
     list.length
       ? h('ul', { class: 'list', 'data-testid': 'activities' }, list.map((a) => h('li', { class: 'card' },
@@ -143,20 +143,16 @@ async function activities(ctx, roomId, box, mayRecord) {
         (a.photos || []).length ? h('div', { class: 'thumbs' }, a.photos.map((p, k) =>
           h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: '活动照片 ' + (k + 1), class: 'thumb', loading: 'lazy' })))) : null)))
       : waiting.length ? '' : empty('还没有活动记录。'),
-    mayRecord ? activityForm(path, roomId, () => navigate(location.pathname, { replace: true })) : null);
-  // Activities still on the phone; one sent in the background shows the room anew.
-  records.follow(mine, pending, ctx.signal, () => {
-    if (document.activeElement.tagName !== 'TEXTAREA') navigate(location.pathname, { replace: true });
-  });
+    mayRecord ? activityForm(path, roomId, ctx.signal) : null);
 }
 
-function activityForm(path, roomId, done) {
+function activityForm(path, roomId, signal) {
   const kind = h('select', { name: 'kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
   const when = records.heldAtInput();
   const place = h('input', { name: 'place', maxlength: '200' });
   const people = PEOPLE.map(([k, text]) => [k, field(text, h('input', { name: k }), { hint: '多人用逗号分隔' })]);
   const summary = h('textarea', { name: 'summary', rows: '3', maxlength: '50000' });
-  const picker = photoPicker({ label: '活动照片' });
+  const picker = photoPicker({ label: '活动照片', signal });
   const msg = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '保存活动记录');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': '记录活动' },
@@ -181,9 +177,9 @@ function activityForm(path, roomId, done) {
         body: { kind: kind.value, held_at: at, place: place.value, summary: summary.value, attendees },
       }, [...picker.photos]);
       toast(how === 'sent' ? '活动已记录。' : '已保存在手机上，联网后自动提交。', { kind: 'ok' });
-      done();
+      navigate(location.pathname, { replace: true });
     } catch (err) {
-      msg.textContent = (err instanceof records.RecordError ? '提交失败：' : '保存失败：') + api.errorText(err);
+      msg.textContent = err instanceof records.RecordError ? '提交失败：' + err.message : '保存失败：' + api.errorText(err);
       button.disabled = false;
     }
   });

@@ -6,7 +6,7 @@ import { h, field, showError, toast, fmtTime, empty, label } from '../ui.js';
 import { photoPicker } from '../picker.js';
 import * as records from '../records.js';
 import * as api from '../api.js';
-import { navigate } from '../router.js';
+import { navigate, showAnew } from '../router.js';
 
 const STEPS = ['选题', '方案', '调研', '协商', '成果', '转化', '反馈'];
 // The step each status has reached (index into STEPS).
@@ -21,10 +21,6 @@ export function stepsBlock(t, { convener, signal }) {
     h('h3', { id: 'steps-h' }, '协商进程'), bar, h('p', { class: 'loading' }, '正在加载…'));
   fill(box, bar, t, convener, signal).catch((e) => box.append(h('p', { class: 'error' }, api.errorText(e))));
   return box;
-}
-
-function reload() {
-  if (document.activeElement.tagName !== 'TEXTAREA') navigate(location.pathname, { replace: true });
 }
 
 // localStatus is where the topic will stand once the records waiting on this phone are
@@ -69,11 +65,11 @@ async function fill(box, bar, t, convener, signal) {
         thumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片')))));
   }
   const topic = { topic_id: t.id, room_id: t.room_id, title: t.title };
-  if (outcome) box.append(outcomeBlock(outcome, convener && t.status === 'concluded', topic));
+  if (outcome) box.append(outcomeBlock(outcome, convener && t.status === 'concluded', topic, signal));
   // Records of this topic still on the phone; one sent in the background shows the topic anew.
   const pending = h('div', {});
   box.append(pending);
-  records.follow((i) => i.topic_id === t.id, pending, signal, reload, '保存在手机上、等待提交');
+  records.follow((i) => i.topic_id === t.id, pending, signal, showAnew, '保存在手机上、等待提交');
   if (!convener) {
     if (!plan && !list.length && !outcome) box.append(empty('尚无记录。'));
     return;
@@ -85,10 +81,10 @@ async function fill(box, bar, t, convener, signal) {
   // Once there is a plan, revising it is the exception: folded, below the next step.
   const revise = status === 'planned' ? h('details', { class: 'card' }, h('summary', {}, '修改工作方案'), planForm(base, (localPlan && localPlan.body) || plan, room, topic)) : null;
   // Research first; once there is some, the meeting is the next step and more research folds.
-  if (status === 'planned' && !researched) box.append(activityForm(base + '/research', topic, 'research'));
+  if (status === 'planned' && !researched) box.append(activityForm(base + '/research', topic, 'research', signal));
   if (status === 'planned' && researched) {
-    box.append(activityForm(base + '/meeting', topic, 'meeting'),
-      h('details', { class: 'card' }, h('summary', {}, '再记录一次调研'), activityForm(base + '/research', topic, 'research')));
+    box.append(activityForm(base + '/meeting', topic, 'meeting', signal),
+      h('details', { class: 'card' }, h('summary', {}, '再记录一次调研'), activityForm(base + '/research', topic, 'research', signal)));
   }
   if (revise) box.append(revise);
   if (status === 'consulted') box.append(outcomeForm(base, topic));
@@ -118,7 +114,7 @@ function submitting(form, button, send, picker) {
       toast(how === 'sent' ? '已保存。' : '已保存在手机上，联网后自动提交。', { kind: 'ok', timeout: 3000 });
       navigate(location.pathname, { replace: true });
     } catch (err) {
-      msg.textContent = (err instanceof records.RecordError ? '提交失败：' : '保存失败：') + api.errorText(err);
+      msg.textContent = err instanceof records.RecordError ? '提交失败：' + err.message : '保存失败：' + api.errorText(err);
       button.disabled = false;
     }
   });
@@ -203,13 +199,13 @@ const ACTIVITY = {
   meeting: { title: '召开协商会', noun: '会议', summary: '会议纪要', photos: '会议照片', attendees: ['members', 'residents', 'units', 'others'] },
 };
 
-function activityForm(path, topic, step) {
+function activityForm(path, topic, step, signal) {
   const k = ACTIVITY[step];
   const when = records.heldAtInput();
   const place = h('input', { name: 'place', maxlength: '200' });
   const summary = h('textarea', { name: 'summary', rows: '4', maxlength: '50000' });
   const people = ATTENDEES.filter(([key]) => k.attendees.includes(key)).map(([key, n]) => [key, n, h('input', { name: 'attendees-' + key })]);
-  const picker = photoPicker({ label: k.photos });
+  const picker = photoPicker({ label: k.photos, signal });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, k.title);
   const form = h('form', { class: 'card form', novalidate: true, 'aria-label': k.title },
     h('h4', {}, k.title), field(k.noun + '时间', when, { required: true }), field(k.noun + '地点', place),
@@ -249,7 +245,7 @@ function outcomeForm(base, topic) {
   });
 }
 
-function outcomeBlock(o, mayFollow, topic) {
+function outcomeBlock(o, mayFollow, topic, signal) {
   return h('div', { class: 'card' }, h('h4', {}, '协商成果'), h('p', {}, o.consensus),
     h('ol', { class: 'recs' }, (o.recommendations || []).map((r, i) => h('li', {},
       h('p', {}, r.content, '（', r.unit, '，', r.due_on, ' 前）'),
@@ -257,16 +253,16 @@ function outcomeBlock(o, mayFollow, topic) {
         r.reason ? ' 原因：' + r.reason : null),
       (r.progress || []).map((p) => h('div', { class: 'progress-note' }, h('p', { class: 'muted' }, fmtTime(p.created_at), ' ', p.note),
         thumbs(p.photos, '进展照片'))),
-      mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? progressForm(r, i + 1, topic) : null))));
+      mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? progressForm(r, i + 1, topic, signal) : null))));
 }
 
-function progressForm(r, n, topic) {
+function progressForm(r, n, topic, signal) {
   const status = h('select', { name: 'status' },
     h('option', { value: '' }, '状态不变'), h('option', { value: 'in_progress' }, '办理中'),
     h('option', { value: 'done' }, '已办结'), h('option', { value: 'not_adopted' }, '未采纳'));
   const note = h('textarea', { name: 'note', rows: '2', maxlength: '5000' });
   const reason = h('input', { name: 'reason', maxlength: '500' });
-  const picker = photoPicker({ label: '进展照片（建议 ' + n + '）' });
+  const picker = photoPicker({ label: '进展照片（建议 ' + n + '）', signal });
   const button = h('button', { type: 'submit', class: 'btn block' }, '记录进展（建议 ' + n + '）');
   const form = h('form', { class: 'form', novalidate: true, 'aria-label': '跟踪问效 ' + n },
     field('办理状态（建议 ' + n + '）', status), field('进展说明（建议 ' + n + '）', note, { required: true }),

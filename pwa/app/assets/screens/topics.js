@@ -4,7 +4,7 @@
 import { h, field, showError, label, statusChip, empty, staleNote, fmtTime, excerpt, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
 import { state, roomName, convenes, mayReview } from '../state.js';
-import { navigate } from '../router.js';
+import { navigate, showAnew } from '../router.js';
 import { stepsBlock, AFTER_APPROVAL } from './steps.js';
 
 export function topicCard(t) {
@@ -148,7 +148,7 @@ export async function topic(ctx) {
     historyBlock(t));
   linkedOpinions(t, opinionsBox);
   document.addEventListener('fl:event', (e) => {
-    if (e.detail.data && e.detail.data.topic_id === id && document.activeElement.tagName !== 'TEXTAREA') navigate(location.pathname, { replace: true });
+    if (e.detail.data && e.detail.data.topic_id === id) showAnew();
   }, { signal: ctx.signal });
 }
 
