@@ -3,12 +3,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, PASSWORD, checkScreen } from './helpers.mjs';
+import { startServer, launch, seed, signIn, screenshot, checkScreen, signInAll, topicAt } from './helpers.mjs';
 
 let server;
 let browser;
 let world;
-const as = {};
+let as;
 let topic;
 let op;
 
@@ -16,23 +16,18 @@ before(async () => {
   server = await startServer();
   browser = await launch();
   world = await seed(server.url);
-  const { api, room, users } = world;
-  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await api.login(users[k].phone, PASSWORD);
-  op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'forum', category: '环境卫生', content: '河道垃圾多', resident_name: '孙大爷', resident_phone: '13611112222', resident_consent: true }, as.member);
+  const { api, room } = world;
+  as = await signInAll(world);
+  ({ op, topic } = await topicAt(world, as, 'concluded', {
+    opinion: { channel: 'forum', content: '河道垃圾多', resident_name: '孙大爷', resident_phone: '13611112222', resident_consent: true },
+    topic: { title: '河道垃圾清理' },
+    activity: { place: '河边', summary: '垃圾集中在桥下' },
+    outcome: {
+      consensus: '每周清理一次河道',
+      recommendations: [{ content: '组织每周清理', unit: '村委会', due_on: '2030-01-01' }, { content: '设置垃圾桶', unit: '镇环卫所', due_on: '2030-06-01' }],
+    },
+  }));
   await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '交通出行', content: '路灯不亮' }, as.member);
-  topic = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '河道垃圾清理', source: 'collected', category: '环境卫生', opinion_ids: [op.id] }, as.convener);
-  const t = '/api/v1/topics/' + topic.id;
-  await api.call('POST', t + '/submit', undefined, as.convener);
-  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.county);
-  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.local);
-  await api.call('PUT', t + '/plan', { theme: '河道清理方案', content: '现场查看，协商清理', lead: '王召集人' }, as.convener);
-  const act = { held_at: new Date().toISOString(), place: '河边', summary: '垃圾集中在桥下' };
-  await api.call('POST', t + '/research', act, as.convener);
-  await api.call('POST', t + '/meeting', { ...act, summary: '村委会组织清理' }, as.convener);
-  await api.call('POST', t + '/outcome', {
-    consensus: '每周清理一次河道',
-    recommendations: [{ content: '组织每周清理', unit: '村委会', due_on: '2030-01-01' }, { content: '设置垃圾桶', unit: '镇环卫所', due_on: '2030-06-01' }],
-  }, as.convener);
 });
 after(async () => {
   await browser?.close();

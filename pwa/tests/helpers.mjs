@@ -287,3 +287,38 @@ export async function checkScreen(page, name) {
   }
   return problems;
 }
+
+// signInAll signs in the seeded people of a world through the API: their tokens by role.
+export async function signInAll(world) {
+  const as = {};
+  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await world.api.login(world.users[k].phone, PASSWORD);
+  return as;
+}
+
+const STAGES = ['approved', 'planned', 'researched', 'consulted', 'concluded'];
+
+// topicAt makes a topic of the world's room, fed by a new opinion of its member, and takes it
+// through the API to stage: approved (both reviews), planned, researched (planned with one
+// research record), consulted or concluded. Fields given override the defaults of the
+// opinion, the topic, the plan, the research/meeting record and the outcome. It returns the
+// opinion, the topic and the topic's API path.
+export async function topicAt(world, as, stage, { opinion = {}, topic = {}, plan = {}, activity = {}, meeting = {}, outcome = {} } = {}) {
+  const { api, room } = world;
+  const upTo = STAGES.indexOf(stage);
+  if (upTo < 0) throw new Error('unknown stage ' + stage);
+  const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '环境卫生', content: '居民反映的问题', ...opinion }, as.member);
+  const t = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '议题', source: 'collected', category: op.category, opinion_ids: [op.id], ...topic }, as.convener);
+  const base = '/api/v1/topics/' + t.id;
+  await api.call('POST', base + '/submit', undefined, as.convener);
+  await api.call('POST', base + '/reviews', { decision: 'approve' }, as.county);
+  await api.call('POST', base + '/reviews', { decision: 'approve' }, as.local);
+  const act = { held_at: new Date().toISOString(), place: '现场', summary: '调研发现', ...activity };
+  const steps = [
+    () => api.call('PUT', base + '/plan', { theme: t.title + '工作方案', content: '调研后协商', lead: '王召集人', ...plan }, as.convener),
+    () => api.call('POST', base + '/research', act, as.convener),
+    () => api.call('POST', base + '/meeting', { ...act, summary: '会议纪要', ...meeting }, as.convener),
+    () => api.call('POST', base + '/outcome', { consensus: '协商共识', recommendations: [{ content: '办理建议', unit: '村委会', due_on: '2030-01-01' }], ...outcome }, as.convener),
+  ];
+  for (const step of steps.slice(0, upTo)) await step();
+  return { op, topic: t, base };
+}

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, PASSWORD } from './helpers.mjs';
+import { startServer, launch, seed, signIn, screenshot, signInAll, topicAt } from './helpers.mjs';
 
 let server;
 let browser;
@@ -21,32 +21,20 @@ after(async () => {
   await server?.stop();
 });
 
-// concluded takes a topic fed by one opinion through both reviews, the plan, research, the
-// meeting and the outcome, through the API.
+// concluded takes a topic fed by one opinion that names a resident through both reviews, the
+// plan, research, the meeting and the outcome, through the API.
 async function concluded() {
-  const { api, room, users } = world;
-  const as = {};
-  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await api.login(users[k].phone, PASSWORD);
-  const op = await api.call('POST', '/api/v1/opinions', {
-    room_id: room.id, channel: 'door_to_door', category: '环境卫生', content: '村口排水沟堵塞，雨天积水',
-    resident_name: RESIDENT.name, resident_phone: RESIDENT.phone, resident_consent: true, address: RESIDENT.address,
-  }, as.member);
-  const topic = await api.call('POST', '/api/v1/topics', {
-    room_id: room.id, title: '村口排水沟疏通', source: 'collected', category: '环境卫生', opinion_ids: [op.id],
-  }, as.convener);
-  const t = '/api/v1/topics/' + topic.id;
-  await api.call('POST', t + '/submit', undefined, as.convener);
-  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.county);
-  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.local);
-  await api.call('PUT', t + '/plan', { theme: '排水沟疏通方案', content: '现场查看、协商疏通', lead: '王召集人' }, as.convener);
-  const act = { held_at: new Date().toISOString(), place: '村口', summary: '排水沟被建筑垃圾堵塞' };
-  await api.call('POST', t + '/research', act, as.convener);
-  await api.call('POST', t + '/meeting', { ...act, summary: '村委会负责清运，镇城建办指导' }, as.convener);
-  await api.call('POST', t + '/outcome', {
-    consensus: '一周内清运建筑垃圾并加装盖板',
-    recommendations: [{ content: '清运建筑垃圾', unit: '村委会', due_on: '2030-01-01' }],
-  }, as.convener);
-  return { op, topic, as };
+  const as = await signInAll(world);
+  return topicAt(world, as, 'concluded', {
+    opinion: {
+      content: '村口排水沟堵塞，雨天积水',
+      resident_name: RESIDENT.name, resident_phone: RESIDENT.phone, resident_consent: true, address: RESIDENT.address,
+    },
+    topic: { title: '村口排水沟疏通' },
+    activity: { place: '村口', summary: '排水沟被建筑垃圾堵塞' },
+    meeting: { summary: '村委会负责清运，镇城建办指导' },
+    outcome: { consensus: '一周内清运建筑垃圾并加装盖板', recommendations: [{ content: '清运建筑垃圾', unit: '村委会', due_on: '2030-01-01' }] },
+  });
 }
 
 test('a resident opens the receipt page without signing in and sees progress, not people', async () => {

@@ -5,33 +5,23 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, photo, checkScreen, PASSWORD } from './helpers.mjs';
+import { startServer, launch, seed, signIn, photo, checkScreen, signInAll, topicAt } from './helpers.mjs';
 
 let server;
 let browser;
 let world;
-const as = {};
+let as;
 
 before(async () => {
   server = await startServer();
   browser = await launch();
   world = await seed(server.url);
-  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await world.api.login(world.users[k].phone, PASSWORD);
+  as = await signInAll(world);
 });
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function approvedTopic(title) {
-  const { api, room } = world;
-  const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '环境卫生', content: title + '：居民反映' }, as.member);
-  const t = await api.call('POST', '/api/v1/topics', { room_id: room.id, title, source: 'collected', category: '环境卫生', opinion_ids: [op.id] }, as.convener);
-  await api.call('POST', `/api/v1/topics/${t.id}/submit`, undefined, as.convener);
-  await api.call('POST', `/api/v1/topics/${t.id}/reviews`, { decision: 'approve' }, as.county);
-  await api.call('POST', `/api/v1/topics/${t.id}/reviews`, { decision: 'approve' }, as.local);
-  return t;
-}
 
 // outboxCount is how many items wait on the phone.
 const outboxCount = (page) => page.evaluate(async () => {
@@ -42,8 +32,7 @@ const outboxCount = (page) => page.evaluate(async () => {
 
 test('plan with participants; research and meeting with photos recorded offline are sent once; follow-up with a photo', async () => {
   const { api, users } = world;
-  const topic = await approvedTopic('河道垃圾清理');
-  const base = '/api/v1/topics/' + topic.id;
+  const { topic, base } = await topicAt(world, as, 'approved', { topic: { title: '河道垃圾清理' } });
   const ctx = await browser.newContext({ bypassCSP: true });
   const page = await ctx.newPage();
   await signIn(page, server.url, users.convener);
@@ -128,9 +117,7 @@ test('plan with participants; research and meeting with photos recorded offline 
 
 test('the phone checks what the server would refuse; a record the server refuses still comes back into its form', async () => {
   const { api, room, users } = world;
-  const topic = await approvedTopic('路灯维修');
-  const base = '/api/v1/topics/' + topic.id;
-  await api.call('PUT', base + '/plan', { theme: '路灯维修方案', content: '排查', lead: '王召集人' }, as.convener);
+  const { topic, base } = await topicAt(world, as, 'planned', { topic: { title: '路灯维修' } });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await signIn(page, server.url, users.convener);
@@ -205,10 +192,7 @@ test('a room activity with a photo recorded offline waits on the room page, then
 
 test('the answer to a meeting is lost after the server stored it: the retry makes no second meeting', async () => {
   const { api, users } = world;
-  const topic = await approvedTopic('广场噪音');
-  const base = '/api/v1/topics/' + topic.id;
-  await api.call('PUT', base + '/plan', { theme: '广场噪音治理', content: '错峰', lead: '王召集人' }, as.convener);
-  await api.call('POST', base + '/research', { held_at: new Date().toISOString(), summary: '晚八点后音量大' }, as.convener);
+  const { topic, base } = await topicAt(world, as, 'researched', { topic: { title: '广场噪音' } });
   const ctx = await browser.newContext({ serviceWorkers: 'block' });
   const page = await ctx.newPage();
   let lost = 0;
@@ -238,9 +222,7 @@ test('the answer to a meeting is lost after the server stored it: the retry make
 
 test('a convener who never opened a topic can record its research offline after signing in', async () => {
   const { api, users } = world;
-  const topic = await approvedTopic('村道拓宽');
-  const base = '/api/v1/topics/' + topic.id;
-  await api.call('PUT', base + '/plan', { theme: '村道拓宽方案', content: '测量', lead: '王召集人' }, as.convener);
+  const { topic, base } = await topicAt(world, as, 'planned', { topic: { title: '村道拓宽' } });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await signIn(page, server.url, users.convener);
@@ -266,9 +248,7 @@ test('a convener who never opened a topic can record its research offline after 
 
 test('a planned topic keeps the plan form folded under 修改工作方案; a revision saves', async () => {
   const { api, users } = world;
-  const topic = await approvedTopic('公厕改造');
-  const base = '/api/v1/topics/' + topic.id;
-  await api.call('PUT', base + '/plan', { theme: '公厕改造方案', content: '选址', lead: '王召集人' }, as.convener);
+  const { topic, base } = await topicAt(world, as, 'planned', { topic: { title: '公厕改造' }, plan: { theme: '公厕改造方案' } });
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await signIn(page, server.url, users.convener);

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, photo, screenshot, checkScreen } from './helpers.mjs';
+import { startServer, seed, launch, signIn, photo, screenshot, checkScreen, topicAt } from './helpers.mjs';
 
 let server;
 let data;
@@ -160,14 +160,10 @@ test('usable at 360 px with a doubled system font: nothing scrolls sideways', as
 
 test('the step forms, the room activity form and the dashboard at 360 px with a doubled font', async () => {
   const { api, room, users } = data;
-  const op = await api.call('POST', '/api/v1/opinions', { id: crypto.randomUUID(), room_id: room.id, channel: 'forum', category: '教育', content: '校车站点太远' }, tokens.member);
-  const t = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '校车站点调整', source: 'collected', category: '教育', opinion_ids: [op.id] }, tokens.convener);
-  const base = '/api/v1/topics/' + t.id;
-  await api.call('POST', base + '/submit', {}, tokens.convener);
-  await api.call('POST', base + '/reviews', { decision: 'approve' }, tokens.county);
-  await api.call('POST', base + '/reviews', { decision: 'approve' }, tokens.local);
-  await api.call('PUT', base + '/plan', { theme: '校车站点调整方案', content: '调研路线', lead: '王召集人', participants: { user_ids: [users.member.id], outside: [] } }, tokens.convener);
-  await api.call('POST', base + '/research', { held_at: new Date().toISOString(), summary: '最远的站点步行 40 分钟' }, tokens.convener);
+  const { topic: t, base } = await topicAt(data, tokens, 'researched', {
+    opinion: { channel: 'forum', category: '教育', content: '校车站点太远' }, topic: { title: '校车站点调整' },
+    plan: { participants: { user_ids: [users.member.id], outside: [] } }, activity: { summary: '最远的站点步行 40 分钟' },
+  });
   // Planned with research: the plan, research and meeting forms with their photo pickers.
   await narrowCheck(users.convener, ['/topics/' + t.id, '/rooms/' + room.id], '19-steps-360px-large-text');
   await api.call('POST', base + '/meeting', { held_at: new Date().toISOString(), summary: '增设两个站点' }, tokens.convener);

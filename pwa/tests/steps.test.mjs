@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, PASSWORD } from './helpers.mjs';
+import { startServer, launch, seed, signIn, screenshot, signInAll, topicAt } from './helpers.mjs';
 
 let server;
 let browser;
@@ -19,15 +19,11 @@ after(async () => {
 });
 
 test('a convener walks an approved topic through plan, research, meeting, outcome and follow-up to closed', async () => {
-  const { api, room, users } = world;
-  const as = {};
-  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await api.login(users[k].phone, PASSWORD);
-  const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'forum', category: '交通出行', content: '学校门口缺少斑马线' }, as.member);
-  const topic = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '学校门口交通安全', source: 'collected', category: '交通出行', opinion_ids: [op.id] }, as.convener);
-  const t = '/api/v1/topics/' + topic.id;
-  await api.call('POST', t + '/submit', undefined, as.convener);
-  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.county);
-  await api.call('POST', t + '/reviews', { decision: 'approve' }, as.local);
+  const { api, users } = world;
+  const as = await signInAll(world);
+  const { topic, base: t } = await topicAt(world, as, 'approved', {
+    opinion: { channel: 'forum', category: '交通出行', content: '学校门口缺少斑马线' }, topic: { title: '学校门口交通安全' },
+  });
 
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
