@@ -56,7 +56,6 @@ type Server struct {
 	metrics          *metrics
 	registry         *prometheus.Registry
 	routes           []route
-	onUserDisabled   func(userID string)
 }
 
 // route is one line of the route table: where, what, and who may call it.
@@ -76,10 +75,6 @@ func New(opt Options) (*echo.Echo, *Server) {
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
-	}
-	if s.hub != nil {
-		// A disabled user's streams end at once, not at their next reconnect.
-		s.onUserDisabled = s.hub.DisconnectUser
 	}
 	s.loginLimit = newLoginLimiter(s.now)
 	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)

@@ -53,7 +53,8 @@ func (s *Server) eventTicket(c echo.Context) error {
 	}
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
-	t := eventTicketClaims{UserID: u.ID, SessionID: cl.SID, Expires: s.now().Add(TicketTTL).Unix(), Nonce: hex.EncodeToString(nonce)}
+	t := eventTicketClaims{UserID: u.ID, SessionID: cl.SID, Expires: s.now().Add(TicketTTL).Unix(),
+		AccessUntil: cl.ExpiresAt.Unix(), Nonce: hex.EncodeToString(nonce)}
 	if err := s.store.AddEventTicket(c.Request().Context(), t.Nonce, t.UserID, time.Unix(t.Expires, 0)); err != nil {
 		return err
 	}
@@ -67,10 +68,11 @@ func (s *Server) bearerClaims(c echo.Context) (*claims, error) {
 }
 
 // eventTicketClaims is what a ticket says. On the wire it is base64url(user.session.expiry.
-// nonce) "." base64url(HMAC-SHA256 of that under a key derived for tickets alone).
+// access.nonce) "." base64url(HMAC-SHA256 of that under a key derived for tickets alone).
 type eventTicketClaims struct {
 	UserID, SessionID string
-	Expires           int64 // Unix seconds
+	Expires           int64 // Unix seconds: the ticket's own end
+	AccessUntil       int64 // Unix seconds: the end of the access token it was bought with
 	Nonce             string
 }
 
@@ -82,7 +84,8 @@ func ticketMAC(secret []byte, payload string) []byte {
 }
 
 func (t eventTicketClaims) sign(secret []byte) string {
-	payload := t.UserID + "." + t.SessionID + "." + strconv.FormatInt(t.Expires, 10) + "." + t.Nonce
+	payload := t.UserID + "." + t.SessionID + "." + strconv.FormatInt(t.Expires, 10) + "." +
+		strconv.FormatInt(t.AccessUntil, 10) + "." + t.Nonce
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(ticketMAC(secret, payload))
 }
@@ -102,31 +105,40 @@ func parseTicket(secret []byte, raw string, now time.Time) (*eventTicketClaims, 
 		return nil, errBadTicket
 	}
 	parts := strings.Split(string(payload), ".")
-	if len(parts) != 4 {
+	if len(parts) != 5 {
 		return nil, errBadTicket
 	}
-	exp, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || now.Unix() >= exp {
+	exp, err1 := strconv.ParseInt(parts[2], 10, 64)
+	until, err2 := strconv.ParseInt(parts[3], 10, 64)
+	if err1 != nil || err2 != nil || now.Unix() >= exp {
 		return nil, errBadTicket
 	}
-	return &eventTicketClaims{UserID: parts[0], SessionID: parts[1], Expires: exp, Nonce: parts[3]}, nil
+	return &eventTicketClaims{UserID: parts[0], SessionID: parts[1], Expires: exp, AccessUntil: until, Nonce: parts[4]}, nil
 }
 
-// ticketUser spends a ticket and returns its user, who must still be active and signed in.
-func (s *Server) ticketUser(ctx context.Context, raw string) (*models.User, error) {
+// ticketSignin spends a ticket and returns its user and sign-in; streamUser then checks the
+// sign-in is still live.
+func (s *Server) ticketSignin(ctx context.Context, raw string) (string, hub.Signin, error) {
 	now := s.now()
 	t, err := parseTicket(s.secret, raw, now)
 	if err != nil {
-		return nil, err
+		return "", hub.Signin{}, err
 	}
 	first, err := s.store.UseEventTicket(ctx, t.Nonce, t.UserID, now)
 	if err != nil {
-		return nil, err
+		return "", hub.Signin{}, err
 	}
 	if !first {
-		return nil, errBadTicket
+		return "", hub.Signin{}, errBadTicket
 	}
-	st, err := s.store.LoadAuthState(ctx, t.UserID, t.SessionID)
+	return t.UserID, hub.Signin{Session: t.SessionID, Until: time.Unix(t.AccessUntil, 0)}, nil
+}
+
+// streamUser returns the user of a stream whose sign-in is still live. It is called after
+// the stream subscribed: a sign-in that ends later closes the subscription through its
+// session.ended event, one that ended before is caught here, so none slips between.
+func (s *Server) streamUser(ctx context.Context, userID, sessionID string) (*models.User, error) {
+	st, err := s.store.LoadAuthState(ctx, userID, sessionID)
 	if models.ErrorCode(err) == models.CodeNotFound {
 		return nil, errBadTicket
 	}
@@ -143,16 +155,27 @@ func (s *Server) ticketUser(ctx context.Context, raw string) (*models.User, erro
 // first, then replays what the client missed (after Last-Event-ID), then goes live; ids the
 // replay sent are not sent again live, and nothing committed meanwhile is missed. Over plain
 // HTTP/1.1 the connection is then handed to the hub, which writes to it without a goroutine
-// of its own per stream; otherwise this handler keeps writing until the stream ends.
+// of its own per stream; otherwise this handler keeps writing until the stream ends. The
+// stream belongs to one sign-in: it ends when that sign-in ends, on whichever instance, and
+// when the access it was opened with runs out.
 func (s *Server) eventStream(c echo.Context) error {
 	ctx := c.Request().Context()
-	var u *models.User
+	var (
+		userID string
+		in     hub.Signin
+	)
 	if raw := c.QueryParam("ticket"); raw != "" {
 		var err error
-		if u, err = s.ticketUser(ctx, raw); err != nil {
+		if userID, in, err = s.ticketSignin(ctx, raw); err != nil {
 			return err
 		}
-	} else if u = currentUser(c); u == nil {
+	} else if u := currentUser(c); u != nil {
+		cl, err := s.bearerClaims(c)
+		if err != nil {
+			return err
+		}
+		userID, in = u.ID, hub.Signin{Session: cl.SID, Until: cl.ExpiresAt.Time}
+	} else {
 		return errUnauthenticated
 	}
 	lastID, resume, err := lastEventID(c)
@@ -163,13 +186,17 @@ func (s *Server) eventStream(c echo.Context) error {
 		return models.Errorf(models.CodeUnavailable, "live events are not available on this server")
 	}
 
-	sub := s.hub.Subscribe(u.ID)
+	sub := s.hub.Subscribe(userID, in)
 	handedOver := false
 	defer func() {
 		if !handedOver {
 			sub.Close()
 		}
 	}()
+	u, err := s.streamUser(ctx, userID, in.Session)
+	if err != nil {
+		return err
+	}
 	st := &sseWriter{w: c.Response(), rc: http.NewResponseController(c.Response())}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/event-stream")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -49,9 +50,6 @@ func newLiveServerWith(t testing.TB, store *models.Store, opt hub.Options, wrap 
 	}()
 	h := &harness{t: t, store: store, now: time.Now().UTC()}
 	h.e, h.srv = New(Options{Store: store, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock})
-	if h.srv.onUserDisabled == nil {
-		h.srv.onUserDisabled = hb.DisconnectUser
-	}
 	var handler http.Handler = h.e
 	if wrap != nil {
 		handler = wrap(handler)
@@ -516,7 +514,8 @@ func TestEventReplayRace(t *testing.T) {
 			from = committed[n/2]
 		}
 		mu.Unlock()
-		hdr := bearer(u)
+		// A sign-in each: one sign-in holds at most five streams.
+		hdr := bearer(ls.login(u.User))
 		hdr["Last-Event-ID"] = strconv.FormatInt(from, 10)
 		conns = append(conns, conn{openStream(t, ls.url, "", hdr), from})
 	}
@@ -656,6 +655,133 @@ func TestEventStreamOfDisabledUserCloses(t *testing.T) {
 	}
 }
 
+// TestEventStreamsEndWithTheirSignIn: each way a sign-in ends closes that sign-in's streams,
+// by ticket or by bearer, and leaves the user's other sign-ins streaming.
+func TestEventStreamsEndWithTheirSignIn(t *testing.T) {
+	ls := newLiveServer(t, testenv.Store(t), hub.Options{Poll: 20 * time.Millisecond})
+	admin := ls.user(models.RoleAdmin, "")
+	viaTicket := func(a *actor) *sseClient {
+		rec := ls.do("POST", "/api/v1/events/ticket", a.token, nil)
+		expect(t, rec, http.StatusOK)
+		var tk ticketResponse
+		mustDecode(t, rec, &tk)
+		return openStream(t, ls.url, "?ticket="+url.QueryEscape(tk.Ticket), nil)
+	}
+	cases := []struct {
+		name string
+		end  func(u *models.User, ending, other *actor)
+		// whole says every sign-in of the user ends, not only the one used.
+		whole bool
+	}{
+		{"logout", func(_ *models.User, ending, _ *actor) {
+			expect(t, ls.do("POST", "/api/v1/auth/logout", "", map[string]string{"refresh_token": ending.refresh}), http.StatusNoContent)
+		}, false},
+		{"refresh token reused", func(_ *models.User, ending, _ *actor) {
+			expect(t, ls.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": ending.refresh}), http.StatusOK)
+			ls.advance(2 * time.Minute) // past any grace for a lost answer
+			ls.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": ending.refresh})
+		}, false},
+		{"password reset by the admin", func(u *models.User, _, _ *actor) {
+			expect(t, ls.do("PATCH", "/api/v1/users/"+u.ID, admin.token, map[string]any{"password": "a-new-password-2026"}), http.StatusOK)
+		}, true},
+		{"role change", func(u *models.User, _, _ *actor) {
+			expect(t, ls.do("PATCH", "/api/v1/users/"+u.ID, admin.token, map[string]any{"role": models.RoleReviewer, "review_body": models.BodyCounty}), http.StatusOK)
+		}, true},
+		{"disabled", func(u *models.User, _, _ *actor) {
+			expect(t, ls.do("PATCH", "/api/v1/users/"+u.ID, admin.token, map[string]any{"active": false}), http.StatusOK)
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := ls.user(models.RoleMember, "")
+			ending, other := ls.login(u.User), ls.login(u.User)
+			byBearer, byTicket := openStream(t, ls.url, "", bearer(ending)), viaTicket(ending)
+			otherStream := openStream(t, ls.url, "", bearer(other))
+			bystander := ls.user(models.RoleMember, "")
+			watch := openStream(t, ls.url, "", bearer(bystander))
+			waitSubscribers(t, ls.hub, 4)
+			tc.end(u.User, ending, other)
+			start := time.Now()
+			byBearer.waitEnd(time.Second)
+			byTicket.waitEnd(time.Second)
+			if tc.whole {
+				otherStream.waitEnd(time.Second)
+			}
+			t.Logf("streams closed %s after the sign-in ended", time.Since(start))
+			if !tc.whole {
+				rows := addEvents(t, ls.store, ls.hub, u.ID, 1, true)
+				if got := otherStream.next(time.Second).id(t); got != rows[0].ID {
+					t.Fatalf("the user's other sign-in: got %d, want %d", got, rows[0].ID)
+				}
+				otherStream.close()
+			}
+			rows := addEvents(t, ls.store, ls.hub, bystander.ID, 1, true)
+			if got := watch.next(time.Second).id(t); got != rows[0].ID {
+				t.Fatalf("another user's stream: got %d, want %d", got, rows[0].ID)
+			}
+			watch.close()
+			waitSubscribers(t, ls.hub, 0)
+			// A new stream of the ended sign-in is refused.
+			resp, cancel := streamRequest(t, ls.url, "", bearer(ending), nil)
+			resp.Body.Close()
+			cancel()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("ended sign-in opening a stream: %d, want 401", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestEventStreamEndsWithItsAccess: a stream lasts no longer than the access token it was
+// opened with (directly or through a ticket); the client reconnects with a fresh ticket.
+func TestEventStreamEndsWithItsAccess(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now().UTC()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ls := newLiveServer(t, testenv.Store(t), hub.Options{Heartbeat: 64 * time.Millisecond, Now: clock})
+	ls.now = now
+	u := ls.user(models.RoleMember, "")
+	rec := ls.do("POST", "/api/v1/events/ticket", u.token, nil)
+	expect(t, rec, http.StatusOK)
+	var tk ticketResponse
+	mustDecode(t, rec, &tk)
+	byTicket := openStream(t, ls.url, "?ticket="+url.QueryEscape(tk.Ticket), nil)
+	byBearer := openStream(t, ls.url, "", bearer(u))
+	waitSubscribers(t, ls.hub, 2)
+	byTicket.quiet(200 * time.Millisecond)
+	mu.Lock()
+	now = now.Add(AccessTTL + time.Second)
+	mu.Unlock()
+	byTicket.waitEnd(2 * time.Second)
+	byBearer.waitEnd(2 * time.Second)
+}
+
+// TestEventStreamEndsOnEveryInstance: two instances on one database; a sign-in ended
+// through A closes its stream on B within a second.
+func TestEventStreamEndsOnEveryInstance(t *testing.T) {
+	storeA, storeB := sharedStores(t)
+	a := newLiveServer(t, storeA, hub.Options{})
+	b := newLiveServer(t, storeB, hub.Options{})
+	admin := a.user(models.RoleAdmin, "")
+	for _, end := range []string{"logout", "disable"} {
+		t.Run(end, func(t *testing.T) {
+			u := a.user(models.RoleMember, "")
+			signin := b.login(u.User)
+			onB := openStream(t, b.url, "", bearer(signin))
+			waitSubscribed(t, b.hub, 1)
+			start := time.Now()
+			if end == "logout" {
+				expect(t, a.do("POST", "/api/v1/auth/logout", "", map[string]string{"refresh_token": signin.refresh}), http.StatusNoContent)
+			} else {
+				expect(t, a.do("PATCH", "/api/v1/users/"+u.ID, admin.token, map[string]any{"active": false}), http.StatusOK)
+			}
+			onB.waitEnd(time.Second)
+			t.Logf("closed on the other instance after %s", time.Since(start))
+			waitSubscribers(t, b.hub, 0)
+		})
+	}
+}
+
 func TestEventSlowSubscriberIsDropped(t *testing.T) {
 	ls := newLiveServer(t, testenv.Store(t), hub.Options{WriteBuffer: 4096})
 	u := ls.user(models.RoleMember, "")
@@ -754,7 +880,10 @@ func TestEventStreamWithoutHijack(t *testing.T) {
 			break
 		}
 	}
-	ls.hub.DisconnectUser(u.ID)
+	off := false
+	if _, err := ls.store.UpdateUser(ctxb(), u.ID, models.UserPatch{Active: &off}); err != nil {
+		t.Fatal(err)
+	}
 	c.waitEnd(2 * time.Second)
 	waitSubscribers(t, ls.hub, 0)
 }

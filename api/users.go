@@ -76,8 +76,5 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !u.Active && s.onUserDisabled != nil {
-		s.onUserDisabled(u.ID)
-	}
 	return c.JSON(http.StatusOK, u)
 }

@@ -7,6 +7,7 @@ package hub
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -43,6 +44,9 @@ type Options struct {
 	PruneEvery time.Duration
 	// Shards is the number of lock shards of the subscriber sets (64).
 	Shards int
+	// PerSession is the most streams one sign-in may hold open (5); a further one closes
+	// the oldest, so a client that leaks connections cannot pile them up.
+	PerSession int
 	Logger *slog.Logger
 	// Now replaces the clock in tests.
 	Now func() time.Time
@@ -76,6 +80,7 @@ type Hub struct {
 	lastWarn time.Time     // of the last logged tail failure
 	ready    chan struct{} // closed once the tail has its starting point
 
+	opened    atomic.Uint64 // subscriptions made, to order a sign-in's streams
 	subs      atomic.Int64
 	delivered atomic.Uint64
 	dropped   atomic.Uint64
@@ -107,6 +112,9 @@ func New(store *models.Store, opt Options) *Hub {
 	}
 	if opt.Shards <= 0 {
 		opt.Shards = 64
+	}
+	if opt.PerSession <= 0 {
+		opt.PerSession = 5
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -140,15 +148,24 @@ func (h *Hub) shardFor(userID string) *shard {
 	return h.shards[x%uint32(len(h.shards))]
 }
 
+// Signin is the sign-in a stream belongs to: its session, which ends the stream when it
+// ends, and the time the stream's access runs out (zero: never), when the client must come
+// back with a fresh ticket.
+type Signin struct {
+	Session string
+	Until   time.Time
+}
+
 // Subscribe opens a subscription for a user's events and those for everyone. Frames wait
 // until Attach or Listen; a subscription made after Shutdown is closed already.
-func (h *Hub) Subscribe(userID string) *Subscription {
-	s := &Subscription{hub: h, userID: userID, done: make(chan struct{})}
+func (h *Hub) Subscribe(userID string, in Signin) *Subscription {
+	s := &Subscription{hub: h, userID: userID, signin: in, done: make(chan struct{})}
 	// The floor is read before the subscriber is visible: any fan-out that reaches it then
 	// started later, or was in flight, and so carries ids at or above the floor.
 	h.mu.Lock()
 	s.floor = h.floorLocked()
 	h.mu.Unlock()
+	s.opened = h.opened.Add(1)
 	sh := h.shardFor(userID)
 	s.sh = sh
 	sh.mu.Lock()
@@ -162,6 +179,21 @@ func (h *Hub) Subscribe(userID string) *Subscription {
 	s.idx = len(list)
 	sh.users[userID] = append(list, s)
 	h.subs.Add(1)
+	if in.Session != "" {
+		var oldest *Subscription
+		n := 0
+		for _, o := range sh.users[userID] {
+			if o.signin.Session == in.Session {
+				n++
+				if oldest == nil || o.opened < oldest.opened {
+					oldest = o
+				}
+			}
+		}
+		if n > h.opt.PerSession {
+			oldest.closeLocked(true)
+		}
+	}
 	return s
 }
 
@@ -270,6 +302,10 @@ func (h *Hub) fanout(evs []*models.Event, tok uint64) {
 	}
 	w := newDirectWriter()
 	for _, ev := range evs {
+		if ev.Type == models.EventSessionEnded {
+			h.endSessions(ev)
+			continue
+		}
 		f := encode(ev)
 		if f.recipient == "" {
 			h.broadcast(f)
@@ -335,13 +371,21 @@ func (h *Hub) broadcast(f *frame) {
 	wg.Wait()
 }
 
-// DisconnectUser closes every stream of a user (disabled, signed out everywhere).
-func (h *Hub) DisconnectUser(userID string) {
-	sh := h.shardFor(userID)
+// endSessions closes the streams of the sign-ins a session.ended event names, each with its
+// final chunk: the client reconnects, and its ticket request tells it the sign-in is over.
+func (h *Hub) endSessions(ev *models.Event) {
+	var data models.SessionEnded
+	if ev.RecipientID == nil || json.Unmarshal(ev.Payload, &data) != nil {
+		h.log.Warn("hub: malformed session.ended event", "id", ev.ID)
+		return
+	}
+	sh := h.shardFor(*ev.RecipientID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	for _, s := range slices.Clone(sh.users[userID]) {
-		s.closeLocked(true)
+	for _, s := range slices.Clone(sh.users[*ev.RecipientID]) {
+		if slices.Contains(data.SessionIDs, s.signin.Session) {
+			s.closeLocked(true)
+		}
 	}
 }
 
@@ -548,18 +592,23 @@ func (h *Hub) heartbeats(ctx context.Context) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	w := newDirectWriter()
-	var closing []*Subscription
+	var closing, expired []*Subscription
 	for i := 0; ; i = (i + 1) % len(h.shards) {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		now := h.opt.Now()
 		sh := h.shards[i]
 		sh.mu.Lock()
-		closing = closing[:0]
+		closing, expired = closing[:0], expired[:0]
 		for _, subs := range sh.users {
 			for _, s := range subs {
+				if !s.signin.Until.IsZero() && !now.Before(s.signin.Until) {
+					expired = append(expired, s)
+					continue
+				}
 				// A stream with frames on their way needs no heartbeat.
 				idle := s.state == stateDirect && !s.backlog || s.state == stateQueued && len(s.queue) == 0
 				if idle && s.offer(heartbeat, w) != offerSent {
@@ -569,6 +618,9 @@ func (h *Hub) heartbeats(ctx context.Context) {
 		}
 		for _, s := range closing {
 			s.closeLocked(false)
+		}
+		for _, s := range expired {
+			s.closeLocked(true)
 		}
 		sh.mu.Unlock()
 	}

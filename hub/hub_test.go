@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,7 +72,7 @@ func TestFormat(t *testing.T) {
 func TestPublishedAndTailDeliverOnce(t *testing.T) {
 	s := testenv.Store(t)
 	h := startHub(t, s, hub.Options{Poll: 10 * time.Millisecond})
-	sub := h.Subscribe("u1")
+	sub := h.Subscribe("u1", hub.Signin{})
 	sub.Listen(nil)
 	a := add(t, s, models.Notice{Type: "x", Data: 1, Recipients: []string{"u1"}})
 	h.Published(a)
@@ -97,7 +98,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestSkipReplayed(t *testing.T) {
 	s := testenv.Store(t)
 	h := startHub(t, s, hub.Options{})
-	sub := h.Subscribe("u1")
+	sub := h.Subscribe("u1", hub.Signin{})
 	floor := sub.Floor()
 	a := add(t, s, models.Notice{Type: "x", Data: 1, Recipients: []string{"u1"}})
 	b := add(t, s, models.Notice{Type: "x", Data: 2, Recipients: []string{"u1"}})
@@ -118,7 +119,7 @@ func TestSkipReplayed(t *testing.T) {
 func TestQueueOverflowClosesOnlyTheSlow(t *testing.T) {
 	s := testenv.Store(t)
 	h := startHub(t, s, hub.Options{QueueSize: 4})
-	slow, fast := h.Subscribe("u1"), h.Subscribe("u1")
+	slow, fast := h.Subscribe("u1", hub.Signin{}), h.Subscribe("u1", hub.Signin{})
 	slow.Listen(nil)
 	fast.Listen(nil)
 	for i := range 6 {
@@ -152,25 +153,131 @@ func TestQueueOverflowClosesOnlyTheSlow(t *testing.T) {
 	}
 }
 
-func TestDisconnectAndShutdown(t *testing.T) {
+// waitDone fails unless sub ends within d.
+func waitDone(t *testing.T, sub *hub.Subscription, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-sub.Done():
+	case <-time.After(d):
+		t.Fatalf("%s: stream still open after %s", what, d)
+	}
+}
+
+func isOpen(sub *hub.Subscription) bool {
+	select {
+	case <-sub.Done():
+		return false
+	default:
+		return true
+	}
+}
+
+// TestSessionEndedClosesItsStreams: revoking a sign-in stores a control event; the hub reads
+// it from the outbox, as every instance would, and closes that sign-in's streams alone.
+func TestSessionEndedClosesItsStreams(t *testing.T) {
 	s := testenv.Store(t)
-	h := startHub(t, s, hub.Options{})
-	a1, a2, b := h.Subscribe("a"), h.Subscribe("a"), h.Subscribe("b")
-	b.Listen(nil)
-	h.DisconnectUser("a")
-	for _, sub := range []*hub.Subscription{a1, a2} {
-		select {
-		case <-sub.Done():
-		default:
-			t.Fatal("stream of a disconnected user open")
-		}
+	h := startHub(t, s, hub.Options{Poll: 20 * time.Millisecond})
+	ctx := context.Background()
+	one, _, err := s.StartSession(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, _, err := s.StartSession(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1, a1b := h.Subscribe("a", hub.Signin{Session: one.ID}), h.Subscribe("a", hub.Signin{Session: one.ID})
+	a2 := h.Subscribe("a", hub.Signin{Session: two.ID})
+	b := h.Subscribe("b", hub.Signin{Session: one.ID}) // another user naming the same id is not touched
+	for _, sub := range []*hub.Subscription{a1, a1b, a2, b} {
+		sub.Listen(nil)
+	}
+	if err := s.RevokeSession(ctx, one.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, a1, 2*time.Second, "revoked sign-in")
+	waitDone(t, a1b, 2*time.Second, "revoked sign-in, second stream")
+	if !isOpen(a2) || !isOpen(b) {
+		t.Fatal("a stream of another sign-in was closed")
+	}
+	// The control event is nobody's notice and is never replayed.
+	if n, err := s.UnreadCount(ctx, "a"); err != nil || n != 0 {
+		t.Fatalf("unread %d (%v), want 0", n, err)
+	}
+	if evs, err := s.EventsAfter(ctx, "a", 0, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("replay of a: %v (%v), want nothing", evs, err)
+	}
+	// Revoking again raises nothing more; ending every other sign-in reaches the second.
+	if err := s.RevokeSession(ctx, one.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeOtherSessions(ctx, "a", "none"); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, a2, 2*time.Second, "other sign-ins ended")
+	if !isOpen(b) {
+		t.Fatal("b closed")
 	}
 	if h.Subscribers() != 1 {
 		t.Fatalf("subscribers %d, want 1", h.Subscribers())
 	}
+}
+
+// TestStreamsPerSessionAreCapped: a sixth stream of one sign-in closes its oldest.
+func TestStreamsPerSessionAreCapped(t *testing.T) {
+	h := startHub(t, testenv.Store(t), hub.Options{})
+	var subs []*hub.Subscription
+	for range 6 {
+		subs = append(subs, h.Subscribe("a", hub.Signin{Session: "s1"}))
+	}
+	other := h.Subscribe("a", hub.Signin{Session: "s2"})
+	if isOpen(subs[0]) {
+		t.Fatal("the oldest of six streams of one sign-in is still open")
+	}
+	for i, sub := range append(subs[1:], other) {
+		if !isOpen(sub) {
+			t.Fatalf("stream %d closed", i+1)
+		}
+	}
+	if h.Subscribers() != 6 {
+		t.Fatalf("subscribers %d, want 6", h.Subscribers())
+	}
+}
+
+// TestStreamEndsWhenAccessRunsOut: a stream lives no longer than the access it was opened
+// with; the client comes back with a fresh ticket.
+func TestStreamEndsWhenAccessRunsOut(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	h := startHub(t, testenv.Store(t), hub.Options{Now: clock, Heartbeat: 64 * time.Millisecond})
+	short := h.Subscribe("a", hub.Signin{Session: "s1", Until: now.Add(time.Minute)})
+	long := h.Subscribe("a", hub.Signin{Session: "s2", Until: now.Add(time.Hour)})
+	forever := h.Subscribe("b", hub.Signin{})
+	for _, sub := range []*hub.Subscription{short, long, forever} {
+		sub.Listen(nil)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if !isOpen(short) {
+		t.Fatal("closed before its access ran out")
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	waitDone(t, short, 2*time.Second, "access ran out")
+	if !isOpen(long) || !isOpen(forever) {
+		t.Fatal("a stream with access left was closed")
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	s := testenv.Store(t)
+	h := startHub(t, s, hub.Options{})
+	b := h.Subscribe("b", hub.Signin{})
+	b.Listen(nil)
 	h.Shutdown()
 	<-b.Done()
-	late := h.Subscribe("c")
+	late := h.Subscribe("c", hub.Signin{})
 	select {
 	case <-late.Done():
 	default:

@@ -22,6 +22,8 @@ const (
 type Subscription struct {
 	hub    *Hub
 	userID string
+	signin Signin
+	opened uint64 // order of subscription, to find a sign-in's oldest stream
 	sh     *shard
 	floor  int64
 	done   chan struct{}
@@ -51,8 +53,8 @@ type shard struct {
 // not sent twice; those below it will not arrive live.
 func (s *Subscription) Floor() int64 { return s.floor }
 
-// Done is closed when the subscription ends: the client went, it could not keep up, its user
-// was disconnected, or the hub shut down.
+// Done is closed when the subscription ends: the client went, it could not keep up, its
+// sign-in ended or its access ran out, or the hub shut down.
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Attach hands the stream's connection to the hub, which from then on writes each frame to

@@ -21,7 +21,17 @@ const (
 	EventPlanPublished      = "plan.published"
 	EventRecommendationDue  = "recommendation.overdue"
 	EventTopicClosed        = "topic.closed"
+
+	// EventSessionEnded is a control event, not a notice: it tells every instance to close
+	// the event streams of the sign-ins it names. It is never replayed to a client nor
+	// listed among notifications.
+	EventSessionEnded = "session.ended"
 )
+
+// SessionEnded is the data of a session.ended event.
+type SessionEnded struct {
+	SessionIDs []string `json:"session_ids"`
+}
 
 // Event is a stored notice for one user, or for everyone when RecipientID is nil. Its ID
 // only grows, and is the id of the server-sent event that delivers it.
@@ -94,7 +104,7 @@ func (s *Store) AddEvents(ctx context.Context, notices ...Notice) ([]Event, erro
 func (s *Store) EventsAfter(ctx context.Context, userID string, after int64, limit int) ([]Event, error) {
 	q := s.conn(ctx).Where("id > ?", after)
 	if userID != "" {
-		q = q.Where("(recipient_id = ? OR recipient_id IS NULL)", userID)
+		q = q.Where("(recipient_id = ? OR recipient_id IS NULL) AND type <> ?", userID, EventSessionEnded)
 	}
 	var out []Event
 	if err := q.Order("id").Limit(limit).Find(&out).Error; err != nil {
@@ -157,7 +167,7 @@ func (s *Store) ListNotifications(ctx context.Context, f NotificationFilter) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	q := s.conn(ctx).Where("(recipient_id = ? OR recipient_id IS NULL)", f.UserID)
+	q := s.conn(ctx).Where("(recipient_id = ? OR recipient_id IS NULL) AND type <> ?", f.UserID, EventSessionEnded)
 	if f.BeforeID > 0 {
 		q = q.Where("id < ?", f.BeforeID)
 	}
@@ -186,7 +196,7 @@ func (s *Store) UnreadCount(ctx context.Context, userID string) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err = s.conn(ctx).Model(&Event{}).Where("(recipient_id = ? OR recipient_id IS NULL) AND id > ?", userID, upTo).Count(&n).Error
+	err = s.conn(ctx).Model(&Event{}).Where("(recipient_id = ? OR recipient_id IS NULL) AND type <> ? AND id > ?", userID, EventSessionEnded, upTo).Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("models: unread count: %w", err)
 	}

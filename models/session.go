@@ -147,15 +147,48 @@ func (s *Store) EndSessionByToken(ctx context.Context, tok string) error {
 
 // RevokeSession ends one login.
 func (s *Store) RevokeSession(ctx context.Context, id string) error {
-	err := s.conn(ctx).Model(&Session{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", s.now()).Error
-	if err != nil {
-		return fmt.Errorf("models: revoke session: %w", err)
-	}
-	return nil
+	return s.revokeSessions(ctx, "id = ?", id)
+}
+
+// RevokeOtherSessions ends every login of a user but keep (a password changed by its owner).
+func (s *Store) RevokeOtherSessions(ctx context.Context, userID, keep string) error {
+	return s.revokeSessions(ctx, "user_id = ? AND id <> ?", userID, keep)
 }
 
 func (s *Store) revokeUserSessions(ctx context.Context, userID string) error {
-	err := s.conn(ctx).Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", s.now()).Error
+	return s.revokeSessions(ctx, "user_id = ?", userID)
+}
+
+// revokeSessions ends the live logins that match where. In the same transaction it stores a
+// session.ended event for their user, which every instance's hub reads from the outbox and
+// answers by closing that login's event streams: a sign-in ends everywhere, not only on the
+// instance that handled the request.
+func (s *Store) revokeSessions(ctx context.Context, where string, args ...any) error {
+	err := s.Tx(ctx, func(tx *Store) error {
+		var live []Session
+		if err := tx.conn(ctx).Where(where, args...).Where("revoked_at IS NULL").Find(&live).Error; err != nil {
+			return err
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		ids := make([]string, len(live))
+		byUser := map[string][]string{}
+		for i, ss := range live {
+			ids[i] = ss.ID
+			byUser[ss.UserID] = append(byUser[ss.UserID], ss.ID)
+		}
+		if err := tx.conn(ctx).Model(&Session{}).Where("id IN ? AND revoked_at IS NULL", ids).Update("revoked_at", tx.now()).Error; err != nil {
+			return err
+		}
+		for userID, sids := range byUser {
+			n := Notice{Type: EventSessionEnded, Data: SessionEnded{SessionIDs: sids}, Recipients: []string{userID}}
+			if _, err := tx.AddEvents(ctx, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("models: revoke sessions: %w", err)
 	}

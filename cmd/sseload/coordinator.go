@@ -113,12 +113,15 @@ func run(c *config) (*result, error) {
 	}
 	admin.token = tok
 
-	logf("seeding %d users and %d probes", c.users, c.probes)
-	users, err := seedUsers(admin, 19900000000, c.users)
+	// A sign-in holds at most perSignin streams, so each user signs in as often as its share
+	// of the streams needs.
+	share := (c.conns - c.probes + c.users - 1) / c.users
+	logf("seeding %d users (%d sign-ins each) and %d probes", c.users, (share+perSignin-1)/perSignin, c.probes)
+	users, err := seedUsers(admin, 19900000000, c.users, (share+perSignin-1)/perSignin)
 	if err != nil {
 		return nil, err
 	}
-	probes, err := seedUsers(admin, 19910000000, c.probes)
+	probes, err := seedUsers(admin, 19910000000, c.probes, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +147,13 @@ func run(c *config) (*result, error) {
 		every = int(1 / c.ticketShare)
 	}
 	for i := 0; i < c.conns; i++ {
-		u := users[(i-c.probes+len(users))%len(users)]
-		if i < c.probes {
-			u = probes[i]
+		u, token := probes[min(i, len(probes)-1)], probes[min(i, len(probes)-1)].tokens[0]
+		if i >= c.probes {
+			k := i - c.probes
+			u = users[k%len(users)]
+			token = u.tokens[k/len(users)/perSignin]
 		}
-		plans = append(plans, streamPlan{Server: c.servers[i%len(c.servers)], Token: u.token, Ticket: every > 0 && i%every == every-1})
+		plans = append(plans, streamPlan{Server: c.servers[i%len(c.servers)], Token: token, Ticket: every > 0 && i%every == every-1})
 	}
 
 	apis := make([]*api, len(c.servers))
@@ -345,10 +350,17 @@ func ownGoroutines(m map[string]float64) float64 {
 	return m["go_goroutines"] - m["go_sql_open_connections"]
 }
 
-type seeded struct{ id, token string }
+type seeded struct {
+	id     string
+	tokens []string // one access token per sign-in
+}
 
-// seedUsers makes (or reuses) n members with phones from first on, and signs each in.
-func seedUsers(admin *api, first int64, n int) ([]seeded, error) {
+// perSignin is the most streams the server lets one sign-in hold.
+const perSignin = 5
+
+// seedUsers makes (or reuses) n members with phones from first on, and signs each in
+// signins times.
+func seedUsers(admin *api, first int64, n, signins int) ([]seeded, error) {
 	out := make([]seeded, n)
 	errs := make(chan error, n)
 	sem := make(chan struct{}, 4)
@@ -367,12 +379,15 @@ func seedUsers(admin *api, first int64, n int) ([]seeded, error) {
 					return
 				}
 			}
-			tok, id, err := newAPI(admin.base).login(phone, userPassword)
-			if err != nil {
-				errs <- err
-				return
+			for range signins {
+				tok, id, err := newAPI(admin.base).login(phone, userPassword)
+				if err != nil {
+					errs <- err
+					return
+				}
+				out[i].id = id
+				out[i].tokens = append(out[i].tokens, tok)
 			}
-			out[i] = seeded{id: id, token: tok}
 		}(i)
 	}
 	wg.Wait()
