@@ -47,7 +47,7 @@ type Options struct {
 	// PerSession is the most streams one sign-in may hold open (5); a further one closes
 	// the oldest, so a client that leaks connections cannot pile them up.
 	PerSession int
-	Logger *slog.Logger
+	Logger     *slog.Logger
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
