@@ -53,6 +53,7 @@ var uploadErrors = []struct {
 	{uploads.ErrTooLarge, models.CodeTooLarge, "the photo is over 15 MiB"},
 	{uploads.ErrUnsupported, models.CodeUnsupported, "only JPEG, PNG and WebP photos are accepted"},
 	{uploads.ErrTooManyPixels, models.CodeInvalid, "the image has too many pixels"},
+	{uploads.ErrTooDeep, models.CodeInvalid, "16-bit images over 8 megapixels are not accepted; save it with 8 bits per channel"},
 	{uploads.ErrCorrupt, models.CodeInvalid, "the image cannot be read"},
 	{uploads.ErrUnavailable, models.CodeUnavailable, "the photo store is unavailable; try again shortly"},
 }
