@@ -33,6 +33,8 @@ type Options struct {
 	// QuotaCheckFrom ("MM-DD") is the day of the year from which rooms below the activity
 	// quota are flagged; empty: the models default.
 	QuotaCheckFrom string
+	// PhotoQuota bounds each user's uploads; nil: models.DefaultPhotoQuota.
+	PhotoQuota *models.PhotoQuota
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -53,6 +55,7 @@ type Server struct {
 	loginLimit       *loginLimiter
 	receiptLimit     *windowLimiter
 	quotaCheckFrom   string
+	photoQuota       models.PhotoQuota
 	metrics          *metrics
 	registry         *prometheus.Registry
 	routes           []route
@@ -75,6 +78,10 @@ func New(opt Options) (*echo.Echo, *Server) {
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	s.photoQuota = models.DefaultPhotoQuota
+	if opt.PhotoQuota != nil {
+		s.photoQuota = *opt.PhotoQuota
 	}
 	s.loginLimit = newLoginLimiter(s.now)
 	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
@@ -134,7 +141,9 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/categories", s.listCategories, signedIn)
 	add(http.MethodPost, "/categories", s.addCategory, admin)
 
-	add(http.MethodPost, "/photos", s.uploadPhoto, signedIn)
+	// Uploads are for those who can attach a photo to something (opinions, topics and
+	// steps: members; room activities: members and admins).
+	add(http.MethodPost, "/photos", s.uploadPhoto, requireRole(models.RoleMember, models.RoleAdmin))
 	add(http.MethodGet, "/photos/:id", s.getPhoto, signedIn)
 
 	add(http.MethodPost, "/opinions", s.createOpinion, requireRole(models.RoleMember))

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"frontline/models"
 	"frontline/uploads"
@@ -52,6 +53,7 @@ var uploadErrors = []struct {
 	{uploads.ErrTooLarge, models.CodeTooLarge, "the photo is over 15 MiB"},
 	{uploads.ErrUnsupported, models.CodeUnsupported, "only JPEG, PNG and WebP photos are accepted"},
 	{uploads.ErrTooManyPixels, models.CodeInvalid, "the image has too many pixels"},
+	{uploads.ErrTooDeep, models.CodeInvalid, "16-bit images over 8 megapixels are not accepted; save it with 8 bits per channel"},
 	{uploads.ErrCorrupt, models.CodeInvalid, "the image cannot be read"},
 	{uploads.ErrUnavailable, models.CodeUnavailable, "the photo store is unavailable; try again shortly"},
 }
@@ -124,6 +126,10 @@ func (s *Server) uploadPhoto(c echo.Context) error {
 			if processed != nil {
 				return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"file": "send one file per request"}}
 			}
+			// Checked here, after a repeated id has been answered: a retry is not a new photo.
+			if err := s.checkPhotoQuota(ctx, u); err != nil {
+				return err
+			}
 			if processed, err = uploads.Process(ctx, part, ""); err != nil {
 				return uploadError(err)
 			}
@@ -147,6 +153,55 @@ func (s *Server) uploadPhoto(c echo.Context) error {
 		status = http.StatusOK
 	}
 	return c.JSON(status, v)
+}
+
+// checkPhotoQuota answers 429 with Retry-After when u has used their upload quota.
+func (s *Server) checkPhotoQuota(ctx context.Context, u *models.User) error {
+	wait, err := s.store.PhotoQuotaWait(ctx, u.ID, s.photoQuota, s.now())
+	if err != nil || wait <= 0 {
+		return err
+	}
+	return &rateLimited{err: models.Errorf(models.CodeRateLimited, "too many photos uploaded; try again later"), retryAfter: wait}
+}
+
+// photoOrphanAge is how long an uploaded photo may stay attached to nothing: a phone
+// attaches its photos when it sends the record, even after a day offline.
+const photoOrphanAge = 24 * time.Hour
+
+// removeOrphanPhotos deletes photos left unattached for photoOrphanAge, record first (only
+// while still unattached, so a photo attached meanwhile stays) and then the object. It
+// works in batches until none are left or ctx ends, and returns how many it removed. Safe
+// on several instances at once: deleting an object twice is not an error.
+func (s *Server) removeOrphanPhotos(ctx context.Context) (int, error) {
+	if s.photos == nil {
+		return 0, nil
+	}
+	removed := 0
+	for ctx.Err() == nil {
+		batch, err := s.store.StaleUnattachedPhotos(ctx, s.now().Add(-photoOrphanAge), 200)
+		if err != nil || len(batch) == 0 {
+			return removed, err
+		}
+		for _, p := range batch {
+			gone, err := s.store.DeleteUnattachedPhoto(ctx, p.ID)
+			if err != nil {
+				return removed, err
+			}
+			if !gone {
+				continue
+			}
+			if err := s.photos.Delete(ctx, p.ObjectKey); err != nil {
+				// The record is gone; the object is left behind and logged, not retried.
+				s.log.Error("remove orphan photo object", "key", p.ObjectKey, "err", err)
+				continue
+			}
+			removed++
+		}
+		if len(batch) < 200 {
+			break
+		}
+	}
+	return removed, nil
 }
 
 func badMultipart(err error) error {
@@ -187,7 +242,7 @@ func (s *Server) storePhoto(ctx context.Context, u *models.User, id string, pr *
 		return nil, false, uploadError(err)
 	}
 	p := &models.Photo{ID: id, UploaderID: u.ID, ObjectKey: key, ContentType: pr.ContentType, Size: pr.Size,
-		Width: pr.Width, Height: pr.Height, SHA256: pr.SHA256}
+		Width: pr.Width, Height: pr.Height, SHA256: pr.SHA256, CreatedAt: now}
 	err := s.store.CreatePhoto(ctx, p)
 	if err == nil {
 		return p, true, nil

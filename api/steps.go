@@ -202,8 +202,9 @@ func (s *Server) getReceipt(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-// RunJobs runs the server's periodic work until ctx ends: telling people of overdue
-// recommendations, at start and then every interval. Safe on several instances at once.
+// RunJobs runs the server's periodic work until ctx ends, at start and then every
+// interval: telling people of overdue recommendations, and removing photos left attached
+// to nothing. Safe on several instances at once.
 func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -213,6 +214,11 @@ func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
 			s.log.Error("overdue job", "err", err)
 		}
 		s.publish(evs)
+		if n, err := s.removeOrphanPhotos(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("orphan photo job", "err", err)
+		} else if n > 0 {
+			s.log.Info("removed orphan photos", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

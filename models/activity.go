@@ -125,6 +125,12 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 	if err := in.validate(s.now()); err != nil {
 		return nil, false, err
 	}
+	if in.TopicID != nil && oneOf(in.Kind, KindResearch, KindConsultation) {
+		// A topic's research and meeting go through its own steps, which check its state:
+		// recorded here they could satisfy "no research, no consultation" for a draft.
+		return nil, false, &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{
+			"topic_id": "a topic's research and meeting are recorded through /topics/{id}/research and /topics/{id}/meeting"}}
+	}
 	if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
 		return a, false, err
 	}

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -328,7 +330,33 @@ func (o Opinion) Masked() Opinion {
 		o.ResidentName = string(r[0]) + strings.Repeat("*", max(1, len(r)-1))
 	}
 	o.ReceiptCode = ""
+	o.Address = CoarseAddress(o.Address)
+	o.Lat, o.Lng = coarseDegrees(o.Lat), coarseDegrees(o.Lng)
 	return o
+}
+
+// CoarseAddress keeps the part of an address before its first digit, which in a Chinese
+// address is the street or village without the house, building or flat number
+// (东街12号3单元 → 东街). An address without a digit keeps at most its first six
+// characters. Those who see the phone masked see the address so: enough to know where
+// the matter is, not whose door it is.
+func CoarseAddress(a string) string {
+	if i := strings.IndexFunc(a, func(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }); i >= 0 {
+		return strings.TrimRightFunc(a[:i], func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	}
+	if r := []rune(a); len(r) > 6 {
+		return string(r[:6])
+	}
+	return a
+}
+
+// coarseDegrees rounds a latitude or longitude to two decimals, about 1 km.
+func coarseDegrees(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	r := math.Round(*v*100) / 100
+	return &r
 }
 
 // MaskPhone keeps the first three and last four digits: 138****5678.

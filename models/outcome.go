@@ -431,6 +431,10 @@ func (s *Store) NotifyOverdue(ctx context.Context) ([]Event, error) {
 	return all, nil
 }
 
+// PublicTopicStatuses are the statuses in which a topic's title may be shown to the public:
+// from approval on.
+var PublicTopicStatuses = []string{TopicApproved, TopicPlanned, TopicConsulted, TopicConcluded, TopicClosed}
+
 // Receipt is what a resident may see of their opinion by its receipt code: nothing that
 // names or locates anyone.
 type Receipt struct {
@@ -474,7 +478,12 @@ func (s *Store) FindReceipt(ctx context.Context, code string) (*Receipt, error) 
 	if err != nil {
 		return nil, err
 	}
-	r.TopicTitle, r.TopicStatus = t.Title, t.Status
+	r.TopicStatus = t.Status
+	if oneOf(t.Status, PublicTopicStatuses...) {
+		// Until both bodies approved it, a topic's title is the room's working text, not
+		// something the county has put its name to.
+		r.TopicTitle = t.Title
+	}
 	if t.UpdatedAt.After(r.UpdatedAt) {
 		r.UpdatedAt = t.UpdatedAt
 	}

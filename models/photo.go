@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Kinds of record a photo can be attached to.
@@ -101,4 +103,73 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// PhotoQuota bounds one user's uploads, counted from the photos table so that the bound
+// holds across instances and restarts. A zero field sets no bound. Uploads in flight at the
+// same moment are not yet rows, so a burst may pass a bound by the number of uploads a user
+// has in flight at once (a phone sends a few); the bound is for runaway clients, not exact.
+type PhotoQuota struct {
+	PerMinute   int   // photos in any 60 seconds
+	PerDay      int   // photos in any 24 hours
+	BytesPerDay int64 // bytes of stored originals in any 24 hours
+}
+
+// DefaultPhotoQuota is ample for a member photographing a day in the field (a few dozen
+// photos) and stops a client that loops.
+var DefaultPhotoQuota = PhotoQuota{PerMinute: 60, PerDay: 500, BytesPerDay: 1 << 30}
+
+// PhotoQuotaWait tells how long the uploader must wait before their next upload fits q:
+// zero when it fits at now. The wait is until the oldest photo in the full window leaves it.
+func (s *Store) PhotoQuotaWait(ctx context.Context, uploaderID string, q PhotoQuota, now time.Time) (time.Duration, error) {
+	windows := []struct {
+		span     time.Duration
+		count    int
+		maxBytes int64
+	}{{time.Minute, q.PerMinute, 0}, {24 * time.Hour, q.PerDay, q.BytesPerDay}}
+	var wait time.Duration
+	for _, w := range windows {
+		if w.count <= 0 && w.maxBytes <= 0 {
+			continue
+		}
+		since := now.Add(-w.span)
+		var use struct {
+			N     int64
+			Bytes int64
+		}
+		q := s.conn(ctx).Model(&Photo{}).Where("uploader_id = ? AND created_at > ?", uploaderID, since)
+		if err := q.Session(&gorm.Session{}).Select("COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes").Scan(&use).Error; err != nil {
+			return 0, fmt.Errorf("models: photo quota: %w", err)
+		}
+		if (w.count <= 0 || use.N < int64(w.count)) && (w.maxBytes <= 0 || use.Bytes < w.maxBytes) {
+			continue
+		}
+		var oldest Photo
+		if err := q.Session(&gorm.Session{}).Select("created_at").Order("created_at").Take(&oldest).Error; err != nil {
+			return 0, fmt.Errorf("models: photo quota: %w", err)
+		}
+		wait = max(wait, oldest.CreatedAt.Add(w.span).Sub(now), time.Second)
+	}
+	return wait, nil
+}
+
+// StaleUnattachedPhotos lists up to limit photos created before the cutoff and still
+// attached to nothing, oldest first.
+func (s *Store) StaleUnattachedPhotos(ctx context.Context, before time.Time, limit int) ([]Photo, error) {
+	var ps []Photo
+	err := s.conn(ctx).Where("attached_kind = '' AND created_at < ?", before).Order("created_at, id").Limit(limit).Find(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: stale photos: %w", err)
+	}
+	return ps, nil
+}
+
+// DeleteUnattachedPhoto removes a photo's record if it is still attached to nothing, and
+// reports whether it did: a photo attached meanwhile is kept.
+func (s *Store) DeleteUnattachedPhoto(ctx context.Context, id string) (bool, error) {
+	res := s.conn(ctx).Where("id = ? AND attached_kind = ''", id).Delete(&Photo{})
+	if res.Error != nil {
+		return false, fmt.Errorf("models: delete photo: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }

@@ -100,14 +100,8 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		if err != nil {
 			return err
 		}
-		if len(in.Participants.UserIDs) > 0 {
-			var n int64
-			if err := tx.conn(ctx).Model(&User{}).Where("id IN ?", in.Participants.UserIDs).Count(&n).Error; err != nil {
-				return err
-			}
-			if int(n) != len(in.Participants.UserIDs) {
-				return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"participants": "user_ids must be users"}}
-			}
+		if err := tx.checkParticipants(ctx, t, in.Participants.UserIDs); err != nil {
+			return err
 		}
 		now := tx.now()
 		plan = in
@@ -146,6 +140,29 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		return nil, nil, wrapErr("save plan", err)
 	}
 	return &plan, &ch, nil
+}
+
+// checkParticipants: a plan's participants who are users must be able to see its topic
+// (they are told its title): people of the topic's room, whatever their room role (its
+// local reviewers hold one), and county reviewers. Any other id, whether or not a user
+// has it, gets the same answer, so the check tells nothing of who exists.
+func (s *Store) checkParticipants(ctx context.Context, t *Topic, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var n int64
+	err := s.conn(ctx).Model(&User{}).Where("id IN ?", ids).
+		Where("(role = ? AND review_body = ?) OR id IN (?)", RoleReviewer, BodyCounty,
+			s.conn(ctx).Model(&Membership{}).Select("user_id").Where("room_id = ?", t.RoomID)).
+		Count(&n).Error
+	if err != nil {
+		return err
+	}
+	if int(n) != len(ids) {
+		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{
+			"participants": "user_ids must be people of the topic's room or its reviewers"}}
+	}
+	return nil
 }
 
 // FindPlan returns the plan of a topic u may see.

@@ -77,8 +77,10 @@ func (p *Processed) ThumbSize() int64 { return p.thumbSize }
 // before any decoding. Metadata (EXIF, GPS, XMP, comments, PNG text and time
 // chunks, WebP EXIF and XMP chunks, anything after the image) is dropped by
 // rewriting the container; pixels are re-encoded only for a JPEG whose EXIF
-// orientation must be applied. Decoding, for the thumbnail, waits for one of
-// GOMAXPROCS slots shared by all uploads, or for ctx to end. Temporary files
+// orientation must be applied. Decoding, for the thumbnail, waits until its
+// estimated memory fits the decode budget shared by all uploads (see
+// SetDecodeBudget), or for ctx to end; an image that could never fit, or a
+// 16-bit one past 8 megapixels, is refused from its header. Temporary files
 // go to tmpDir, "" meaning os.TempDir().
 func Process(ctx context.Context, r io.Reader, tmpDir string) (_ *Processed, err error) {
 	if tmpDir == "" {
@@ -99,6 +101,9 @@ func Process(ctx context.Context, r io.Reader, tmpDir string) (_ *Processed, err
 	}
 	cfg, err := decodeConfig(io.NewSectionReader(raw, 0, rawSize), ct)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkDecodable(cfg); err != nil {
 		return nil, err
 	}
 
@@ -137,7 +142,7 @@ func Process(ctx context.Context, r io.Reader, tmpDir string) (_ *Processed, err
 		return nil, fmt.Errorf("uploads: %w", err)
 	}
 
-	if err := p.render(ctx, out, tmpDir, orientation); err != nil {
+	if err := p.render(ctx, out, tmpDir, orientation, decodedBytes(cfg, orientation)); err != nil {
 		return nil, err
 	}
 	if p.Size, p.SHA256, err = hashFile(out); err != nil {
@@ -277,14 +282,15 @@ func clean(r *io.SectionReader, w *os.File, ct string) (exifInfo, error) {
 	return info, nil
 }
 
-// render decodes the cleaned image in out, once, under a decode slot: to make
-// the thumbnail and, when the orientation is not 1, to rewrite out with the
-// pixels turned upright.
-func (p *Processed) render(ctx context.Context, out *os.File, tmpDir string, orientation int) error {
-	if err := acquireDecodeSlot(ctx); err != nil {
+// render decodes the cleaned image in out, once, holding its estimated bytes
+// of the decode budget: to make the thumbnail and, when the orientation is not
+// 1, to rewrite out with the pixels turned upright.
+func (p *Processed) render(ctx context.Context, out *os.File, tmpDir string, orientation int, need int64) error {
+	budget := decodeBudget.Load()
+	if err := budget.acquire(ctx, need); err != nil {
 		return err
 	}
-	defer releaseDecodeSlot()
+	defer budget.release(need)
 
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("uploads: render: %w", err)
@@ -303,9 +309,9 @@ func (p *Processed) render(ctx context.Context, out *os.File, tmpDir string, ori
 	if b := img.Bounds(); b.Dx()*b.Dy() >= collectAfterPixels {
 		// Left to the pacer, the garbage collector lets dead pixel buffers
 		// pile up to the size of the live heap before it runs, so a burst
-		// of uploads would need twice the memory the decode slots bound.
+		// of uploads would need twice the memory the decode budget bounds.
 		// img is not used past this point, so collecting here, while the
-		// slot is still held, hands its buffer back before the next upload
+		// budget is still held, hands its buffer back before the next upload
 		// decodes; the few milliseconds this costs are small next to the
 		// decode itself.
 		runtime.GC()

@@ -9,10 +9,8 @@
 package uploads
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"time"
 )
@@ -25,6 +23,8 @@ var (
 	ErrUnsupported = errors.New("uploads: unsupported image type")
 	// ErrTooManyPixels means the image declares more than MaxPixels pixels.
 	ErrTooManyPixels = errors.New("uploads: image has too many pixels")
+	// ErrTooDeep means a 16-bit image too large to decode at 8 bytes a pixel.
+	ErrTooDeep = errors.New("uploads: 16-bit image too large")
 	// ErrCorrupt means the image is of a supported type but cannot be read.
 	ErrCorrupt = errors.New("uploads: image cannot be read")
 	// ErrUnavailable means the photo store could not be reached or written;
@@ -45,22 +45,6 @@ const LinkTTL = 15 * time.Minute
 
 // thumbSuffix is appended to a photo's key to name its thumbnail.
 const thumbSuffix = ".thumb.jpg"
-
-// decodeSlots bounds how many uploads decode pixels at once. A decoded photo
-// takes tens of MiB, and decoding more images than there are CPUs finishes
-// none of them sooner, so the rest wait here instead of growing the heap.
-var decodeSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
-
-func acquireDecodeSlot(ctx context.Context) error {
-	select {
-	case decodeSlots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("uploads: waiting to decode: %w", ctx.Err())
-	}
-}
-
-func releaseDecodeSlot() { <-decodeSlots }
 
 // NewKey returns a date-sharded object key such as "photos/2026/11/26/<id>".
 // The date is taken in UTC so keys do not depend on the server's zone; id
