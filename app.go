@@ -26,6 +26,7 @@ type app struct {
 
 func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []byte, log *slog.Logger) (*app, error) {
 	a := &app{}
+	store.RefreshKey = refreshKey(secret)
 	photos, err := openPhotos(ctx, cfg, secret, log)
 	if err != nil {
 		return nil, err
@@ -94,6 +95,12 @@ func openPhotos(ctx context.Context, cfg *Config, secret []byte, log *slog.Logge
 // serves both and a token key never signs a link directly.
 func linkKey(secret []byte) []byte {
 	return hmacSHA256(secret, []byte("frontline photo links"))
+}
+
+// refreshKey derives the key that makes each refresh token's successor (see models.Store's
+// RefreshKey), so that no token key is used for two purposes.
+func refreshKey(secret []byte) []byte {
+	return hmacSHA256(secret, []byte("frontline refresh successors"))
 }
 
 // beginShutdown tells long-lived streams to finish so the HTTP server can drain.

@@ -109,8 +109,10 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	if c.AdminPhone != "" && !models.ValidPhone(c.AdminPhone) {
 		bad("FRONTLINE_ADMIN_PHONE %q is not an 11-digit mainland mobile number", c.AdminPhone)
 	}
-	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < models.MinPasswordLen {
-		bad("FRONTLINE_ADMIN_PASSWORD must be at least %d characters", models.MinPasswordLen)
+	if c.AdminPassword != "" {
+		if why := models.PasswordProblem(c.AdminPassword, c.AdminPhone); why != "" {
+			bad("FRONTLINE_ADMIN_PASSWORD %s", why)
+		}
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		bad("FRONTLINE_JWT_SECRET must be at least 32 characters")

@@ -112,12 +112,15 @@ func (in *instance) call(t *testing.T, method, path, token string, body, out any
 	}
 }
 
+// multiPassword is every test user's password here.
+const multiPassword = "violet-harbour-42"
+
 func (in *instance) login(t *testing.T, phone string) string {
 	t.Helper()
 	var p struct {
 		AccessToken string `json:"access_token"`
 	}
-	in.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"phone": phone, "password": "password123"}, &p, 200)
+	in.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"phone": phone, "password": multiPassword}, &p, 200)
 	return p.AccessToken
 }
 
@@ -130,7 +133,7 @@ func TestTwoInstancesShareEvents(t *testing.T) {
 	if testenv.Backend() == "services" {
 		env = append(env, "FRONTLINE_MYSQL_DSN="+testenv.MySQLDSN(t))
 	}
-	a := startInstance(t, append(env, "FRONTLINE_ADMIN_PHONE=13800000000", "FRONTLINE_ADMIN_PASSWORD=password123"))
+	a := startInstance(t, append(env, "FRONTLINE_ADMIN_PHONE=13800000000", "FRONTLINE_ADMIN_PASSWORD="+multiPassword))
 	b := startInstance(t, env)
 
 	admin := a.login(t, "13800000000")
@@ -140,8 +143,14 @@ func TestTwoInstancesShareEvents(t *testing.T) {
 		"county": {"13800000003", "reviewer", "county"}, "local": {"13800000004", "reviewer", "local"},
 	} {
 		var out struct{ ID string }
-		a.call(t, "POST", "/api/v1/users", admin, map[string]string{"phone": u[0], "name": name, "password": "password123", "role": u[1], "review_body": u[2]}, &out, 201)
+		a.call(t, "POST", "/api/v1/users", admin, map[string]string{"phone": u[0], "name": name, "password": "given-by-admin-1", "role": u[1], "review_body": u[2]}, &out, 201)
 		ids[name] = out.ID
+		// A password the admin chose must be replaced before anything else.
+		var p struct {
+			AccessToken string `json:"access_token"`
+		}
+		a.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"phone": u[0], "password": "given-by-admin-1"}, &p, 200)
+		a.call(t, "POST", "/api/v1/me/password", p.AccessToken, map[string]string{"old_password": "given-by-admin-1", "new_password": multiPassword}, nil, 204)
 	}
 	var room struct{ ID string }
 	a.call(t, "POST", "/api/v1/rooms", admin, map[string]any{"name": "东街议事室", "level": "village", "address": "东街", "rules": "章程"}, &room, 201)

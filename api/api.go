@@ -124,7 +124,8 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPost, "/auth/login", s.login, public)
 	add(http.MethodPost, "/auth/refresh", s.refresh, public)
 	add(http.MethodPost, "/auth/logout", s.logout, public)
-	add(http.MethodGet, "/me", s.me, signedIn)
+	add(http.MethodGet, "/me", s.me, ownAccount)
+	add(http.MethodPost, "/me/password", s.changePassword, ownAccount)
 
 	add(http.MethodPost, "/users", s.createUser, admin)
 	add(http.MethodGet, "/users", s.listUsers, admin)

@@ -104,16 +104,24 @@ func currentUser(c echo.Context) *models.User {
 }
 
 // A guard decides whether the caller may reach a route: 401 when not signed in, 403 when
-// signed in but not allowed.
+// signed in but not allowed, or when the user must first replace a password an admin chose
+// (unless the guard is one of the few that lead there).
 type guard struct {
 	name  string
 	check func(u *models.User) bool
+	// beforePasswordChange lets through users whose password an admin chose.
+	beforePasswordChange bool
 }
 
 var (
 	public   = guard{name: "public"}
 	signedIn = guard{name: "signed in", check: func(*models.User) bool { return true }}
+	// ownAccount is signedIn for the routes a user needs to replace an admin's password.
+	ownAccount = guard{name: "signed in (own account)", check: signedIn.check, beforePasswordChange: true}
 )
+
+// errPasswordChangeRequired answers every other route while an admin's password stands.
+var errPasswordChangeRequired = models.Errorf(models.CodePasswordChangeRequired, "choose your own password first (POST /api/v1/me/password)")
 
 // requireRole lets through users with one of roles.
 func requireRole(roles ...string) guard {
@@ -135,6 +143,9 @@ func (g guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		u := currentUser(c)
 		if u == nil {
 			return errUnauthenticated
+		}
+		if u.MustChangePassword && !g.beforePasswordChange {
+			return errPasswordChangeRequired
 		}
 		if !g.check(u) {
 			return models.Errorf(models.CodeForbidden, "your role may not do this")

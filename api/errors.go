@@ -25,17 +25,18 @@ type errorDetail struct {
 }
 
 var statusByCode = map[string]int{
-	models.CodeBadRequest:   http.StatusBadRequest,
-	models.CodeUnauthorized: http.StatusUnauthorized,
-	models.CodeForbidden:    http.StatusForbidden,
-	models.CodeNotFound:     http.StatusNotFound,
-	models.CodeConflict:     http.StatusConflict,
-	models.CodeWrongState:   http.StatusConflict,
-	models.CodeTooLarge:     http.StatusRequestEntityTooLarge,
-	models.CodeUnsupported:  http.StatusUnsupportedMediaType,
-	models.CodeInvalid:      http.StatusUnprocessableEntity,
-	models.CodeRateLimited:  http.StatusTooManyRequests,
-	models.CodeUnavailable:  http.StatusServiceUnavailable,
+	models.CodeBadRequest:             http.StatusBadRequest,
+	models.CodeUnauthorized:           http.StatusUnauthorized,
+	models.CodeForbidden:              http.StatusForbidden,
+	models.CodePasswordChangeRequired: http.StatusForbidden,
+	models.CodeNotFound:               http.StatusNotFound,
+	models.CodeConflict:               http.StatusConflict,
+	models.CodeWrongState:             http.StatusConflict,
+	models.CodeTooLarge:               http.StatusRequestEntityTooLarge,
+	models.CodeUnsupported:            http.StatusUnsupportedMediaType,
+	models.CodeInvalid:                http.StatusUnprocessableEntity,
+	models.CodeRateLimited:            http.StatusTooManyRequests,
+	models.CodeUnavailable:            http.StatusServiceUnavailable,
 }
 
 // codeByStatus names Echo's own errors (unknown route, wrong method, body too large).

@@ -34,13 +34,14 @@ type harness struct {
 	now time.Time
 }
 
-const testPassword = "password123"
+const testPassword = "violet-harbour-42"
 
 var testSecret = []byte("test-secret-test-secret-test-secret!")
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, store: testenv.Store(t), photos: testenv.Photos(t, testSecret), now: time.Now().UTC()}
+	h.store.RefreshKey = []byte("test-refresh-key")
 	hb := hub.New(h.store, hub.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})

@@ -189,6 +189,9 @@ var routeCases = map[string]routeCase{
 		return map[string]string{"refresh_token": tok}
 	}},
 	"GET /api/v1/me": {allow: signedInRoles},
+	"POST /api/v1/me/password": {allow: signedInRoles, body: func(*fixture) any {
+		return map[string]string{"old_password": testPassword, "new_password": fmt.Sprintf("walk-new-pass-%d", unique())}
+	}},
 	"POST /api/v1/users": {allow: adminOnly, body: func(f *fixture) any {
 		return map[string]string{"phone": nextPhone(), "name": "新委员", "password": testPassword, "role": "member"}
 	}},

@@ -40,6 +40,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	req.MustChangePassword = true // the admin knows it: the user chooses their own at first sign-in
 	u, err := s.store.CreateUser(c.Request().Context(), req)
 	if err != nil {
 		return err
@@ -77,4 +78,27 @@ func (s *Server) updateUser(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, u)
+}
+
+type passwordChange struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// changePassword sets the caller's own password and ends their other sign-ins; this one stays.
+// A wrong old password is a 422 on old_password rather than a 401, so the app does not take it
+// for an ended sign-in.
+func (s *Server) changePassword(c echo.Context) error {
+	var req passwordChange
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	cl, err := s.bearerClaims(c)
+	if err != nil {
+		return err
+	}
+	if err := s.store.ChangePassword(c.Request().Context(), currentUser(c).ID, cl.SID, req.OldPassword, req.NewPassword); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -17,7 +17,7 @@ func TestUsers(t *testing.T) {
 		expect(t, rec, http.StatusCreated)
 		var u models.User
 		mustDecode(t, rec, &u)
-		if u.ID == "" || u.Role != "reviewer" || u.ReviewBody != "local" || !u.Active || strings.Contains(rec.Body.String(), "password") {
+		if u.ID == "" || u.Role != "reviewer" || u.ReviewBody != "local" || !u.Active || strings.Contains(rec.Body.String(), `"password`) {
 			t.Fatalf("bad user: %s", rec.Body)
 		}
 		expect(t, h.do("GET", "/api/v1/users/"+u.ID, admin.token, nil), 200)

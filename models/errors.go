@@ -20,6 +20,8 @@ const (
 	CodeTooLarge     = "too_large"     // 413
 	CodeUnsupported  = "unsupported"   // 415
 	CodeWrongState   = "invalid_state" // 409: the record is not in a state that allows the action
+	// CodePasswordChangeRequired (403): the user must replace a password an admin chose first.
+	CodePasswordChangeRequired = "password_change_required"
 )
 
 // Error is a domain error with a stable code, a message for people and, for validation

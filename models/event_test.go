@@ -205,7 +205,7 @@ func TestRecipientsLookups(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()
 	mk := func(phone, role, body string) *models.User {
-		u, err := s.CreateUser(ctx, models.NewUser{Phone: phone, Name: "人", Password: "password123", Role: role, ReviewBody: body})
+		u, err := s.CreateUser(ctx, models.NewUser{Phone: phone, Name: "人", Password: "violet-harbour-42", Role: role, ReviewBody: body})
 		if err != nil {
 			t.Fatal(err)
 		}

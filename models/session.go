@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -15,6 +16,11 @@ import (
 
 // RefreshTTL is how long a login lasts without use.
 const RefreshTTL = 30 * 24 * time.Hour
+
+// RefreshGrace is how long the last spent refresh token of a login still gets the same new
+// pair: a phone whose refresh answer was lost in a dead zone tries again with the token it
+// still holds, and must not be signed out for it.
+const RefreshGrace = 60 * time.Second
 
 // Session is one login. Its refresh tokens rotate on every use; the session ends when it
 // expires, on logout, when a spent refresh token is presented again, or when the user is
@@ -44,6 +50,18 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// successorToken is the refresh token that replaces tok. It is derived, not drawn, so that the
+// same answer can be given again within the grace window although only hashes are stored;
+// without the server's key nobody can compute it from a stolen spent token.
+func (s *Store) successorToken(tok string) (string, error) {
+	if len(s.RefreshKey) == 0 {
+		return "", errors.New("models: no refresh key: set Store.RefreshKey")
+	}
+	m := hmac.New(sha256.New, s.RefreshKey)
+	m.Write([]byte(tok))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
 func newRefreshToken() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -69,16 +87,21 @@ func (s *Store) StartSession(ctx context.Context, userID string) (*Session, stri
 	return sess, tok, nil
 }
 
-// RotateRefresh spends tok and returns its session and a fresh token. Presenting a token
-// that was already spent revokes the whole session: someone else may hold a copy.
+// RotateRefresh spends tok and returns its session and the token that follows it. Presenting
+// a spent token again revokes the whole session, since someone else may hold a copy, except
+// for the last token spent in the session within RefreshGrace of its use: that gets the same
+// successor again (see successorToken), and so do two refreshes racing with one token.
 func (s *Store) RotateRefresh(ctx context.Context, tok string) (*Session, *User, string, error) {
+	next, err := s.successorToken(tok)
+	if err != nil {
+		return nil, nil, "", err
+	}
 	var (
 		sess  Session
 		user  *User
-		fresh = newRefreshToken()
-		reuse bool
+		spent *RefreshToken
 	)
-	err := s.Tx(ctx, func(tx *Store) error {
+	err = s.Tx(ctx, func(tx *Store) error {
 		now := tx.now()
 		var rt RefreshToken
 		if err := tx.conn(ctx).Where("hash = ?", hashToken(tok)).Take(&rt).Error; err != nil {
@@ -99,36 +122,72 @@ func (s *Store) RotateRefresh(ctx context.Context, tok string) (*Session, *User,
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			reuse = true
+			spent = &rt
 			return nil
 		}
-		u, err := tx.FindUser(ctx, sess.UserID)
+		u, err := tx.activeUser(ctx, sess.UserID)
 		if err != nil {
 			return err
-		}
-		if !u.Active {
-			return ErrRefreshInvalid
 		}
 		user = u
 		sess.ExpiresAt = now.Add(RefreshTTL)
 		if err := tx.conn(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("expires_at", sess.ExpiresAt).Error; err != nil {
 			return err
 		}
-		return tx.conn(ctx).Create(&RefreshToken{Hash: hashToken(fresh), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}).Error
+		return tx.conn(ctx).Create(&RefreshToken{Hash: hashToken(next), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.ExpiresAt}).Error
 	})
+	if err == nil && spent != nil {
+		// Decided outside the transaction above: on MySQL its snapshot may predate the commit
+		// of a racing refresh that spent the same token and stored the successor.
+		user, err = s.regrant(ctx, &sess, spent.Hash, next)
+	}
 	if err != nil {
 		if ErrorCode(err) != "" {
 			return nil, nil, "", err
 		}
 		return nil, nil, "", fmt.Errorf("models: rotate refresh token: %w", err)
 	}
-	if reuse {
-		if err := s.RevokeSession(ctx, sess.ID); err != nil {
-			return nil, nil, "", err
-		}
-		return nil, nil, "", ErrRefreshInvalid
+	return &sess, user, next, nil
+}
+
+// regrant answers a spent token: within the grace window, and when its successor next has not
+// been spent in turn (so it is the last token spent in the session), the same successor again;
+// otherwise the session is revoked.
+func (s *Store) regrant(ctx context.Context, sess *Session, spentHash, next string) (*User, error) {
+	var rt, succ RefreshToken
+	if err := s.conn(ctx).Where("hash = ?", spentHash).Take(&rt).Error; err != nil {
+		return nil, err
 	}
-	return &sess, user, fresh, nil
+	err := s.conn(ctx).Where("hash = ? AND session_id = ?", hashToken(next), sess.ID).Take(&succ).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, err
+	}
+	now := s.now()
+	if err == nil && succ.UsedAt == nil && rt.UsedAt != nil && !now.After(rt.UsedAt.Add(RefreshGrace)) {
+		if err := s.conn(ctx).Where("id = ?", sess.ID).Take(sess).Error; err != nil {
+			return nil, err
+		}
+		if sess.RevokedAt != nil || !sess.ExpiresAt.After(now) {
+			return nil, ErrRefreshInvalid
+		}
+		return s.activeUser(ctx, sess.UserID)
+	}
+	if err := s.RevokeSession(ctx, sess.ID); err != nil {
+		return nil, err
+	}
+	return nil, ErrRefreshInvalid
+}
+
+// activeUser returns the user of a session being refreshed; a disabled one cannot refresh.
+func (s *Store) activeUser(ctx context.Context, id string) (*User, error) {
+	u, err := s.FindUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active {
+		return nil, ErrRefreshInvalid
+	}
+	return u, nil
 }
 
 // EndSessionByToken revokes the login that tok belongs to (logout). An unknown token is
@@ -191,6 +250,15 @@ func (s *Store) revokeSessions(ctx context.Context, where string, args ...any) e
 	})
 	if err != nil {
 		return fmt.Errorf("models: revoke sessions: %w", err)
+	}
+	return nil
+}
+
+// RevokeOtherSessions ends every login of the user but keepSessionID, the caller's own.
+func (s *Store) RevokeOtherSessions(ctx context.Context, userID, keepSessionID string) error {
+	err := s.conn(ctx).Model(&Session{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", userID, keepSessionID).Update("revoked_at", s.now()).Error
+	if err != nil {
+		return fmt.Errorf("models: revoke other sessions: %w", err)
 	}
 	return nil
 }

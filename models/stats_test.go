@@ -42,7 +42,7 @@ func seedStatsCounty(t *testing.T) *statsCounty {
 		}
 	}
 	user := func(name, phone, role, body string) *models.User {
-		u, err := s.CreateUser(ctx, models.NewUser{Phone: phone, Name: name, Password: "password123", Role: role, ReviewBody: body})
+		u, err := s.CreateUser(ctx, models.NewUser{Phone: phone, Name: name, Password: "violet-harbour-42", Role: role, ReviewBody: body})
 		must(err)
 		return u
 	}

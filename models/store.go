@@ -31,6 +31,9 @@ type Store struct {
 	Now func() time.Time
 	// PasswordCost is the bcrypt cost for new password hashes.
 	PasswordCost int
+	// RefreshKey derives each refresh token's successor from it (see successorToken); the
+	// server sets it from its token secret. Refresh fails without it.
+	RefreshKey []byte
 }
 
 // Dialects the store runs on.

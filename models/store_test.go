@@ -37,7 +37,7 @@ func TestMigrationsAreRecordedAndIdempotent(t *testing.T) {
 	if err != nil || len(first) == 0 {
 		t.Fatalf("applied: %v %v", first, err)
 	}
-	if _, err := s.CreateUser(ctx, models.NewUser{Phone: "13800001111", Name: "甲", Password: "password123", Role: models.RoleMember}); err != nil {
+	if _, err := s.CreateUser(ctx, models.NewUser{Phone: "13800001111", Name: "甲", Password: "violet-harbour-42", Role: models.RoleMember}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

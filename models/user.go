@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // User roles.
@@ -26,9 +27,6 @@ const (
 	BodyLocal  = "local"  // 所在地党委, reviews topics of the rooms where it is local_reviewer
 )
 
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 8
-
 var phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
 // ValidPhone reports whether p is a mainland China mobile number.
@@ -36,15 +34,18 @@ func ValidPhone(p string) bool { return phonePattern.MatchString(p) }
 
 // User is anyone who signs in.
 type User struct {
-	ID           string    `json:"id" gorm:"primaryKey"`
-	Phone        string    `json:"phone"`
-	Name         string    `json:"name"`
-	PasswordHash string    `json:"-"`
-	Role         string    `json:"role"`
-	ReviewBody   string    `json:"review_body"`
-	Active       bool      `json:"active"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"-"`
+	ID           string `json:"id" gorm:"primaryKey"`
+	Phone        string `json:"phone"`
+	Name         string `json:"name"`
+	PasswordHash string `json:"-"`
+	Role         string `json:"role"`
+	ReviewBody   string `json:"review_body"`
+	Active       bool   `json:"active"`
+	// MustChangePassword is set when an admin chose the password (creation, reset): until the
+	// user picks their own, only the routes that let them do so answer.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"-"`
 }
 
 // IsCountyReviewer reports whether u reviews for the county body.
@@ -60,6 +61,9 @@ type NewUser struct {
 	Password   string `json:"password"`
 	Role       string `json:"role"`
 	ReviewBody string `json:"review_body"`
+	// MustChangePassword marks a password chosen by someone else; the API sets it, never the
+	// request body.
+	MustChangePassword bool `json:"-"`
 }
 
 // Validate checks every field and reports all problems at once.
@@ -71,7 +75,7 @@ func (n *NewUser) Validate() error {
 		p.Add("phone", "must be an 11-digit mainland mobile number")
 	}
 	validName(p, n.Name)
-	validPassword(p, n.Password)
+	validPassword(p, "password", n.Password, n.Phone)
 	validRole(p, n.Role, n.ReviewBody)
 	return p.Err()
 }
@@ -82,15 +86,6 @@ func validName(p Problems, name string) {
 		p.Add("name", "is required")
 	case utf8.RuneCountInString(name) > 50:
 		p.Add("name", "must be at most 50 characters")
-	}
-}
-
-func validPassword(p Problems, pw string) {
-	switch {
-	case utf8.RuneCountInString(pw) < MinPasswordLen:
-		p.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
-	case len(pw) > 72:
-		p.Add("password", "must be at most 72 bytes")
 	}
 }
 
@@ -129,7 +124,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	}
 	now := s.now()
 	u := &User{ID: NewID(), Phone: n.Phone, Name: n.Name, PasswordHash: string(hash), Role: n.Role,
-		ReviewBody: n.ReviewBody, Active: true, CreatedAt: now, UpdatedAt: now}
+		ReviewBody: n.ReviewBody, Active: true, MustChangePassword: n.MustChangePassword, CreatedAt: now, UpdatedAt: now}
 	if err := s.conn(ctx).Create(u).Error; err != nil {
 		if isDuplicate(err) {
 			return nil, &Error{Code: CodeConflict, Message: "phone already registered", Fields: map[string]string{"phone": "is taken"}}
@@ -180,6 +175,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*Us
 		if err != nil {
 			return err
 		}
+		wasActiveAdmin := u.Role == RoleAdmin && u.Active
 		p := Problems{}
 		updates := map[string]any{}
 		if patch.Name != nil {
@@ -204,7 +200,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*Us
 			u.Role, u.ReviewBody = role, body
 		}
 		if patch.Password != nil {
-			validPassword(p, *patch.Password)
+			validPassword(p, "password", *patch.Password, u.Phone)
 		}
 		if err := p.Err(); err != nil {
 			return err
@@ -214,11 +210,18 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*Us
 			if err != nil {
 				return fmt.Errorf("models: hash password: %w", err)
 			}
-			updates["password_hash"] = string(hash)
+			// The admin knows this password now: the user must choose their own.
+			updates["password_hash"], updates["must_change_password"] = string(hash), true
+			u.MustChangePassword = true
 		}
 		if patch.Active != nil {
 			updates["active"] = *patch.Active
 			u.Active = *patch.Active
+		}
+		if wasActiveAdmin && (u.Role != RoleAdmin || !u.Active) {
+			if err := tx.keepAnAdmin(ctx, id); err != nil {
+				return err
+			}
 		}
 		if len(updates) == 0 {
 			out = u
@@ -237,6 +240,62 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*Us
 		return nil
 	})
 	return out, err
+}
+
+// ErrLastAdmin refuses to disable or demote the only active admin: nobody could undo it, and
+// FRONTLINE_ADMIN_* creates an admin only when none exists at all.
+var ErrLastAdmin = &Error{Code: CodeConflict, Message: "this is the only active admin: make another admin first"}
+
+// keepAnAdmin fails with ErrLastAdmin unless an active admin other than id remains. On MySQL
+// the other admins' rows are locked, so two admins demoting each other at once cannot both
+// succeed; SQLite runs one writing transaction at a time anyway.
+func (s *Store) keepAnAdmin(ctx context.Context, id string) error {
+	q := s.conn(ctx).Model(&User{}).Where("role = ? AND active = ? AND id <> ?", RoleAdmin, true, id)
+	if s.dialect == DialectMySQL {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var others []string
+	if err := q.Pluck("id", &others).Error; err != nil {
+		return fmt.Errorf("models: count admins: %w", err)
+	}
+	if len(others) == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+// ChangePassword sets the user's own new password after checking the old one, clears
+// must_change_password, and ends every other sign-in of the user; keepSessionID (the caller's
+// own sign-in) stays. A wrong old password is a validation error on old_password.
+func (s *Store) ChangePassword(ctx context.Context, userID, keepSessionID, oldPassword, newPassword string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		u, err := tx.FindUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		p := Problems{}
+		if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(oldPassword)) != nil {
+			p.Add("old_password", "is not your current password")
+		} else if oldPassword == newPassword {
+			p.Add("new_password", "must differ from the current password")
+		}
+		if len(p) == 0 {
+			validPassword(p, "new_password", newPassword, u.Phone)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(newPassword), s.PasswordCost)
+		if err != nil {
+			return fmt.Errorf("models: hash password: %w", err)
+		}
+		err = tx.conn(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
+			"password_hash": string(hash), "must_change_password": false, "updated_at": tx.now()}).Error
+		if err != nil {
+			return fmt.Errorf("models: change password: %w", err)
+		}
+		return tx.RevokeOtherSessions(ctx, userID, keepSessionID)
+	})
 }
 
 // CheckPassword returns the active user with phone and password. A wrong phone and a wrong
@@ -262,10 +321,11 @@ var ErrBadCredentials = &Error{Code: CodeUnauthorized, Message: "wrong phone or 
 
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("frontline-dummy-password"), bcrypt.DefaultCost)
 
-// EnsureAdmin creates an admin with phone and password when no admin exists yet.
+// EnsureAdmin creates an admin with phone and password when no active admin exists. The
+// operator chose that password, so it is not marked for a change.
 func (s *Store) EnsureAdmin(ctx context.Context, phone, password string) (created bool, err error) {
 	var n int64
-	if err := s.conn(ctx).Model(&User{}).Where("role = ?", RoleAdmin).Count(&n).Error; err != nil {
+	if err := s.conn(ctx).Model(&User{}).Where("role = ? AND active = ?", RoleAdmin, true).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("models: count admins: %w", err)
 	}
 	if n > 0 {

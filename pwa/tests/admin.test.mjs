@@ -50,7 +50,8 @@ test('an admin adds a user, a room and a membership with the forms', async () =>
   await page.getByText('孙召集人 · 召集人').waitFor();
 
   const api = client(server.url);
-  const token = await api.login('13911112222', 'convener-pass-1');
+  await api.ownPassword('13911112222', 'convener-pass-1', 'convener-own-pass-1');
+  const token = await api.login('13911112222', 'convener-own-pass-1');
   const me = await api.call('GET', '/api/v1/me', undefined, token);
   const rooms = (await api.call('GET', '/api/v1/rooms', undefined, token)).items;
   assert.equal(rooms.length, 1);

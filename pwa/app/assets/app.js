@@ -23,6 +23,7 @@ route('/topics/:id/edit', screens.topicForm);
 route('/review', screens.reviewQueue);
 route('/notices', screens.notices);
 route('/me', screens.me);
+route('/password', screens.password);
 route('/stats', lazy(() => import('./screens/dashboard.js'), 'dashboard'), { allow: countyView });
 route('/admin', screens.admin, { roles: ['admin'] });
 route('/admin/users', screens.adminUsers, { roles: ['admin'] });
@@ -33,6 +34,8 @@ setGuard((opts, path) => {
   if (path.startsWith('/login')) return state.user ? '/' : null;
   if (opts.public) return null;
   if (!state.user) return '/login' + (path && path !== '/' ? '?next=' + encodeURIComponent(path) : '');
+  // A password an admin chose must be replaced before anything else.
+  if (state.user.must_change_password) return path === '/password' ? null : '/password';
   if (opts.roles && !opts.roles.includes(state.user.role)) return '/';
   if (opts.allow && !opts.allow(state.user)) return '/';
   return null;

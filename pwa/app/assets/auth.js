@@ -72,9 +72,14 @@ function remember(pair) {
 // onLost registers fn to run when the sign-in ends (a refresh was refused).
 export function onLost(fn) { lostListeners.add(fn); return () => lostListeners.delete(fn); }
 
+// lose forgets a sign-in the server ended (user disabled, password reset, refresh refused),
+// with the copies of answers kept for that user: they hold residents' names and phones. The
+// outbox (records not yet sent) stays, to go once the user signs in again.
 async function lose() {
   access = null;
+  const s = await session().catch(() => null);
   await db.del('kv', SESSION);
+  if (s && s.user) await db.clearCached(s.user.id).catch(() => {});
   for (const fn of lostListeners) fn();
 }
 

@@ -77,6 +77,17 @@ export async function write(stores, fn) {
   return finished(tx);
 }
 
+// clearCached removes the copies of answers kept for one user (and their small settings),
+// but not their outbox: records made on this phone and not yet sent.
+export async function clearCached(userId) {
+  const db = await open();
+  const tx = db.transaction(['cache', 'kv'], 'readwrite');
+  const prefix = IDBKeyRange.bound(userId + '|', userId + '|\uffff');
+  tx.objectStore('cache').delete(prefix);
+  tx.objectStore('kv').delete(prefix);
+  return finished(tx);
+}
+
 // clearUser removes everything this phone keeps for one user.
 export async function clearUser(userId) {
   const db = await open();

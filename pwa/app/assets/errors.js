@@ -4,7 +4,7 @@
 import { NetworkError, AuthError } from './auth.js';
 
 const FIELD_NAMES = {
-  phone: '手机号', password: '密码', name: '姓名', role: '角色', review_body: '审核单位', title: '标题',
+  phone: '手机号', password: '密码', old_password: '当前密码', new_password: '新密码', name: '姓名', role: '角色', review_body: '审核单位', title: '标题',
   description: '说明', content: '内容', category: '类别', channel: '渠道', room_id: '议事室', level: '层级',
   resident_name: '居民姓名', resident_phone: '居民电话', resident_consent: '居民同意', comment: '意见',
   decision: '决定', source: '来源', address: '地址', held_at: '时间', place: '地点', summary: '内容', kind: '类型',

@@ -7,3 +7,4 @@ export { topics, topic, topicForm, reviewQueue } from './screens/topics.js';
 export { notices } from './screens/notices.js';
 export { admin, adminUsers, adminRooms, adminRoom } from './screens/admin.js';
 export { receipt } from './screens/receipt.js';
+export { password } from './screens/password.js';

@@ -25,7 +25,7 @@ export function renderStatus() {
 
 export function renderTabs() {
   const nav = document.getElementById('tabs');
-  if (!state.user) { nav.hidden = true; nav.replaceChildren(); return; }
+  if (!state.user || state.user.must_change_password) { nav.hidden = true; nav.replaceChildren(); return; }
   const tabs = [['/', '首页']];
   if (collects()) tabs.push(['/opinions', '民意']);
   if (state.user.role === 'reviewer') tabs.push(['/review', '审核']);
@@ -125,6 +125,9 @@ document.addEventListener('fl:read', () => { state.unread = 0; renderTabs(); });
 // and memberships, which the sign-in answer does not carry.
 export async function begin(user, { fresh = false } = {}) {
   state.user = user;
+  // The server answers nothing else until the password an admin chose is replaced: the
+  // router shows 修改密码 alone, and the session starts fully after (screens/password.js).
+  if (user.must_change_password) { renderTabs(); return; }
   // Room names from the last visit, so the first screen can show them before the network answers.
   const known = await db.get('cache', user.id + '|' + ROOMS).catch(() => null);
   if (known) state.rooms = api.items(known.data);
@@ -175,7 +178,9 @@ export async function end({ clear = true } = {}) {
 auth.onLost(() => {
   if (!state.user) return;
   events.stop();
+  clearInterval(syncTimer);
   state.user = null;
+  state.rooms = [];
   toast('登录已失效，请重新登录。未同步的民意仍保存在手机上。', { kind: 'warn' });
   renderTabs();
   navigate('/login?next=' + encodeURIComponent(location.pathname), { replace: true });

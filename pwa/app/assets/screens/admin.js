@@ -46,7 +46,7 @@ export async function adminUsers(ctx) {
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '新增用户');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'nu-h' }, h('h3', { id: 'nu-h' }, '新增用户'),
     field('手机号', phone, { required: true }), field('姓名', name, { required: true }),
-    field('初始密码', password, { required: true, hint: '至少 10 位' }), field('角色', role), bodyField, msg, button);
+    field('初始密码', password, { required: true, hint: '至少 10 位，不能是常见密码或含手机号；用户首次登录后须改成自己的密码' }), field('角色', role), bodyField, msg, button);
   const list = h('div', {}, h('p', { class: 'loading' }, '正在加载…'));
   submitter(form, button, msg, async () => {
     const req = { phone: phone.value.trim(), name: name.value.trim(), password: password.value, role: role.value };
@@ -64,7 +64,9 @@ export async function adminUsers(ctx) {
         const toggle = h('button', { type: 'button', class: 'btn small ' + (u.active ? 'ghost' : '') }, u.active ? '停用' : '启用');
         toggle.addEventListener('click', async () => {
           if (u.active && !confirm('停用 ' + u.name + '？其登录会立即失效。')) return;
-          try { await api.send('PATCH', '/api/v1/users/' + encodeURIComponent(u.id), { active: !u.active }); load(); } catch (e) { toast(api.errorText(e), { kind: 'error' }); }
+          try { await api.send('PATCH', '/api/v1/users/' + encodeURIComponent(u.id), { active: !u.active }); load(); } catch (e) {
+            toast(e.status === 409 ? '这是唯一启用的管理员，不能停用。' : api.errorText(e), { kind: 'error' });
+          }
         });
         return h('li', { class: 'row-item' }, h('span', {}, h('strong', {}, u.name), ' ', u.phone, ' · ', label('role', u.role),
           u.role === 'reviewer' ? '（' + label('body', u.review_body) + '）' : '', u.active ? '' : ' · 已停用'), toggle);

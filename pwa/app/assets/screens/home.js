@@ -257,6 +257,7 @@ export async function me(ctx) {
       h('dt', {}, '待同步'), h('dd', {}, waiting + ' 条')),
     u.role === 'admin' ? h('p', {}, h('a', { href: '/admin', class: 'btn block' }, '管理')) : null,
     collects() ? h('p', {}, h('a', { href: '/opinions', class: 'btn block' }, '我的民意')) : null,
+    h('p', {}, h('a', { href: '/password', class: 'btn block' }, '修改密码')),
     out);
 }
 
