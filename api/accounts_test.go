@@ -98,6 +98,7 @@ func TestMustChangePassword(t *testing.T) {
 	// Only the routes that lead to a new password answer.
 	expectError(t, h.do("GET", "/api/v1/rooms", p.AccessToken, nil), 403, "password_change_required")
 	expectError(t, h.do("POST", "/api/v1/events/ticket", p.AccessToken, nil), 403, "password_change_required")
+	expectError(t, h.do("GET", "/api/v1/events", p.AccessToken, nil), 403, "password_change_required")
 	expect(t, h.do("GET", "/api/v1/me", p.AccessToken, nil), 200)
 	rec = h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
 	expect(t, rec, 200)

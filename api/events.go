@@ -148,6 +148,9 @@ func (s *Server) streamUser(ctx context.Context, userID, sessionID string) (*mod
 	if !st.User.Active || !st.SessionOK {
 		return nil, models.Errorf(models.CodeUnauthorized, "this sign-in has ended; sign in again")
 	}
+	if st.User.MustChangePassword {
+		return nil, errPasswordChangeRequired
+	}
 	return st.User, nil
 }
 

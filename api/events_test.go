@@ -49,6 +49,9 @@ func newLiveServerWith(t testing.TB, store *models.Store, opt hub.Options, wrap 
 		_ = hb.Run(ctx)
 	}()
 	h := &harness{t: t, store: store, now: time.Now().UTC()}
+	if store.RefreshKey == nil {
+		store.RefreshKey = []byte("test-refresh-key")
+	}
 	h.e, h.srv = New(Options{Store: store, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock})
 	var handler http.Handler = h.e
 	if wrap != nil {
@@ -659,6 +662,7 @@ func TestEventStreamOfDisabledUserCloses(t *testing.T) {
 // by ticket or by bearer, and leaves the user's other sign-ins streaming.
 func TestEventStreamsEndWithTheirSignIn(t *testing.T) {
 	ls := newLiveServer(t, testenv.Store(t), hub.Options{Poll: 20 * time.Millisecond})
+	ls.store.Now = ls.clock // so a reuse can come after the grace for a lost answer
 	admin := ls.user(models.RoleAdmin, "")
 	viaTicket := func(a *actor) *sseClient {
 		rec := ls.do("POST", "/api/v1/events/ticket", a.token, nil)

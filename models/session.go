@@ -253,12 +253,3 @@ func (s *Store) revokeSessions(ctx context.Context, where string, args ...any) e
 	}
 	return nil
 }
-
-// RevokeOtherSessions ends every login of the user but keepSessionID, the caller's own.
-func (s *Store) RevokeOtherSessions(ctx context.Context, userID, keepSessionID string) error {
-	err := s.conn(ctx).Model(&Session{}).Where("user_id = ? AND id <> ? AND revoked_at IS NULL", userID, keepSessionID).Update("revoked_at", s.now()).Error
-	if err != nil {
-		return fmt.Errorf("models: revoke other sessions: %w", err)
-	}
-	return nil
-}
