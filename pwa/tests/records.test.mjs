@@ -196,16 +196,20 @@ test('the answer to a meeting is lost after the server stored it: the retry make
   const ctx = await browser.newContext({ serviceWorkers: 'block' });
   const page = await ctx.newPage();
   let lost = 0;
+  let stored;
+  const storedAtServer = new Promise((resolve) => { stored = resolve; });
   await page.route('**/api/v1/topics/*/meeting', async (route) => {
     if (lost++ > 0) return route.continue();
     await route.fetch(); // the server stores it and answers; the phone never hears
     await route.abort('connectionreset');
+    stored();
   });
   await signIn(page, server.url, users.convener);
   await page.goto(server.url + '/topics/' + topic.id);
   await page.getByLabel('会议纪要').fill('晚九点后停止广场舞');
   await page.getByRole('button', { name: '召开协商会' }).click();
   await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
+  await storedAtServer;
   assert.equal((await api.call('GET', base, undefined, as.convener)).status, 'consulted', 'the server has it');
   // The next sync sends it again under the same id: answered as a repeat, nothing doubled.
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
