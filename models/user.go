@@ -80,8 +80,8 @@ func validName(p Problems, name string) {
 	switch {
 	case name == "":
 		p.Add("name", "is required")
-	case utf8.RuneCountInString(name) > 50:
-		p.Add("name", "must be at most 50 characters")
+	default:
+		CheckText(p, "name", name, 50, false)
 	}
 }
 
