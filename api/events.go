@@ -153,7 +153,7 @@ func (s *Server) eventStream(c echo.Context) error {
 			return err
 		}
 	} else if u = currentUser(c); u == nil {
-		return errUnauthenticated
+		return authError(c)
 	}
 	lastID, resume, err := lastEventID(c)
 	if err != nil {
@@ -404,6 +404,11 @@ func (a *announcement) validate() error {
 	}
 	if n := utf8.RuneCountInString(a.Body); n < 1 || n > 5000 {
 		p.Add("body", "must be 1 to 5000 characters")
+	}
+	models.CheckText(p, "title", a.Title, 100, false)
+	models.CheckText(p, "body", a.Body, 5000, true)
+	if a.RoomID != nil {
+		models.CheckID(p, "room_id", *a.RoomID)
 	}
 	return p.Err()
 }
