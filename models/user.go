@@ -148,8 +148,13 @@ func (s *Store) FindUser(ctx context.Context, id string) (*User, error) {
 	return &u, nil
 }
 
-// FindUserByPhone returns the user with that phone.
+// FindUserByPhone returns the user with that phone. Only a well-formed phone is looked up:
+// MySQL's collation ignores some characters (NUL, DEL, bidi marks), so "phone\x00" would
+// otherwise find the user of "phone".
 func (s *Store) FindUserByPhone(ctx context.Context, phone string) (*User, error) {
+	if !ValidPhone(phone) {
+		return nil, &Error{Code: CodeNotFound, Message: "user not found"}
+	}
 	var u User
 	if err := s.conn(ctx).Where("phone = ?", phone).Take(&u).Error; err != nil {
 		return nil, notFound(err, "user")
