@@ -113,7 +113,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 		Limit: jsonBodyLimit, Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/photos" },
 	}), s.authenticate)
 	add := func(method, path string, h echo.HandlerFunc, gd guard) {
-		g.Add(method, path, h, gd.middleware)
+		g.Add(method, path, h, gd.middleware, canonicalIDs)
 		s.routes = append(s.routes, route{Method: method, Path: "/api/v1" + path, Guard: gd.name})
 	}
 	admin := requireRole(models.RoleAdmin)

@@ -25,6 +25,10 @@ type claims struct {
 // ctxUser is the echo.Context key of the authenticated user.
 const ctxUser = "frontline.user"
 
+// ctxAuthErr is the echo.Context key of why a bearer token sent with the request was not
+// taken: the guard of a route that needs a user answers with it.
+const ctxAuthErr = "frontline.auth_error"
+
 var errUnauthenticated = models.Errorf(models.CodeUnauthorized, "sign in first: a valid bearer token is required")
 
 func (s *Server) issueAccess(u *models.User, sessionID string) (string, error) {
@@ -59,7 +63,10 @@ func (s *Server) parseAccess(raw string) (*claims, error) {
 
 // authenticate resolves the bearer token, when one is sent, to an active user with a live
 // session. It does not require one: guards decide that, so a public route still sees who
-// calls it.
+// calls it. A header that names no user (malformed, expired, a sign-in that ended) leaves
+// the request anonymous: a public route such as login or refresh still works for a phone
+// that holds a stale token, and the guard of any other route answers 401 with the reason.
+// Only a failure to check (the database down) fails the request here.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -67,10 +74,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		scheme, raw, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
-			return errUnauthenticated
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+			c.Set(ctxAuthErr, errUnauthenticated)
+			return next(c)
 		}
 		u, err := s.userForToken(c, strings.TrimSpace(raw))
+		if models.ErrorCode(err) == models.CodeUnauthorized {
+			c.Set(ctxAuthErr, err)
+			return next(c)
+		}
 		if err != nil {
 			return err
 		}
@@ -95,6 +107,15 @@ func (s *Server) userForToken(c echo.Context, raw string) (*models.User, error) 
 		return nil, models.Errorf(models.CodeUnauthorized, "this sign-in has ended; sign in again")
 	}
 	return st.User, nil
+}
+
+// authError is the 401 for a request without a user: why its bearer token was not taken,
+// or that none was sent.
+func authError(c echo.Context) error {
+	if err, ok := c.Get(ctxAuthErr).(error); ok {
+		return err
+	}
+	return errUnauthenticated
 }
 
 // currentUser returns the authenticated user; guards make sure there is one.
@@ -142,7 +163,7 @@ func (g guard) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := currentUser(c)
 		if u == nil {
-			return errUnauthenticated
+			return authError(c)
 		}
 		if u.MustChangePassword && !g.beforePasswordChange {
 			return errPasswordChangeRequired

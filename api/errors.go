@@ -101,6 +101,10 @@ func (s *Server) describe(err error, c echo.Context) (int, errorBody) {
 		}
 		return he.Code, errorBody{errorDetail{Code: code, Message: msg}}
 	}
+	if models.DatabaseDown(err) {
+		s.log.Error("database unavailable", "err", err, "method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
+		return http.StatusServiceUnavailable, errorBody{errorDetail{Code: models.CodeUnavailable, Message: "the database is unavailable; try again shortly"}}
+	}
 	s.log.Error("request failed", "err", err, "method", c.Request().Method, "path", c.Path(), "request_id", requestID(c))
 	return http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "internal error; it has been logged"}}
 }

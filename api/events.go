@@ -179,7 +179,7 @@ func (s *Server) eventStream(c echo.Context) error {
 		}
 		userID, in = u.ID, hub.Signin{Session: cl.SID, Until: cl.ExpiresAt.Time}
 	} else {
-		return errUnauthenticated
+		return authError(c)
 	}
 	lastID, resume, err := lastEventID(c)
 	if err != nil {
@@ -434,6 +434,11 @@ func (a *announcement) validate() error {
 	}
 	if n := utf8.RuneCountInString(a.Body); n < 1 || n > 5000 {
 		p.Add("body", "must be 1 to 5000 characters")
+	}
+	models.CheckText(p, "title", a.Title, 100, false)
+	models.CheckText(p, "body", a.Body, 5000, true)
+	if a.RoomID != nil {
+		models.CheckID(p, "room_id", *a.RoomID)
 	}
 	return p.Err()
 }

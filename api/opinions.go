@@ -82,31 +82,21 @@ func opinionFilter(c echo.Context) (models.OpinionFilter, error) {
 	if err != nil {
 		return models.OpinionFilter{}, err
 	}
-	f := models.OpinionFilter{Viewer: currentUser(c), RoomID: c.QueryParam("room_id"), Status: c.QueryParam("status"),
-		Mine: c.QueryParam("mine") == "true", Channel: c.QueryParam("channel"), Category: c.QueryParam("category"),
-		Query: c.QueryParam("q"), Page: page}
 	p := models.Problems{}
+	f := models.OpinionFilter{Viewer: currentUser(c), RoomID: queryID(c, p, "room_id"), Status: c.QueryParam("status"),
+		Mine: c.QueryParam("mine") == "true", Channel: queryText(c, p, "channel", maxFilterRunes),
+		Category: queryText(c, p, "category", maxFilterRunes), Query: queryText(c, p, "q", maxSearchRunes), Page: page}
 	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
 		if v := c.QueryParam(name); v != "" {
-			t, err := parseDateOrTime(v)
-			if err != nil {
-				p.Add(name, "must be a date (2006-01-02) or an RFC 3339 time")
-				continue
+			if t, ok := models.ParseDateOrTime(p, name, v); ok {
+				*dst = &t
 			}
-			*dst = &t
 		}
 	}
 	if f.Status != "" && f.Status != models.OpinionNew && f.Status != models.OpinionAdopted && f.Status != models.OpinionDismissed {
 		p.Add("status", "must be new, adopted or dismissed")
 	}
 	return f, p.Err()
-}
-
-func parseDateOrTime(v string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	return time.Parse("2006-01-02", v)
 }
 
 type opinionStatusRequest struct {

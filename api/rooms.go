@@ -49,7 +49,11 @@ func (s *Server) listRooms(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	f := models.RoomFilter{Level: c.QueryParam("level"), Page: page}
+	p := models.Problems{}
+	f := models.RoomFilter{Level: queryText(c, p, "level", maxFilterRunes), Page: page}
+	if err := p.Err(); err != nil {
+		return err
+	}
 	if !seesAllRooms(u) {
 		f.ForUser = u.ID
 	}

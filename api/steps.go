@@ -91,7 +91,11 @@ func (s *Server) listActivitiesWith(c echo.Context, f models.ActivityFilter) err
 	if err != nil {
 		return err
 	}
-	f.Page, f.Kind = page, c.QueryParam("kind")
+	p := models.Problems{}
+	f.Page, f.Kind = page, queryText(c, p, "kind", maxFilterRunes)
+	if err := p.Err(); err != nil {
+		return err
+	}
 	acts, next, err := s.store.ListActivities(c.Request().Context(), f)
 	if err != nil {
 		return err

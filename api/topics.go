@@ -88,13 +88,17 @@ func (s *Server) listTopics(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	p := models.Problems{}
 	status := c.QueryParam("status")
 	if status != "" && !contains(models.TopicStatuses, status) {
-		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"status": "is not a topic status"}}
+		p.Add("status", "is not a topic status")
 	}
-	topics, next, err := s.store.ListTopics(c.Request().Context(), models.TopicFilter{Viewer: currentUser(c),
-		RoomID: c.QueryParam("room_id"), Status: status, Category: c.QueryParam("category"),
-		AwaitingMe: c.QueryParam("awaiting_me") == "true", Page: page})
+	f := models.TopicFilter{Viewer: currentUser(c), RoomID: queryID(c, p, "room_id"), Status: status,
+		Category: queryText(c, p, "category", maxFilterRunes), AwaitingMe: c.QueryParam("awaiting_me") == "true", Page: page}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	topics, next, err := s.store.ListTopics(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,12 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	users, next, err := s.store.ListUsers(c.Request().Context(), models.UserFilter{Role: c.QueryParam("role"), Page: page})
+	p := models.Problems{}
+	f := models.UserFilter{Role: queryText(c, p, "role", maxFilterRunes), Page: page}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	users, next, err := s.store.ListUsers(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

@@ -66,9 +66,7 @@ func (in *ActivityInput) validate(now time.Time) error {
 	in.Place = strings.TrimSpace(in.Place)
 	in.Summary = strings.TrimSpace(in.Summary)
 	p := Problems{}
-	if in.ID != "" && !ValidID(in.ID) {
-		p.Add("id", "must be a UUID")
-	}
+	CheckID(p, "id", in.ID)
 	if !oneOf(in.Kind, ActivityKinds...) {
 		p.Add("kind", "must be one of "+strings.Join(ActivityKinds, ", "))
 	}
@@ -77,24 +75,25 @@ func (in *ActivityInput) validate(now time.Time) error {
 	} else if in.HeldAt.After(now.Add(366 * 24 * time.Hour)) {
 		p.Add("held_at", "is too far in the future")
 	}
-	if utf8.RuneCountInString(in.Place) > 200 {
-		p.Add("place", "must be at most 200 characters")
-	}
-	switch n := utf8.RuneCountInString(in.Summary); {
-	case n == 0:
+	CheckTime(p, "held_at", in.HeldAt)
+	CheckText(p, "place", in.Place, 200, false)
+	if in.Summary == "" {
 		p.Add("summary", "is required")
-	case n > 50000:
-		p.Add("summary", "must be at most 50000 characters")
 	}
+	CheckText(p, "summary", in.Summary, 50000, true)
 	total, long := 0, false
 	for _, l := range [][]string{in.Attendees.Members, in.Attendees.Residents, in.Attendees.Units, in.Attendees.Others} {
 		total += len(l)
 		for _, name := range l {
 			long = long || utf8.RuneCountInString(name) > 100
+			CheckText(p, "attendees", name, 0, false)
 		}
 	}
 	if total > 500 || long {
 		p.Add("attendees", "at most 500 names of at most 100 characters")
+	}
+	if in.TopicID != nil {
+		CheckID(p, "topic_id", *in.TopicID)
 	}
 	for _, id := range in.PhotoIDs {
 		if !ValidID(id) {

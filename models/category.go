@@ -56,13 +56,17 @@ func (s *Store) CategoryExists(ctx context.Context, name string) (bool, error) {
 	return n > 0, nil
 }
 
+// maxCategoryRunes is the longest name of a category.
+const maxCategoryRunes = 20
+
 // AddCategory appends a category at the end of the list.
 func (s *Store) AddCategory(ctx context.Context, name string) (*Category, error) {
 	name = strings.TrimSpace(name)
 	p := Problems{}
-	if name == "" || utf8.RuneCountInString(name) > 20 {
-		p.Add("name", "must be 1 to 20 characters")
+	if name == "" || utf8.RuneCountInString(name) > maxCategoryRunes {
+		p.Add("name", fmt.Sprintf("must be 1 to %d characters", maxCategoryRunes))
 	}
+	CheckText(p, "name", name, maxCategoryRunes, false)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

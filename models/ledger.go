@@ -86,17 +86,11 @@ type LedgerFilter struct {
 func (f LedgerFilter) bounds() (from, to *time.Time, err error) {
 	p := Problems{}
 	if f.From != "" {
-		d, err := time.Parse(dateLayout, f.From)
-		if err != nil {
-			p.Add("from", "must be a date like 2026-01-31")
-		}
+		d, _ := ParseDate(p, "from", f.From)
 		from = &d
 	}
 	if f.To != "" {
-		d, err := time.Parse(dateLayout, f.To)
-		if err != nil {
-			p.Add("to", "must be a date like 2026-12-31")
-		}
+		d, _ := ParseDate(p, "to", f.To)
 		d = d.AddDate(0, 0, 1)
 		to = &d
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -81,24 +80,22 @@ func (n *NewOpinion) Validate(now time.Time) error {
 	n.ResidentPhone = strings.TrimSpace(n.ResidentPhone)
 	n.Address = strings.TrimSpace(n.Address)
 	p := Problems{}
-	if n.ID != "" && !ValidID(n.ID) {
-		p.Add("id", "must be a UUID")
-	}
+	CheckID(p, "id", n.ID)
 	if n.RoomID == "" {
 		p.Add("room_id", "is required")
 	}
+	CheckID(p, "room_id", n.RoomID)
 	if !oneOf(n.Channel, ChannelDoorToDoor, ChannelForum, ChannelOnline) {
 		p.Add("channel", "must be door_to_door, forum or online")
 	}
 	if n.Category == "" {
 		p.Add("category", "is required")
 	}
-	switch l := utf8.RuneCountInString(n.Content); {
-	case l == 0:
+	CheckText(p, "category", n.Category, maxCategoryRunes, false)
+	if n.Content == "" {
 		p.Add("content", "is required")
-	case l > 5000:
-		p.Add("content", "must be at most 5000 characters")
 	}
+	CheckText(p, "content", n.Content, 5000, true)
 	if (n.ResidentName != "" || n.ResidentPhone != "") && !n.ResidentConsent {
 		why := "is kept only with the resident's consent (resident_consent: true)"
 		if n.ResidentName != "" {
@@ -108,18 +105,17 @@ func (n *NewOpinion) Validate(now time.Time) error {
 			p.Add("resident_phone", why)
 		}
 	}
-	if utf8.RuneCountInString(n.ResidentName) > 50 {
-		p.Add("resident_name", "must be at most 50 characters")
-	}
+	CheckText(p, "resident_name", n.ResidentName, 50, false)
 	if n.ResidentPhone != "" && !residentPhonePattern.MatchString(n.ResidentPhone) {
 		p.Add("resident_phone", "must be a mobile number or a landline with area code")
 	}
-	if utf8.RuneCountInString(n.Address) > 200 {
-		p.Add("address", "must be at most 200 characters")
-	}
+	CheckText(p, "address", n.Address, 200, false)
 	validLatLng(p, n.Lat, n.Lng)
-	if n.CollectedAt != nil && n.CollectedAt.After(now.Add(24*time.Hour)) {
-		p.Add("collected_at", "is in the future")
+	if n.CollectedAt != nil {
+		CheckTime(p, "collected_at", *n.CollectedAt)
+		if n.CollectedAt.After(now.Add(24 * time.Hour)) {
+			p.Add("collected_at", "is in the future")
+		}
 	}
 	for _, id := range n.PhotoIDs {
 		if !ValidID(id) {
@@ -449,9 +445,7 @@ func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reaso
 	if status == OpinionDismissed && reason == "" {
 		p.Add("reason", "is required to dismiss an opinion")
 	}
-	if utf8.RuneCountInString(reason) > 500 {
-		p.Add("reason", "must be at most 500 characters")
-	}
+	CheckText(p, "reason", reason, 500, true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,16 +88,19 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 	if n := utf8.RuneCountInString(in.Consensus); n == 0 || n > 50000 {
 		p.Add("consensus", "must be 1 to 50000 characters")
 	}
+	CheckText(p, "consensus", in.Consensus, 50000, true)
 	if len(in.Recommendations) == 0 || len(in.Recommendations) > 100 {
 		p.Add("recommendations", "give 1 to 100 recommendations")
 	}
 	dues := make([]time.Time, len(in.Recommendations))
 	for i, r := range in.Recommendations {
-		d, err := time.Parse("2006-01-02", r.DueOn)
-		if strings.TrimSpace(r.Content) == "" || utf8.RuneCountInString(r.Content) > 5000 || strings.TrimSpace(r.Unit) == "" || err != nil ||
+		d, ok := ParseDate(Problems{}, "due_on", r.DueOn)
+		if strings.TrimSpace(r.Content) == "" || utf8.RuneCountInString(r.Content) > 5000 || strings.TrimSpace(r.Unit) == "" || !ok ||
 			utf8.RuneCountInString(r.Unit) > 100 || utf8.RuneCountInString(r.Contact) > 100 {
-			p.Add("recommendations", "each needs content (≤ 5000 characters), a responsible unit (≤ 100) and a due date (2006-01-02)")
+			p.Add("recommendations", fmt.Sprintf("each needs content (≤ 5000 characters), a responsible unit (≤ 100) and a due date (2006-01-02, in %d–%d)", MinYear, MaxYear))
 		}
+		CheckText(p, "recommendations", r.Content, 0, true)
+		CheckText(p, "recommendations", strings.TrimSpace(r.Unit)+strings.TrimSpace(r.Contact), 0, false)
 		dues[i] = d
 	}
 	if err := p.Err(); err != nil {
@@ -255,11 +259,14 @@ type ProgressInput struct {
 func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, *TopicChange, bool, error) {
 	in.Note, in.Reason = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reason)
 	p := Problems{}
-	if in.ID != "" && !ValidID(in.ID) {
-		p.Add("id", "must be a UUID")
-	}
+	CheckID(p, "id", in.ID)
 	if n := utf8.RuneCountInString(in.Note); n == 0 || n > 5000 {
 		p.Add("note", "must be 1 to 5000 characters")
+	}
+	CheckText(p, "note", in.Note, 5000, true)
+	CheckText(p, "reason", in.Reason, 5000, true)
+	for _, id := range in.PhotoIDs {
+		CheckID(p, "photo_ids", id)
 	}
 	if in.Status != "" && !oneOf(in.Status, RecInProgress, RecDone, RecNotAdopted) {
 		p.Add("status", "must be in_progress, done or not_adopted")

@@ -59,6 +59,11 @@ func decodeCursor(c string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", err
 	}
+	p := Problems{}
+	CheckTime(p, "cursor", t)
+	if !ValidID(id) || t.IsZero() || len(p) > 0 {
+		return time.Time{}, "", fmt.Errorf("bad cursor")
+	}
 	return t.UTC(), id, nil
 }
 

@@ -102,15 +102,12 @@ func (in *RoomInput) Validate() error {
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
 		p.Add("name", "must be 1 to 100 characters")
 	}
+	CheckText(p, "name", in.Name, 100, false)
 	if !oneOf(in.Level, RoomLevels...) {
 		p.Add("level", "must be one of "+strings.Join(RoomLevels, ", "))
 	}
-	if utf8.RuneCountInString(in.Address) > 200 {
-		p.Add("address", "must be at most 200 characters")
-	}
-	if utf8.RuneCountInString(in.Rules) > 20000 {
-		p.Add("rules", "must be at most 20000 characters")
-	}
+	CheckText(p, "address", in.Address, 200, false)
+	CheckText(p, "rules", in.Rules, 20000, true)
 	validLatLng(p, in.Lat, in.Lng)
 	return p.Err()
 }

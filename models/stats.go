@@ -146,7 +146,7 @@ type StatsOptions struct {
 // quota of activities: by mid-year a room with fewer than three is falling behind.
 const DefaultQuotaCheckFrom = "07-01"
 
-const dateLayout = "2006-01-02"
+const dateLayout = DateLayout
 
 // StatsRecStatuses lists the statuses of a recommendation in the order they are reported.
 var StatsRecStatuses = []string{"pending", "in_progress", "done", "not_adopted"}
@@ -177,17 +177,10 @@ func (o StatsOptions) resolve(now time.Time) (statsPeriod, error) {
 	nextYear := yearStart.AddDate(1, 0, 0)
 	from, to := yearStart, nextYear
 	if o.From != "" {
-		d, err := time.Parse(dateLayout, o.From)
-		if err != nil {
-			p.Add("from", "must be a date like 2026-01-31")
-		}
-		from = d
+		from, _ = ParseDate(p, "from", o.From)
 	}
 	if o.To != "" {
-		d, err := time.Parse(dateLayout, o.To)
-		if err != nil {
-			p.Add("to", "must be a date like 2026-12-31")
-		}
+		d, _ := ParseDate(p, "to", o.To)
 		to = d.AddDate(0, 0, 1)
 	}
 	if len(p) == 0 && !from.Before(to) {

@@ -171,15 +171,6 @@ func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx
 // NewID returns a new random id.
 func NewID() string { return uuid.NewString() }
 
-// ValidID reports whether id is a UUID in its canonical text form.
-func ValidID(id string) bool {
-	if len(id) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(id)
-	return err == nil
-}
-
 // notFound maps GORM's missing record to the domain error and wraps anything else.
 func notFound(err error, what string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {

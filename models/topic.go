@@ -90,6 +90,7 @@ func (in *TopicInput) validate(creating bool) Problems {
 		if in.RoomID == "" {
 			p.Add("room_id", "is required")
 		}
+		CheckID(p, "room_id", in.RoomID)
 		for _, f := range []struct {
 			name string
 			v    *string
@@ -108,9 +109,13 @@ func (in *TopicInput) validate(creating bool) Problems {
 		if n := utf8.RuneCountInString(*in.Title); n == 0 || n > 100 {
 			p.Add("title", "must be 1 to 100 characters")
 		}
+		CheckText(p, "title", *in.Title, 100, false)
 	}
-	if in.Description != nil && utf8.RuneCountInString(*in.Description) > 20000 {
-		p.Add("description", "must be at most 20000 characters")
+	if in.Description != nil {
+		CheckText(p, "description", *in.Description, 20000, true)
+	}
+	if in.Category != nil {
+		CheckText(p, "category", *in.Category, maxCategoryRunes, false)
 	}
 	if in.Source != nil && !oneOf(*in.Source, SourceAssigned, SourceRecommended, SourceCollected) {
 		p.Add("source", "must be assigned, recommended or collected")
@@ -119,7 +124,13 @@ func (in *TopicInput) validate(creating bool) Problems {
 		if len(*in.OpinionIDs) > 100 {
 			p.Add("opinion_ids", "at most 100 opinions")
 		}
+		for _, id := range *in.OpinionIDs {
+			CheckID(p, "opinion_ids", id)
+		}
 		*in.OpinionIDs = dedupe(*in.OpinionIDs)
+	}
+	for _, id := range in.PhotoIDs {
+		CheckID(p, "photo_ids", id)
 	}
 	return p
 }
@@ -385,9 +396,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 	if (in.Decision == DecisionReject || in.Decision == DecisionReturn) && in.Comment == "" {
 		p.Add("comment", "is required to reject or return a topic")
 	}
-	if utf8.RuneCountInString(in.Comment) > 5000 {
-		p.Add("comment", "must be at most 5000 characters")
-	}
+	CheckText(p, "comment", in.Comment, 5000, true)
 	if err := p.Err(); err != nil {
 		return nil, nil, err
 	}

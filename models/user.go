@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -84,8 +83,8 @@ func validName(p Problems, name string) {
 	switch {
 	case name == "":
 		p.Add("name", "is required")
-	case utf8.RuneCountInString(name) > 50:
-		p.Add("name", "must be at most 50 characters")
+	default:
+		CheckText(p, "name", name, 50, false)
 	}
 }
 
@@ -143,8 +142,13 @@ func (s *Store) FindUser(ctx context.Context, id string) (*User, error) {
 	return &u, nil
 }
 
-// FindUserByPhone returns the user with that phone.
+// FindUserByPhone returns the user with that phone. Only a well-formed phone is looked up:
+// MySQL's collation ignores some characters (NUL, DEL, bidi marks), so "phone\x00" would
+// otherwise find the user of "phone".
 func (s *Store) FindUserByPhone(ctx context.Context, phone string) (*User, error) {
+	if !ValidPhone(phone) {
+		return nil, &Error{Code: CodeNotFound, Message: "user not found"}
+	}
 	var u User
 	if err := s.conn(ctx).Where("phone = ?", phone).Take(&u).Error; err != nil {
 		return nil, notFound(err, "user")
