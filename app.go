@@ -19,6 +19,7 @@ import (
 // app is the wired server: the HTTP handler and what must be stopped with it.
 type app struct {
 	handler   http.Handler
+	metrics   http.Handler // served on its own address, not the public one
 	photoKind string
 	closers   []func()
 	stopping  []func()
@@ -61,9 +62,11 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		Probes:         map[string]func(context.Context) error{"photos": photos.Ping},
 		Static:         pwa.Handler(),
 		QuotaCheckFrom: cfg.QuotaCheckFrom,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	srv.Registry().MustRegister(events.Collectors()...)
 	a.handler = e
+	a.metrics = srv.MetricsHandler()
 	go srv.RunJobs(ctx, 10*time.Minute)
 	return a, nil
 }

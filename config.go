@@ -34,6 +34,10 @@ type Config struct {
 	EventRetention time.Duration
 	QuotaCheckFrom string
 	LogLevel       string
+	// MetricsAddr is where /metrics is served, apart from the public address; "" = not at all.
+	MetricsAddr string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
 }
 
 // loadConfig reads the FRONTLINE_* variables and reports every bad value at once.
@@ -58,6 +62,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		AdminPassword:  getenv("FRONTLINE_ADMIN_PASSWORD"),
 		LogLevel:       get("FRONTLINE_LOG_LEVEL", "info"),
 		QuotaCheckFrom: get("FRONTLINE_QUOTA_CHECK_FROM", "07-01"),
+		MetricsAddr:    get("FRONTLINE_METRICS_ADDR", "127.0.0.1:9464"),
 	}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -66,6 +71,34 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		bad("FRONTLINE_ADDR %q is not host:port (%v)", c.Addr, err)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		bad("FRONTLINE_ADDR %q has a bad port", c.Addr)
+	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("FRONTLINE_METRICS_ADDR %q is not host:port or off (%v)", c.MetricsAddr, err)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("FRONTLINE_METRICS_ADDR %q has a bad port", c.MetricsAddr)
+		}
+	}
+	for _, p := range strings.Split(getenv("FRONTLINE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			bad("FRONTLINE_TRUSTED_PROXIES: %q is not an address or a CIDR like 10.0.0.0/8", p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	if c.MySQLDSN != "" {
 		if _, err := models.ParseMySQLDSN(c.MySQLDSN); err != nil {
@@ -168,7 +201,7 @@ func (c *Config) secret() ([]byte, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, err
 	}
 	buf := make([]byte, 32)

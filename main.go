@@ -80,7 +80,29 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "version", version, "database", store.Dialect(), "photos", app.photoKind)
+	// Metrics have an address of their own, loopback by default: they tell how the server is
+	// used and must not be on the public one.
+	var metricsSrv *http.Server
+	metricsAt := "off"
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener (FRONTLINE_METRICS_ADDR): %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", app.metrics)
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
+		metricsAt = mln.Addr().String()
+		defer metricsSrv.Close()
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "metrics", metricsAt, "version", version, "database", store.Dialect(), "photos", app.photoKind)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
@@ -97,6 +119,11 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shutdown metrics: %w", err)
+		}
 	}
 	return nil
 }

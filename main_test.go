@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +19,27 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if c.MetricsAddr != "127.0.0.1:9464" || len(c.TrustedProxies) != 0 {
+		t.Fatalf("metrics on %q by default, trusted proxies %v", c.MetricsAddr, c.TrustedProxies)
+	}
+}
+
+func TestConfigEdge(t *testing.T) {
+	env := map[string]string{"FRONTLINE_METRICS_ADDR": "off", "FRONTLINE_TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,::1"}
+	c, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "" {
+		t.Errorf("off gives metrics on %q", c.MetricsAddr)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 127.0.0.1/32 ::1/128" {
+		t.Errorf("trusted proxies %v", got)
 	}
 }
 
@@ -39,6 +62,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		"ShortSecret":         {map[string]string{"FRONTLINE_JWT_SECRET": "short"}, "at least 32"},
 		"BadQuotaDate":        {map[string]string{"FRONTLINE_QUOTA_CHECK_FROM": "13-45"}, "FRONTLINE_QUOTA_CHECK_FROM"},
 		"BadRetention":        {map[string]string{"FRONTLINE_EVENT_RETENTION": "forever"}, "FRONTLINE_EVENT_RETENTION"},
+		"BadMetrics":          {map[string]string{"FRONTLINE_METRICS_ADDR": "9464"}, "FRONTLINE_METRICS_ADDR"},
+		"BadProxies":          {map[string]string{"FRONTLINE_TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, "FRONTLINE_TRUSTED_PROXIES"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -71,10 +96,17 @@ func TestSecretIsKeptAcrossStarts(t *testing.T) {
 }
 
 // TestServesWithNoServices starts the real server on its embedded defaults, as `make run`
-// does on a fresh machine, and stops it the way SIGTERM does.
+// does on a fresh machine, and stops it the way SIGTERM does. Metrics are on their own
+// address, not the public one.
 func TestServesWithNoServices(t *testing.T) {
-	dir := t.TempDir()
-	env := map[string]string{"FRONTLINE_ADDR": "127.0.0.1:0", "FRONTLINE_DATA_DIR": dir, "FRONTLINE_LOG_LEVEL": "error"}
+	dir := filepath.Join(t.TempDir(), "data")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ln.Addr().String()
+	ln.Close()
+	env := map[string]string{"FRONTLINE_ADDR": "127.0.0.1:0", "FRONTLINE_DATA_DIR": dir, "FRONTLINE_LOG_LEVEL": "error", "FRONTLINE_METRICS_ADDR": metricsAddr}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -99,6 +131,24 @@ func TestServesWithNoServices(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "frontline.db")); err != nil {
 		t.Fatalf("no SQLite file in the data dir: %v", err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("data dir: %v %v, want mode 0700", fi.Mode(), err)
+	}
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("http://" + addr + "/metrics"); strings.Contains(body, "go_goroutines") {
+		t.Fatalf("the public address serves metrics (%d)", code)
+	}
+	if code, body := get("http://" + metricsAddr + "/metrics"); code != 200 || !strings.Contains(body, "frontline_http_requests_total") {
+		t.Fatalf("metrics address: %d", code)
 	}
 	cancel()
 	select {

@@ -49,7 +49,7 @@ func startInstance(t *testing.T, env []string) *instance {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), "FRONTLINE_TEST_SERVE=1", "FRONTLINE_ADDR="+addr, "FRONTLINE_LOG_LEVEL=warn"), env...)
+	cmd.Env = append(append(os.Environ(), "FRONTLINE_TEST_SERVE=1", "FRONTLINE_ADDR="+addr, "FRONTLINE_LOG_LEVEL=warn", "FRONTLINE_METRICS_ADDR=off"), env...)
 	in := &instance{url: "http://" + addr, cmd: cmd, log: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = in.log, in.log
 	if err := cmd.Start(); err != nil {

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	QuotaCheckFrom string
 	// PhotoQuota bounds each user's uploads; nil: models.DefaultPhotoQuota.
 	PhotoQuota *models.PhotoQuota
+	// TrustedProxies are the proxies whose X-Forwarded-For entries are believed; the client
+	// is the right-most address that is not one of them. Empty: the socket's peer.
+	TrustedProxies []*net.IPNet
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -54,6 +58,7 @@ type Server struct {
 	probes           map[string]func(context.Context) error
 	loginLimit       *loginLimiter
 	receiptLimit     *windowLimiter
+	ready            probeStates
 	quotaCheckFrom   string
 	photoQuota       models.PhotoQuota
 	metrics          *metrics
@@ -83,9 +88,11 @@ func New(opt Options) (*echo.Echo, *Server) {
 	if opt.PhotoQuota != nil {
 		s.photoQuota = *opt.PhotoQuota
 	}
-	s.loginLimit = newLoginLimiter(s.now)
-	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
 	s.registry, s.metrics = newMetrics()
+	s.loginLimit = newLoginLimiter(s.now, s.loginAlarm)
+	s.loginLimit.failed = s.metrics.loginFailures.Inc
+	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
+	s.ready.down = map[string]bool{}
 	// The database pool: open, in use and idle connections, and waits for one.
 	if db, err := s.store.DB().DB(); err == nil {
 		s.registry.MustRegister(collectors.NewDBStatsCollector(db, "frontline"))
@@ -100,13 +107,16 @@ func New(opt Options) (*echo.Echo, *Server) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.RequestID())
+	e.IPExtractor = ipExtractor(opt.TrustedProxies)
+	e.Use(assignRequestID)
+	e.Use(apiHeaders)
 	e.Use(s.recoverPanics)
+	e.Use(rejectUnknownMethods)
 	e.Use(s.observe)
 
+	// Metrics are not served here but on an address of their own: see MetricsHandler.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metricsHandler())
 
 	// JSON bodies are capped here; the photo route sets its own, larger cap.
 	g := e.Group("/api/v1", middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
@@ -198,6 +208,20 @@ func New(opt Options) (*echo.Echo, *Server) {
 		e.HEAD("/*", echo.WrapHandler(opt.Static))
 	}
 	return e, s
+}
+
+// ipExtractor finds the client's address. Without trusted proxies it is the socket's peer,
+// whatever the headers say; with them, the right-most X-Forwarded-For entry that is not a
+// trusted proxy (the left ones are the client's to write).
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // Routes lists the API routes with their guards, for tests and the OpenAPI check.

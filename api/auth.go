@@ -204,8 +204,15 @@ func (s *Server) login(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	phone, ip := strings.TrimSpace(req.Phone), c.RealIP()
+	if !models.ValidPhone(phone) {
+		phone = "" // not a phone: a failed sign-in counted against the source, never kept as a key
+	}
 	if err := s.loginLimit.check(phone, ip); err != nil {
 		return err
+	}
+	if phone == "" {
+		s.loginLimit.fail(phone, ip)
+		return models.ErrBadCredentials
 	}
 	u, err := s.store.CheckPassword(ctx, phone, req.Password)
 	if err != nil {
@@ -214,7 +221,7 @@ func (s *Server) login(c echo.Context) error {
 		}
 		return err
 	}
-	s.loginLimit.succeed(phone)
+	s.loginLimit.succeed(phone, ip)
 	sess, refresh, err := s.store.StartSession(ctx, u.ID)
 	if err != nil {
 		return err

@@ -62,7 +62,7 @@ func TestMetrics(t *testing.T) {
 	h := newHarness(t)
 	admin := h.user(models.RoleAdmin, "")
 	h.do("GET", "/api/v1/users/some-id", admin.token, nil)
-	body := string(expect(t, h.do("GET", "/metrics", "", nil), 200))
+	body := scrape(t, h)
 	for _, want := range []string{
 		`frontline_http_requests_total{method="GET",route="/api/v1/users/:id",status="404"} 1`,
 		`frontline_http_request_duration_seconds_bucket`,

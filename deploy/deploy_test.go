@@ -5,11 +5,13 @@ package deploy
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,6 +30,7 @@ type composeFile struct {
 type composeService struct {
 	Image       string            `yaml:"image"`
 	Build       *composeBuild     `yaml:"build"`
+	Entrypoint  []string          `yaml:"entrypoint"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	DependsOn   map[string]struct {
@@ -309,6 +312,16 @@ func TestDockerfileFinalStage(t *testing.T) {
 			t.Errorf("final stage RUN %q: the final image has no shell", in[1])
 		}
 	}
+	dataPrivate := false
+	for _, in := range ins[last:] {
+		if in[0] == "COPY" && strings.HasSuffix(in[1], " /data") &&
+			strings.Contains(in[1], "--chown=65532:65532") && regexp.MustCompile(`--chmod=0?700\b`).MatchString(in[1]) {
+			dataPrivate = true
+		}
+	}
+	if !dataPrivate {
+		t.Error("final stage: the data dir must be copied owned by the server user with --chmod=0700")
+	}
 	name, _, _ := strings.Cut(user, ":")
 	if name == "" || name == "root" || name == "0" {
 		t.Errorf("final stage USER %q: want a non-root user", user)
@@ -366,5 +379,103 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	if !strings.Contains(unit, "DynamicUser=yes") && !regexp.MustCompile(`(?m)^User=\w+`).MatchString(unit) {
 		t.Error("systemd/frontline.service: want DynamicUser=yes or a dedicated User=")
+	}
+}
+
+// The app reaches MinIO as a user of its own whose policy names its bucket only; MinIO's
+// root credentials go to MinIO and the init service, never to the app.
+func TestComposeMinIOAppUser(t *testing.T) {
+	c := loadCompose(t)
+	app, minio := c.Services["app"], c.Services["minio"]
+	initSvc, ok := c.Services["minio-init"]
+	if !ok {
+		t.Fatal("no minio-init service")
+	}
+	if got := app.DependsOn["minio-init"].Condition; got != "service_completed_successfully" {
+		t.Errorf("app depends_on minio-init: condition %q, want service_completed_successfully", got)
+	}
+	root := minio.Environment["MINIO_ROOT_USER"]
+	if root == "" || root == app.Environment["FRONTLINE_MINIO_ACCESS_KEY"] ||
+		minio.Environment["MINIO_ROOT_PASSWORD"] == app.Environment["FRONTLINE_MINIO_SECRET_KEY"] {
+		t.Errorf("the app signs in to MinIO as its root user (%q)", root)
+	}
+	for name, value := range app.Environment {
+		if strings.Contains(value, "MINIO_ROOT") {
+			t.Errorf("app %s = %q: the root credentials are not the app's", name, value)
+		}
+	}
+	if initSvc.Environment["APP_ACCESS_KEY"] != app.Environment["FRONTLINE_MINIO_ACCESS_KEY"] ||
+		initSvc.Environment["APP_SECRET_KEY"] != app.Environment["FRONTLINE_MINIO_SECRET_KEY"] ||
+		initSvc.Environment["BUCKET"] != app.Environment["FRONTLINE_MINIO_BUCKET"] {
+		t.Error("minio-init creates another user or bucket than the app uses")
+	}
+	script := strings.Join(initSvc.Command, "\n")
+	for _, want := range []string{"mc admin policy create ", "mc admin user add ", "mc admin policy attach "} {
+		if !strings.Contains(script, want) {
+			t.Errorf("minio-init does not run %q", want)
+		}
+	}
+	_, doc, ok := strings.Cut(script, "<<EOF\n")
+	doc, _, ok2 := strings.Cut(doc, "\nEOF")
+	if !ok || !ok2 {
+		t.Fatal("minio-init: no policy document between <<EOF and EOF")
+	}
+	var policy struct {
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource []string
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(doc, "$$BUCKET", "frontline")), &policy); err != nil {
+		t.Fatalf("policy document: %v", err)
+	}
+	if len(policy.Statement) == 0 {
+		t.Fatal("empty policy")
+	}
+	for _, st := range policy.Statement {
+		for _, a := range st.Action {
+			if strings.Contains(a, "*") || strings.HasPrefix(a, "admin:") {
+				t.Errorf("policy allows %q", a)
+			}
+		}
+		for _, r := range st.Resource {
+			if r != "arn:aws:s3:::frontline" && r != "arn:aws:s3:::frontline/*" {
+				t.Errorf("policy reaches %q, beyond the bucket", r)
+			}
+		}
+	}
+}
+
+// Metrics have their own address, which compose does not publish and nginx does not pass.
+func TestMetricsNotPublic(t *testing.T) {
+	c := loadCompose(t)
+	app := c.Services["app"]
+	addr := app.Environment["FRONTLINE_METRICS_ADDR"]
+	_, port, ok := strings.Cut(addr, ":")
+	if !ok || port == "" {
+		t.Fatalf("app FRONTLINE_METRICS_ADDR %q", addr)
+	}
+	for _, p := range app.Ports {
+		if strings.Contains(p, port) {
+			t.Errorf("app publishes %q, the metrics port", p)
+		}
+	}
+	conf := readFile(t, "nginx/frontline.conf")
+	_, block, ok := strings.Cut(conf, "location = /metrics {")
+	block, _, _ = strings.Cut(block, "}")
+	if !ok || !(strings.Contains(block, "return 404;") || strings.Contains(block, "deny all;")) || strings.Contains(block, "proxy_pass") {
+		t.Error("nginx/frontline.conf does not block /metrics")
+	}
+}
+
+func TestNginxHSTS(t *testing.T) {
+	conf := readFile(t, "nginx/frontline.conf")
+	m := regexp.MustCompile(`(?m)^\s*add_header Strict-Transport-Security "max-age=(\d+)[^"]*" always;`).FindStringSubmatch(conf)
+	if m == nil {
+		t.Fatal("nginx/frontline.conf: no add_header Strict-Transport-Security ... always")
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 180*24*3600 {
+		t.Errorf("HSTS max-age %s: want at least 180 days", m[1])
 	}
 }

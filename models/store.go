@@ -43,10 +43,19 @@ const (
 )
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path, in WAL mode with a
-// busy timeout, and applies the migrations.
+// busy timeout, and applies the migrations. The file is made readable by its owner only;
+// SQLite gives its -wal and -shm files the same mode.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("models: create data dir: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("models: create sqlite file: %w", err)
+	}
+	// A file from an older version may be readable by others: tighten it too.
+	if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+		return nil, fmt.Errorf("models: create sqlite file: %w", err)
 	}
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := gorm.Open(sqlite.Open(dsn), gormConfig())

@@ -36,6 +36,8 @@ type api struct {
 	base  string
 	token string
 	http  *http.Client
+	// metricsBase is the instance's metrics address; the public one does not serve them.
+	metricsBase string
 }
 
 func newAPI(base string) *api {
@@ -96,13 +98,20 @@ func (a *api) login(phone, password string) (string, string, error) {
 	return out.AccessToken, out.User.ID, err
 }
 
-// metrics reads a few gauges from /metrics.
+// metrics reads a few gauges from /metrics on the instance's metrics address; none when it
+// has not been given.
 func (a *api) metrics() (map[string]float64, error) {
-	resp, err := a.http.Get(a.base + "/metrics")
+	if a.metricsBase == "" {
+		return map[string]float64{}, nil
+	}
+	resp, err := a.http.Get(a.metricsBase + "/metrics")
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s/metrics: %d", a.metricsBase, resp.StatusCode)
+	}
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err

@@ -164,6 +164,9 @@ func run(c *config) (*result, error) {
 	apis := make([]*api, len(c.servers))
 	for i, s := range c.servers {
 		apis[i] = newAPI(s)
+		if len(c.metrics) > 0 {
+			apis[i].metricsBase = c.metrics[i]
+		}
 	}
 	base := readMetrics(apis)
 	if res.RSSBeforeKB, err = readRSS(c.pids); err != nil {

@@ -14,7 +14,7 @@
 // several worker processes, each bound to its own loopback source address (127.0.0.2 …).
 // It only talks to loopback addresses and stops by itself.
 //
-//	sseload -servers http://127.0.0.1:8080 -pids 1234 -admin-phone 13800000000 -admin-password …
+//	sseload -servers http://127.0.0.1:8080 -metrics http://127.0.0.1:9464 -pids 1234 -admin-phone 13800000000 -admin-password …
 //	sseload summarize run1.json run2.json …   (medians of several runs)
 //	sseload mkdb -dsn user:pass@tcp(127.0.0.1:3306)/x   (prints the DSN of a new empty database)
 package main
@@ -44,6 +44,7 @@ func main() {
 // config is the coordinator's flags.
 type config struct {
 	servers       []string
+	metrics       []string
 	pids          []int
 	adminPhone    string
 	adminPassword string
@@ -63,9 +64,10 @@ type config struct {
 
 func parseFlags(args []string) (*config, error) {
 	fs := flag.NewFlagSet("sseload", flag.ContinueOnError)
-	var servers, pids, sources string
+	var servers, metrics, pids, sources string
 	c := &config{}
 	fs.StringVar(&servers, "servers", "http://127.0.0.1:8080", "comma-separated base URLs of the instances (loopback only); announcements go to the first")
+	fs.StringVar(&metrics, "metrics", "", "comma-separated base URLs of the instances' metrics addresses (FRONTLINE_METRICS_ADDR), one per server; empty: no server metrics")
 	fs.StringVar(&pids, "pids", "", "comma-separated process ids of the instances, for their memory")
 	fs.StringVar(&c.adminPhone, "admin-phone", "", "an admin's phone")
 	fs.StringVar(&c.adminPassword, "admin-password", "", "that admin's password")
@@ -87,6 +89,11 @@ func parseFlags(args []string) (*config, error) {
 	for _, s := range strings.Split(servers, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			c.servers = append(c.servers, strings.TrimRight(s, "/"))
+		}
+	}
+	for _, s := range strings.Split(metrics, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			c.metrics = append(c.metrics, strings.TrimRight(s, "/"))
 		}
 	}
 	for _, s := range strings.Split(sources, ",") {
@@ -112,8 +119,10 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("-conns must cover at least one stream per probe and user")
 	case len(c.pids) > 0 && len(c.pids) != len(c.servers):
 		return nil, fmt.Errorf("-pids must name one process per server")
+	case len(c.metrics) > 0 && len(c.metrics) != len(c.servers):
+		return nil, fmt.Errorf("-metrics must name one address per server")
 	}
-	for _, s := range append(append([]string{}, c.servers...), c.sources...) {
+	for _, s := range append(append(append([]string{}, c.servers...), c.metrics...), c.sources...) {
 		if err := loopbackOnly(s); err != nil {
 			return nil, err
 		}

@@ -65,6 +65,7 @@ export async function startServer() {
       FRONTLINE_ADMIN_PASSWORD: ADMIN.password,
       FRONTLINE_MYSQL_DSN: '',
       FRONTLINE_MINIO_ENDPOINT: '',
+      FRONTLINE_METRICS_ADDR: 'off', // several servers at once: no shared metrics port
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -58,11 +58,15 @@ free_port() {
 }
 
 # start_server NAME PORT [MYSQL_DSN]: starts an instance, waits for /readyz, and sets
-# server_pid.
+# server_pid and metrics_url (the instance's metrics address, apart from its public one).
 start_server() {
-	local name=$1 port=$2 dsn=${3:-}
+	local name=$1 port=$2 dsn=${3:-} mport
+	mport=$(free_port)
+	while [ "$mport" = "$port" ]; do mport=$(free_port); done
+	metrics_url="http://127.0.0.1:$mport"
 	mkdir -p "$work/$name"
-	FRONTLINE_ADDR="127.0.0.1:$port" FRONTLINE_DATA_DIR="$work/$name" FRONTLINE_MYSQL_DSN="$dsn" \
+	FRONTLINE_ADDR="127.0.0.1:$port" FRONTLINE_METRICS_ADDR="127.0.0.1:$mport" \
+		FRONTLINE_DATA_DIR="$work/$name" FRONTLINE_MYSQL_DSN="$dsn" \
 		FRONTLINE_JWT_SECRET="$SECRET" FRONTLINE_ADMIN_PHONE="$ADMIN_PHONE" FRONTLINE_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
 		FRONTLINE_LOG_LEVEL=warn FRONTLINE_MINIO_ENDPOINT= \
 		"$BIN" >"$work/$name.log" 2>&1 &
@@ -94,7 +98,7 @@ for run in $(seq 1 "$RUNS"); do
 	rm -rf "$work/single"
 	port=$(free_port)
 	start_server single "$port"
-	timeout 1200 "$work/sseload" -servers "http://127.0.0.1:$port" -pids "$server_pid" \
+	timeout 1200 "$work/sseload" -servers "http://127.0.0.1:$port" -metrics "$metrics_url" -pids "$server_pid" \
 		-admin-phone "$ADMIN_PHONE" -admin-password "$ADMIN_PASSWORD" \
 		-conns "$CONNS" -label "single, run $run" -out "$work/single-$run.json"
 	single+=("$work/single-$run.json")
@@ -108,17 +112,21 @@ if [ -n "${FRONTLINE_TEST_MYSQL_DSN:-}" ] && [ "$ONLY" != single ]; then
 	multi=()
 	for run in $(seq 1 "$RUNS"); do
 		dsn=$("$work/sseload" mkdb -dsn "$FRONTLINE_TEST_MYSQL_DSN")
-		urls=() spids=()
+		urls=() murls=() spids=()
 		for i in 1 2 3; do
 			rm -rf "$work/multi$i"
 			port=$(free_port)
 			start_server "multi$i" "$port" "$dsn" # one after another: migrations and admin once
 			urls+=("http://127.0.0.1:$port")
+			murls+=("$metrics_url")
 			spids+=("$server_pid")
 		done
 		timeout 1800 "$work/sseload" -servers "$(
 			IFS=,
 			echo "${urls[*]}"
+		)" -metrics "$(
+			IFS=,
+			echo "${murls[*]}"
 		)" -pids "$(
 			IFS=,
 			echo "${spids[*]}"
