@@ -20,7 +20,7 @@ func TestSQLiteFilesPrivate(t *testing.T) {
 	}
 	defer s.Close()
 	// A write, so the WAL and its index exist.
-	if _, err := s.CreateUser(context.Background(), models.NewUser{Phone: "13900000001", Name: "甲", Password: "password123", Role: models.RoleMember}); err != nil {
+	if _, err := s.CreateUser(context.Background(), models.NewUser{Phone: "13900000001", Name: "甲", Password: "quiet-lantern-7", Role: models.RoleMember}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{path, path + "-wal", path + "-shm"} {
