@@ -60,6 +60,9 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		Probes:         map[string]func(context.Context) error{"photos": photos.Ping},
 		Static:         pwa.Handler(),
 		QuotaCheckFrom: cfg.QuotaCheckFrom,
+
+		AuditRetention:    cfg.AuditRetention,
+		ResidentRetention: cfg.ResidentRetention,
 	})
 	srv.Registry().MustRegister(events.Collectors()...)
 	a.handler = e

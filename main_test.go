@@ -15,7 +15,8 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour {
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour ||
+		c.AuditRetention != 1095*24*time.Hour || c.ResidentRetention != 365*24*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -36,6 +37,9 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		"ShortSecret":  {map[string]string{"FRONTLINE_JWT_SECRET": "short"}, "at least 32"},
 		"BadQuotaDate": {map[string]string{"FRONTLINE_QUOTA_CHECK_FROM": "13-45"}, "FRONTLINE_QUOTA_CHECK_FROM"},
 		"BadRetention": {map[string]string{"FRONTLINE_EVENT_RETENTION": "forever"}, "FRONTLINE_EVENT_RETENTION"},
+
+		"BadAuditRetention":    {map[string]string{"FRONTLINE_AUDIT_RETENTION": "0d"}, "FRONTLINE_AUDIT_RETENTION"},
+		"BadResidentRetention": {map[string]string{"FRONTLINE_RESIDENT_RETENTION": "a year"}, "FRONTLINE_RESIDENT_RETENTION"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

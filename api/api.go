@@ -33,6 +33,9 @@ type Options struct {
 	// QuotaCheckFrom ("MM-DD") is the day of the year from which rooms below the activity
 	// quota are flagged; empty: the models default.
 	QuotaCheckFrom string
+	// AuditRetention is how long audit rows are kept, ResidentRetention how long a
+	// resident's name and phone outlive the opinion's purpose; zero: the defaults.
+	AuditRetention, ResidentRetention time.Duration
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -57,6 +60,8 @@ type Server struct {
 	registry         *prometheus.Registry
 	routes           []route
 	onUserDisabled   func(userID string)
+	// auditRetention and residentRetention are the periods of the retention job.
+	auditRetention, residentRetention time.Duration
 }
 
 // route is one line of the route table: where, what, and who may call it.
@@ -77,6 +82,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
+	s.auditRetention, s.residentRetention = opt.AuditRetention, opt.ResidentRetention
 	if s.hub != nil {
 		// A disabled user's streams end at once, not at their next reconnect.
 		s.onUserDisabled = s.hub.DisconnectUser
@@ -178,6 +184,8 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/exports/topics.xlsx", s.exportTopicsXLSX, countyView)
 	add(http.MethodGet, "/exports/rooms.csv", s.exportRoomsCSV, countyView)
 	add(http.MethodGet, "/exports/rooms.xlsx", s.exportRoomsXLSX, countyView)
+	add(http.MethodGet, "/audit", s.listAudit, admin)
+	add(http.MethodGet, "/exports/audit.xlsx", s.exportAuditXLSX, admin)
 
 	// Anything else under /api answers a JSON 404 rather than the app's index page.
 	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })

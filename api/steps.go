@@ -203,7 +203,8 @@ func (s *Server) getReceipt(c echo.Context) error {
 }
 
 // RunJobs runs the server's periodic work until ctx ends: telling people of overdue
-// recommendations, at start and then every interval. Safe on several instances at once.
+// recommendations, and the retention of audit rows and residents' data, at start and then
+// every interval. Safe on several instances at once.
 func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -213,6 +214,9 @@ func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
 			s.log.Error("overdue job", "err", err)
 		}
 		s.publish(evs)
+		if err := s.runRetention(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("retention job", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
