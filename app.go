@@ -53,16 +53,18 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 	a.stopping = append(a.stopping, events.Shutdown)
 	a.closers = append(a.closers, func() { stopHub(); <-hubDone })
 	e, srv := api.New(api.Options{
-		Store:          store,
-		Hub:            events,
-		Photos:         photos,
-		Secret:         secret,
-		Logger:         log,
-		Version:        version,
-		Probes:         map[string]func(context.Context) error{"photos": photos.Ping},
-		Static:         pwa.Handler(),
-		QuotaCheckFrom: cfg.QuotaCheckFrom,
-		TrustedProxies: cfg.TrustedProxies,
+		Store:             store,
+		Hub:               events,
+		Photos:            photos,
+		Secret:            secret,
+		Logger:            log,
+		Version:           version,
+		Probes:            map[string]func(context.Context) error{"photos": photos.Ping},
+		Static:            pwa.Handler(),
+		QuotaCheckFrom:    cfg.QuotaCheckFrom,
+		TrustedProxies:    cfg.TrustedProxies,
+		AuditRetention:    cfg.AuditRetention,
+		ResidentRetention: cfg.ResidentRetention,
 	})
 	srv.Registry().MustRegister(events.Collectors()...)
 	a.handler = e

@@ -38,6 +38,10 @@ type Config struct {
 	MetricsAddr string
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
+	// AuditRetention is how long audit rows are kept; ResidentRetention how long a
+	// resident's name and phone are kept once the opinion's topic is closed or it is dismissed.
+	AuditRetention    time.Duration
+	ResidentRetention time.Duration
 }
 
 // loadConfig reads the FRONTLINE_* variables and reports every bad value at once.
@@ -155,6 +159,12 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		bad("FRONTLINE_EVENT_RETENTION: %v", err)
 	}
 	c.EventRetention = ret
+	if c.AuditRetention, err = parseDays(get("FRONTLINE_AUDIT_RETENTION", "1095d")); err != nil {
+		bad("FRONTLINE_AUDIT_RETENTION: %v", err)
+	}
+	if c.ResidentRetention, err = parseDays(get("FRONTLINE_RESIDENT_RETENTION", "365d")); err != nil {
+		bad("FRONTLINE_RESIDENT_RETENTION: %v", err)
+	}
 	if _, err := time.Parse("01-02", c.QuotaCheckFrom); err != nil {
 		bad("FRONTLINE_QUOTA_CHECK_FROM %q must be a month and day like 07-01", c.QuotaCheckFrom)
 	}

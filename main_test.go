@@ -17,7 +17,8 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour {
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour ||
+		c.AuditRetention != 1095*24*time.Hour || c.ResidentRetention != 365*24*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.MetricsAddr != "127.0.0.1:9464" || len(c.TrustedProxies) != 0 {
@@ -48,22 +49,24 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"BadDSN":              {map[string]string{"FRONTLINE_MYSQL_DSN": "not a dsn"}, "FRONTLINE_MYSQL_DSN"},
-		"DSNWithoutDB":        {map[string]string{"FRONTLINE_MYSQL_DSN": "u:p@tcp(127.0.0.1:3306)/"}, "no database name"},
-		"HalfMinIO":           {map[string]string{"FRONTLINE_MINIO_ENDPOINT": "127.0.0.1:9000"}, "half configured"},
-		"MinIOScheme":         {map[string]string{"FRONTLINE_MINIO_ENDPOINT": "http://x:9000", "FRONTLINE_MINIO_ACCESS_KEY": "a", "FRONTLINE_MINIO_SECRET_KEY": "b"}, "without a scheme"},
-		"MinIOSecure":         {map[string]string{"FRONTLINE_MINIO_SECURE": "maybe"}, "FRONTLINE_MINIO_SECURE"},
-		"BadAddr":             {map[string]string{"FRONTLINE_ADDR": "8080"}, "FRONTLINE_ADDR"},
-		"AdminHalf":           {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000"}, "go together"},
-		"AdminPhone":          {map[string]string{"FRONTLINE_ADMIN_PHONE": "123", "FRONTLINE_ADMIN_PASSWORD": "quiet-lantern-7"}, "mobile number"},
-		"AdminShortPassword":  {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000", "FRONTLINE_ADMIN_PASSWORD": "short-pw"}, "FRONTLINE_ADMIN_PASSWORD must be at least 10"},
-		"AdminCommonPassword": {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000", "FRONTLINE_ADMIN_PASSWORD": "WoAini1314"}, "FRONTLINE_ADMIN_PASSWORD is too common"},
-		"AdminPhonePassword":  {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000", "FRONTLINE_ADMIN_PASSWORD": "x13800000000"}, "phone number"},
-		"ShortSecret":         {map[string]string{"FRONTLINE_JWT_SECRET": "short"}, "at least 32"},
-		"BadQuotaDate":        {map[string]string{"FRONTLINE_QUOTA_CHECK_FROM": "13-45"}, "FRONTLINE_QUOTA_CHECK_FROM"},
-		"BadRetention":        {map[string]string{"FRONTLINE_EVENT_RETENTION": "forever"}, "FRONTLINE_EVENT_RETENTION"},
-		"BadMetrics":          {map[string]string{"FRONTLINE_METRICS_ADDR": "9464"}, "FRONTLINE_METRICS_ADDR"},
-		"BadProxies":          {map[string]string{"FRONTLINE_TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, "FRONTLINE_TRUSTED_PROXIES"},
+		"BadDSN":               {map[string]string{"FRONTLINE_MYSQL_DSN": "not a dsn"}, "FRONTLINE_MYSQL_DSN"},
+		"DSNWithoutDB":         {map[string]string{"FRONTLINE_MYSQL_DSN": "u:p@tcp(127.0.0.1:3306)/"}, "no database name"},
+		"HalfMinIO":            {map[string]string{"FRONTLINE_MINIO_ENDPOINT": "127.0.0.1:9000"}, "half configured"},
+		"MinIOScheme":          {map[string]string{"FRONTLINE_MINIO_ENDPOINT": "http://x:9000", "FRONTLINE_MINIO_ACCESS_KEY": "a", "FRONTLINE_MINIO_SECRET_KEY": "b"}, "without a scheme"},
+		"MinIOSecure":          {map[string]string{"FRONTLINE_MINIO_SECURE": "maybe"}, "FRONTLINE_MINIO_SECURE"},
+		"BadAddr":              {map[string]string{"FRONTLINE_ADDR": "8080"}, "FRONTLINE_ADDR"},
+		"AdminHalf":            {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000"}, "go together"},
+		"AdminPhone":           {map[string]string{"FRONTLINE_ADMIN_PHONE": "123", "FRONTLINE_ADMIN_PASSWORD": "quiet-lantern-7"}, "mobile number"},
+		"AdminShortPassword":   {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000", "FRONTLINE_ADMIN_PASSWORD": "short-pw"}, "FRONTLINE_ADMIN_PASSWORD must be at least 10"},
+		"AdminCommonPassword":  {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000", "FRONTLINE_ADMIN_PASSWORD": "WoAini1314"}, "FRONTLINE_ADMIN_PASSWORD is too common"},
+		"AdminPhonePassword":   {map[string]string{"FRONTLINE_ADMIN_PHONE": "13800000000", "FRONTLINE_ADMIN_PASSWORD": "x13800000000"}, "phone number"},
+		"ShortSecret":          {map[string]string{"FRONTLINE_JWT_SECRET": "short"}, "at least 32"},
+		"BadQuotaDate":         {map[string]string{"FRONTLINE_QUOTA_CHECK_FROM": "13-45"}, "FRONTLINE_QUOTA_CHECK_FROM"},
+		"BadRetention":         {map[string]string{"FRONTLINE_EVENT_RETENTION": "forever"}, "FRONTLINE_EVENT_RETENTION"},
+		"BadMetrics":           {map[string]string{"FRONTLINE_METRICS_ADDR": "9464"}, "FRONTLINE_METRICS_ADDR"},
+		"BadProxies":           {map[string]string{"FRONTLINE_TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, "FRONTLINE_TRUSTED_PROXIES"},
+		"BadAuditRetention":    {map[string]string{"FRONTLINE_AUDIT_RETENTION": "0d"}, "FRONTLINE_AUDIT_RETENTION"},
+		"BadResidentRetention": {map[string]string{"FRONTLINE_RESIDENT_RETENTION": "a year"}, "FRONTLINE_RESIDENT_RETENTION"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -39,6 +39,9 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For entries are believed; the client
 	// is the right-most address that is not one of them. Empty: the socket's peer.
 	TrustedProxies []*net.IPNet
+	// AuditRetention is how long audit rows are kept, ResidentRetention how long a
+	// resident's name and phone outlive the opinion's purpose; zero: the defaults.
+	AuditRetention, ResidentRetention time.Duration
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -64,6 +67,8 @@ type Server struct {
 	metrics          *metrics
 	registry         *prometheus.Registry
 	routes           []route
+	// auditRetention and residentRetention are the periods of the retention job.
+	auditRetention, residentRetention time.Duration
 }
 
 // route is one line of the route table: where, what, and who may call it.
@@ -88,6 +93,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 	if opt.PhotoQuota != nil {
 		s.photoQuota = *opt.PhotoQuota
 	}
+	s.auditRetention, s.residentRetention = opt.AuditRetention, opt.ResidentRetention
 	s.registry, s.metrics = newMetrics()
 	s.loginLimit = newLoginLimiter(s.now, s.loginAlarm)
 	s.loginLimit.failed = s.metrics.loginFailures.Inc
@@ -193,6 +199,8 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/exports/topics.xlsx", s.exportTopicsXLSX, countyView)
 	add(http.MethodGet, "/exports/rooms.csv", s.exportRoomsCSV, countyView)
 	add(http.MethodGet, "/exports/rooms.xlsx", s.exportRoomsXLSX, countyView)
+	add(http.MethodGet, "/audit", s.listAudit, admin)
+	add(http.MethodGet, "/exports/audit.xlsx", s.exportAuditXLSX, admin)
 
 	// Anything else under /api answers a JSON 404 rather than the app's index page.
 	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })

@@ -210,18 +210,25 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.loginLimit.check(phone, ip); err != nil {
 		return err
 	}
-	if phone == "" {
-		s.loginLimit.fail(phone, ip)
-		return models.ErrBadCredentials
+	var u *models.User
+	var err error = models.ErrBadCredentials
+	if phone != "" {
+		u, err = s.store.CheckPassword(ctx, phone, req.Password)
 	}
-	u, err := s.store.CheckPassword(ctx, phone, req.Password)
 	if err != nil {
 		if errors.Is(err, models.ErrBadCredentials) {
 			s.loginLimit.fail(phone, ip)
+			if aerr := s.audit(c, s.store, models.AuditSignInFailed, "", "", typedPhone(phone)); aerr != nil {
+				return aerr
+			}
 		}
 		return err
 	}
 	s.loginLimit.succeed(phone, ip)
+	c.Set(ctxUser, u) // from here the request is theirs, and the audit row names them
+	if err := s.audit(c, s.store, models.AuditSignIn, models.AuditKindUser, u.ID, nil); err != nil {
+		return err
+	}
 	sess, refresh, err := s.store.StartSession(ctx, u.ID)
 	if err != nil {
 		return err

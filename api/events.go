@@ -469,8 +469,10 @@ func (s *Server) createAnnouncement(c echo.Context) error {
 			n.Recipients = members
 		}
 		var err error
-		rows, err = tx.AddEvents(ctx, n)
-		return err
+		if rows, err = tx.AddEvents(ctx, n); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditAnnouncement, models.AuditKindAnnouncement, a.ID, map[string]any{"title": a.Title, "room_id": a.RoomID})
 	})
 	if err != nil {
 		return err

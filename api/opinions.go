@@ -53,6 +53,11 @@ func (s *Server) getOpinion(c echo.Context) error {
 	if !acc.Visible {
 		return models.ErrNotFound
 	}
+	if acc.FullContact {
+		if err := s.auditContactRead(c, op); err != nil {
+			return err
+		}
+	}
 	return c.JSON(http.StatusOK, s.viewOpinion(op, acc))
 }
 
@@ -71,8 +76,16 @@ func (s *Server) listOpinions(c echo.Context) error {
 		return err
 	}
 	views := make([]opinionView, len(ops))
+	var unmasked []*models.Opinion
 	for i, op := range ops {
-		views[i] = s.viewOpinion(op, models.OpinionAccessWithRole(f.Viewer, op, roles[op.RoomID]))
+		acc := models.OpinionAccessWithRole(f.Viewer, op, roles[op.RoomID])
+		if acc.FullContact {
+			unmasked = append(unmasked, op)
+		}
+		views[i] = s.viewOpinion(op, acc)
+	}
+	if err := s.auditContactRead(c, unmasked...); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, listOf(views, next))
 }
@@ -111,6 +124,9 @@ func (s *Server) updateOpinionStatus(c echo.Context) error {
 	}
 	op, err := s.store.SetOpinionStatus(c.Request().Context(), currentUser(c), c.Param("id"), req.Status, req.Reason)
 	if err != nil {
+		return err
+	}
+	if err := s.auditContactRead(c, op); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.viewOpinion(op, models.OpinionAccess{Visible: true, FullContact: true}))

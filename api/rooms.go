@@ -18,7 +18,14 @@ func (s *Server) createRoom(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	r, err := s.store.CreateRoom(c.Request().Context(), req)
+	ctx := c.Request().Context()
+	var r *models.Room
+	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if r, err = tx.CreateRoom(ctx, req); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditRoomCreate, models.AuditKindRoom, r.ID, map[string]any{"name": r.Name})
+	})
 	if err != nil {
 		return err
 	}
@@ -33,7 +40,14 @@ func (s *Server) updateRoom(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	r, err := s.store.UpdateRoom(c.Request().Context(), c.Param("id"), req)
+	ctx := c.Request().Context()
+	var r *models.Room
+	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if r, err = tx.UpdateRoom(ctx, c.Param("id"), req); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditRoomUpdate, models.AuditKindRoom, r.ID, map[string]any{"name": r.Name})
+	})
 	if err != nil {
 		return err
 	}
@@ -97,7 +111,14 @@ func (s *Server) setMember(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	m, err := s.store.SetMembership(c.Request().Context(), c.Param("id"), c.Param("user_id"), req.Role)
+	ctx := c.Request().Context()
+	var m *models.Membership
+	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if m, err = tx.SetMembership(ctx, c.Param("id"), c.Param("user_id"), req.Role); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditMemberSet, models.AuditKindRoom, m.RoomID, map[string]any{"user_id": m.UserID, "role": m.Role})
+	})
 	if err != nil {
 		return err
 	}
@@ -105,7 +126,14 @@ func (s *Server) setMember(c echo.Context) error {
 }
 
 func (s *Server) removeMember(c echo.Context) error {
-	if err := s.store.RemoveMembership(c.Request().Context(), c.Param("id"), c.Param("user_id")); err != nil {
+	ctx := c.Request().Context()
+	err := s.store.Tx(ctx, func(tx *models.Store) error {
+		if err := tx.RemoveMembership(ctx, c.Param("id"), c.Param("user_id")); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditMemberRemove, models.AuditKindRoom, c.Param("id"), map[string]any{"user_id": c.Param("user_id")})
+	})
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -128,7 +156,14 @@ func (s *Server) addCategory(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	cat, err := s.store.AddCategory(c.Request().Context(), req.Name)
+	ctx := c.Request().Context()
+	var cat *models.Category
+	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if cat, err = tx.AddCategory(ctx, req.Name); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditCategoryCreate, models.AuditKindCategory, cat.Name, nil)
+	})
 	if err != nil {
 		return err
 	}

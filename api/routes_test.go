@@ -262,6 +262,8 @@ var routeCases = map[string]routeCase{
 	"GET /api/v1/exports/topics.xlsx":  {allow: countyRoles},
 	"GET /api/v1/exports/rooms.csv":    {allow: countyRoles},
 	"GET /api/v1/exports/rooms.xlsx":   {allow: countyRoles},
+	"GET /api/v1/audit":                {allow: adminOnly},
+	"GET /api/v1/exports/audit.xlsx":   {allow: adminOnly},
 	"POST /api/v1/events/ticket":       {allow: signedInRoles},
 	"GET /api/v1/events":               {allow: signedInRoles, stream: true},
 	"GET /api/v1/notifications":        {allow: signedInRoles},

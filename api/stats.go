@@ -66,6 +66,9 @@ const utf8BOM = "\uFEFF"
 func (s *Server) writeCSV(c echo.Context, l ledgerExport) error {
 	var w *csv.Writer
 	start := func() error {
+		if err := s.auditExport(c, l, "csv"); err != nil {
+			return err
+		}
 		s.downloadHeaders(c, l, "csv", "text/csv; charset=utf-8")
 		c.Response().WriteHeader(http.StatusOK)
 		if _, err := c.Response().Write([]byte(utf8BOM)); err != nil {
@@ -138,6 +141,9 @@ func (s *Server) writeXLSX(c echo.Context, l ledgerExport) error {
 	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("api: xlsx: %w", err)
+	}
+	if err := s.auditExport(c, l, "xlsx"); err != nil {
+		return err
 	}
 	s.downloadHeaders(c, l, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Response().WriteHeader(http.StatusOK)

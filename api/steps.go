@@ -207,8 +207,9 @@ func (s *Server) getReceipt(c echo.Context) error {
 }
 
 // RunJobs runs the server's periodic work until ctx ends, at start and then every
-// interval: telling people of overdue recommendations, and removing photos left attached
-// to nothing. Safe on several instances at once.
+// interval: telling people of overdue recommendations, removing photos left attached to
+// nothing, and the retention of audit rows and residents' data. Safe on several instances
+// at once.
 func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -222,6 +223,9 @@ func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
 			s.log.Error("orphan photo job", "err", err)
 		} else if n > 0 {
 			s.log.Info("removed orphan photos", "count", n)
+		}
+		if err := s.runRetention(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("retention job", "err", err)
 		}
 		select {
 		case <-ctx.Done():

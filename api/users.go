@@ -41,7 +41,14 @@ func (s *Server) createUser(c echo.Context) error {
 		return err
 	}
 	req.MustChangePassword = true // the admin knows it: the user chooses their own at first sign-in
-	u, err := s.store.CreateUser(c.Request().Context(), req)
+	ctx := c.Request().Context()
+	var u *models.User
+	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if u, err = tx.CreateUser(ctx, req); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditUserCreate, models.AuditKindUser, u.ID, map[string]any{"role": u.Role})
+	})
 	if err != nil {
 		return err
 	}
@@ -78,7 +85,15 @@ func (s *Server) updateUser(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	u, err := s.store.UpdateUser(c.Request().Context(), c.Param("id"), req)
+	ctx := c.Request().Context()
+	var u *models.User
+	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if u, err = tx.UpdateUser(ctx, c.Param("id"), req); err != nil {
+			return err
+		}
+		action, detail := userPatchAudit(req)
+		return s.audit(c, tx, action, models.AuditKindUser, u.ID, detail)
+	})
 	if err != nil {
 		return err
 	}

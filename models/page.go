@@ -31,7 +31,8 @@ func (p *Page) Validate() error {
 	if p.Limit < 1 || p.Limit > MaxLimit {
 		prob.Add("limit", fmt.Sprintf("must be between 1 and %d", MaxLimit))
 	}
-	if _, _, err := decodeCursor(p.Cursor); err != nil {
+	// The key is checked where the page is read: most tables' keys are ids, the audit log's a number.
+	if _, _, err := decodeKeyset(p.Cursor); err != nil {
 		prob.Add("cursor", "is not a cursor this server issued")
 	}
 	return prob.Err()
@@ -44,6 +45,16 @@ func encodeCursor(t time.Time, id string) string {
 }
 
 func decodeCursor(c string) (time.Time, string, error) {
+	t, id, err := decodeKeyset(c)
+	if err != nil || (id != "" && !ValidID(id)) {
+		return time.Time{}, "", fmt.Errorf("bad cursor")
+	}
+	return t, id, nil
+}
+
+// decodeKeyset reads a cursor's time, checked, and its key as text, for tables whose key is
+// not an id (the audit log's is a number).
+func decodeKeyset(c string) (time.Time, string, error) {
 	if c == "" {
 		return time.Time{}, "", nil
 	}
@@ -61,7 +72,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 	}
 	p := Problems{}
 	CheckTime(p, "cursor", t)
-	if !ValidID(id) || t.IsZero() || len(p) > 0 {
+	if t.IsZero() || len(p) > 0 {
 		return time.Time{}, "", fmt.Errorf("bad cursor")
 	}
 	return t.UTC(), id, nil

@@ -29,6 +29,7 @@ route('/admin', screens.admin, { roles: ['admin'] });
 route('/admin/users', screens.adminUsers, { roles: ['admin'] });
 route('/admin/rooms', screens.adminRooms, { roles: ['admin'] });
 route('/admin/rooms/:id', screens.adminRoom, { roles: ['admin'] });
+route('/admin/audit', lazy(() => import('./screens/audit.js'), 'audit'), { roles: ['admin'] });
 
 setGuard((opts, path) => {
   if (path.startsWith('/login')) return state.user ? '/' : null;

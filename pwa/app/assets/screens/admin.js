@@ -9,7 +9,8 @@ export async function admin(ctx) {
   ctx.show(h('h2', {}, '管理'),
     h('ul', { class: 'list' },
       h('li', {}, h('a', { href: '/admin/users', class: 'item' }, h('span', { class: 'item-title' }, '用户'), h('span', { class: 'item-meta' }, '新增委员、审核人，停用账号'))),
-      h('li', {}, h('a', { href: '/admin/rooms', class: 'item' }, h('span', { class: 'item-title' }, '议事室与成员'), h('span', { class: 'item-meta' }, '新建议事室，设置召集人、委员和属地审核')))));
+      h('li', {}, h('a', { href: '/admin/rooms', class: 'item' }, h('span', { class: 'item-title' }, '议事室与成员'), h('span', { class: 'item-meta' }, '新建议事室，设置召集人、委员和属地审核'))),
+      h('li', {}, h('a', { href: '/admin/audit', class: 'item' }, h('span', { class: 'item-title' }, '审计日志'), h('span', { class: 'item-meta' }, '登录、管理操作、导出和查看群众联系方式的记录')))));
 }
 
 function options(map, selected) {

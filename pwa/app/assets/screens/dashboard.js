@@ -51,7 +51,7 @@ const EXPORTS = [
 
 // download fetches a ledger with the session's token (a plain link cannot carry it) and
 // hands it to the browser as a file.
-async function download(button, path, name) {
+export async function download(button, path, name) {
   button.disabled = true;
   try {
     const res = await apiFetch(path);

@@ -1,0 +1,44 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// eraseBatch bounds one erasing statement, so the job never holds a long write lock.
+const eraseBatch = 500
+
+// EraseResidents blanks the resident's name and phone of every opinion whose purpose is
+// spent: its topic was closed (follow-up done) before cutoff, or the opinion was dismissed
+// before cutoff. The consent flag, the content and the receipt code stay, so the resident can
+// still follow the opinion by its receipt. It works in batches, is safe to run again and on
+// several instances at once, and returns how many opinions it erased.
+func (s *Store) EraseResidents(ctx context.Context, cutoff time.Time) (int64, error) {
+	cutoff = cutoff.UTC()
+	closed := s.conn(ctx).Model(&TopicHistory{}).Select("topic_id").Where("to_status = ? AND at < ?", TopicClosed, cutoff)
+	var total int64
+	for {
+		var ids []string
+		err := s.conn(ctx).Model(&Opinion{}).
+			Where("(resident_name <> '' OR resident_phone <> '')").
+			Where("(status = ? AND updated_at < ?) OR topic_id IN (?)", OpinionDismissed, cutoff, closed).
+			Order("id").Limit(eraseBatch).Pluck("id", &ids).Error
+		if err != nil {
+			return total, fmt.Errorf("models: erase residents: %w", err)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		// The condition is repeated so a row another instance erased meanwhile is not counted.
+		res := s.conn(ctx).Model(&Opinion{}).Where("id IN ? AND (resident_name <> '' OR resident_phone <> '')", ids).
+			UpdateColumns(map[string]any{"resident_name": "", "resident_phone": ""}) // updated_at stays: the receipt shows when the case last moved
+		if res.Error != nil {
+			return total, fmt.Errorf("models: erase residents: %w", res.Error)
+		}
+		total += res.RowsAffected
+		if len(ids) < eraseBatch {
+			return total, nil
+		}
+	}
+}
