@@ -47,7 +47,10 @@ type Options struct {
 	// PerSession is the most streams one sign-in may hold open (5); a further one closes
 	// the oldest, so a client that leaks connections cannot pile them up.
 	PerSession int
-	Logger     *slog.Logger
+	// SessionsEnded, when set, is told of every session.ended event the hub reads, on every
+	// instance, so caches of sign-in state can forget those sign-ins.
+	SessionsEnded func(userID string, sessionIDs []string)
+	Logger        *slog.Logger
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -378,6 +381,9 @@ func (h *Hub) endSessions(ev *models.Event) {
 	if ev.RecipientID == nil || json.Unmarshal(ev.Payload, &data) != nil {
 		h.log.Warn("hub: malformed session.ended event", "id", ev.ID)
 		return
+	}
+	if h.opt.SessionsEnded != nil {
+		h.opt.SessionsEnded(*ev.RecipientID, data.SessionIDs)
 	}
 	sh := h.shardFor(*ev.RecipientID)
 	sh.mu.Lock()

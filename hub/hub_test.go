@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,7 +177,10 @@ func isOpen(sub *hub.Subscription) bool {
 // it from the outbox, as every instance would, and closes that sign-in's streams alone.
 func TestSessionEndedClosesItsStreams(t *testing.T) {
 	s := testenv.Store(t)
-	h := startHub(t, s, hub.Options{Poll: 20 * time.Millisecond})
+	told := make(chan []string, 10)
+	h := startHub(t, s, hub.Options{Poll: 20 * time.Millisecond, SessionsEnded: func(userID string, ids []string) {
+		told <- append([]string{userID}, ids...)
+	}})
 	ctx := context.Background()
 	one, _, err := s.StartSession(ctx, "a")
 	if err != nil {
@@ -196,6 +200,9 @@ func TestSessionEndedClosesItsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDone(t, a1, 2*time.Second, "revoked sign-in")
+	if got := <-told; !slices.Equal(got, []string{"a", one.ID}) {
+		t.Fatalf("SessionsEnded told %v, want [a %s]", got, one.ID)
+	}
 	waitDone(t, a1b, 2*time.Second, "revoked sign-in, second stream")
 	if !isOpen(a2) || !isOpen(b) {
 		t.Fatal("a stream of another sign-in was closed")
