@@ -3,12 +3,17 @@ package pwa
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image/png"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,6 +35,7 @@ var (
 	scriptSrcRe = regexp.MustCompile(`<script type="module" src="(/assets/app\.[0-9a-f]{8}\.js)"></script>`)
 	cssHrefRe   = regexp.MustCompile(`<link rel="stylesheet" href="(/assets/app\.[0-9a-f]{8}\.css)">`)
 	hashedRe    = regexp.MustCompile(`^/(assets|icons)/[\w/-]+\.[0-9a-f]{8}\.\w+$`)
+	importMapRe = regexp.MustCompile(`<script type="importmap">(.*?)</script>`)
 )
 
 func TestHandler(t *testing.T) {
@@ -67,7 +73,8 @@ func TestHandler(t *testing.T) {
 		if cssHrefRe.FindStringSubmatch(index) == nil {
 			t.Fatalf("no hashed style sheet in index.html")
 		}
-		if strings.Contains(index, `"/assets/app.js"`) || strings.Contains(index, "<!-- modulepreload -->") {
+		// The import map names "/assets/app.js" as a key; a tag must not.
+		if strings.Contains(index, `="/assets/app.js"`) || strings.Contains(index, "<!-- modulepreload -->") {
 			t.Errorf("index.html keeps an unrewritten reference or marker")
 		}
 		if !strings.Contains(index, `rel="modulepreload"`) {
@@ -88,27 +95,103 @@ func TestHandler(t *testing.T) {
 		}
 	})
 
-	t.Run("EveryImportIsHashedAndServed", func(t *testing.T) {
-		s := h.(*site)
+	importMap := func(t *testing.T) map[string]string {
+		t.Helper()
+		m := importMapRe.FindStringSubmatch(index)
+		if m == nil {
+			t.Fatalf("no import map in index.html:\n%s", index)
+		}
+		var im struct{ Imports map[string]string }
+		if err := json.Unmarshal([]byte(m[1]), &im); err != nil {
+			t.Fatalf("import map: %v", err)
+		}
+		return im.Imports
+	}
+
+	t.Run("EveryModuleIsReachableThroughTheMap", func(t *testing.T) {
+		imports := importMap(t)
 		modules := 0
-		for path, f := range s.files {
-			if !strings.HasSuffix(path, ".js") {
-				continue
+		err := fs.WalkDir(embedded, "app/assets", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+				return err
 			}
 			modules++
-			for _, g := range importRe.FindAllStringSubmatch(string(f.body), -1) {
-				spec := g[3]
-				if !strings.HasPrefix(spec, "/") || !hashedRe.MatchString(spec) {
-					t.Errorf("%s imports %q: not a hashed absolute path", path, spec)
-					continue
+			plain := strings.TrimPrefix(p, "app")
+			hashed := imports[plain]
+			if !hashedRe.MatchString(hashed) {
+				t.Errorf("%s maps to %q, not a hashed path", plain, hashed)
+				return nil
+			}
+			rec := get(t, h, hashed)
+			src, _ := fs.ReadFile(embedded, p)
+			if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), src) {
+				t.Errorf("%s (%s): status %d, served as written %v", plain, hashed, rec.Code, bytes.Equal(rec.Body.Bytes(), src))
+			}
+			if rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+				t.Errorf("%s: Cache-Control %q", hashed, rec.Header().Get("Cache-Control"))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if modules < 5 || len(imports) != modules {
+			t.Fatalf("%d modules in the app, %d in the map", modules, len(imports))
+		}
+	})
+
+	t.Run("EveryImportResolvesThroughTheMap", func(t *testing.T) {
+		imports := importMap(t)
+		plainOf := map[string]string{}
+		for plain, hashed := range imports {
+			plainOf[hashed] = plain
+		}
+		for hashed, plain := range plainOf {
+			for _, im := range jsImports(get(t, h, hashed).Body.Bytes()) {
+				u, err := url.Parse("http://app" + plain)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if s.files[spec] == nil {
-					t.Errorf("%s imports %q, which is not served", path, spec)
+				target := imports[u.JoinPath("..", im.spec).Path]
+				if strings.HasPrefix(im.spec, "/") {
+					target = imports[im.spec]
+				}
+				if target == "" || get(t, h, target).Code != http.StatusOK {
+					t.Errorf("%s imports %q, which the map does not lead to a served module", plain, im.spec)
 				}
 			}
 		}
-		if modules < 5 {
-			t.Fatalf("only %d modules served", modules)
+	})
+
+	t.Run("ImportMapHashIsInThePolicy", func(t *testing.T) {
+		m := importMapRe.FindStringSubmatch(index)
+		if m == nil {
+			t.Fatal("no import map")
+		}
+		sum := sha256.Sum256([]byte(m[1]))
+		want := "script-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "';"
+		if csp := get(t, h, "/").Header().Get("Content-Security-Policy"); !strings.Contains(csp, want) {
+			t.Errorf("policy %q lacks %q", csp, want)
+		}
+		if strings.Count(index, "<script") != 2 {
+			t.Errorf("index.html should have the import map and the entry script only")
+		}
+		if strings.Index(index, `type="importmap"`) > strings.Index(index, `type="module"`) {
+			t.Errorf("the import map must come before the first module script")
+		}
+	})
+
+	t.Run("WorkerModulesByPlainURL", func(t *testing.T) {
+		// Workers ignore import maps: what sw.js imports must be served as it names it.
+		imports := importMap(t)
+		for _, path := range []string{"/assets/auth.js", "/assets/outbox.js", "/assets/db.js"} {
+			rec := get(t, h, path)
+			if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-cache" {
+				t.Errorf("%s: status %d, Cache-Control %q", path, rec.Code, rec.Header().Get("Cache-Control"))
+			}
+			if !bytes.Equal(rec.Body.Bytes(), get(t, h, imports[path]).Body.Bytes()) {
+				t.Errorf("%s differs from %s", path, imports[path])
+			}
 		}
 	})
 
@@ -287,7 +370,7 @@ func minimal() fstest.MapFS {
 }
 
 func TestBuild(t *testing.T) {
-	t.Run("ChangeRenamesImporters", func(t *testing.T) {
+	t.Run("ChangeRenamesTheModuleAlone", func(t *testing.T) {
 		one, err := build(minimal())
 		if err != nil {
 			t.Fatal(err)
@@ -298,23 +381,49 @@ func TestBuild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		entry := func(s *site) string { return regexp.MustCompile(`/assets/a\.\w+\.js`).FindString(string(s.index.body)) }
-		if entry(one) == "" || entry(one) == entry(two) {
-			t.Errorf("a.js kept its name %q after b.js changed", entry(one))
+		named := func(s *site, p string) string {
+			return regexp.MustCompile(`"/assets/` + p + `\.js":"(/assets/` + p + `\.\w+\.js)"`).FindStringSubmatch(string(s.index.body))[1]
 		}
-		if one.version == two.version {
-			t.Errorf("the worker's version did not change")
+		if named(one, "a") != named(two, "a") {
+			t.Errorf("a.js was renamed after b.js changed: the map, not a.js, names b.js")
+		}
+		if named(one, "b") == named(two, "b") {
+			t.Errorf("b.js kept its name %s after it changed", named(one, "b"))
+		}
+		if one.version == two.version || one.csp == two.csp {
+			t.Errorf("the worker's version or the policy's map hash did not change")
 		}
 		idx := string(one.index.body)
-		if !strings.Contains(idx, `<link rel="modulepreload" href="/assets/b.`) || strings.Contains(idx, `modulepreload" href="/assets/lazy`) {
+		if !strings.Contains(idx, `<link rel="modulepreload" href="`+named(one, "b")+`">`) || strings.Contains(idx, `modulepreload" href="/assets/lazy`) {
 			t.Errorf("modulepreload should list static imports only: %s", idx)
+		}
+	})
+	t.Run("ImportsInCommentsAndStringsAreText", func(t *testing.T) {
+		fsys := minimal()
+		src := "import { x } from './b.js';\n" +
+			"// import { y } from \"./x.js\";\n" +
+			"/* export * from './x.js' */\n" +
+			"const s = 'from \"./x.js\"', u = `${x} import(\"./x.js\") ${`from \"./x.js\"`}`;\n" +
+			"const re = /from \"\\.\\/x\\.js\"/, half = 1 / 2 / 3; // from './x.js'\n" +
+			"import('./lazy/c.js');\n"
+		fsys["assets/a.js"] = &fstest.MapFile{Data: []byte(src)}
+		s, err := build(fsys)
+		if err != nil {
+			t.Fatalf("text that looks like an import was taken for one: %v", err)
+		}
+		a := regexp.MustCompile(`"/assets/a.js":"([^"]+)"`).FindStringSubmatch(string(s.index.body))
+		if a == nil || s.files[a[1]] == nil || string(s.files[a[1]].body) != src {
+			t.Errorf("a.js is not served as written")
+		}
+		if strings.Contains(string(s.index.body), "x.js") {
+			t.Errorf("index.html names x.js: %s", s.index.body)
 		}
 	})
 	t.Run("ImportCycle", func(t *testing.T) {
 		fsys := minimal()
-		fsys["assets/b.js"] = &fstest.MapFile{Data: []byte("import './a.js';\n")}
-		if _, err := build(fsys); err == nil || !strings.Contains(err.Error(), "cycle") {
-			t.Errorf("want a cycle error, got %v", err)
+		fsys["assets/b.js"] = &fstest.MapFile{Data: []byte("import './a.js';\nexport const x = 1;\n")}
+		if _, err := build(fsys); err != nil {
+			t.Errorf("a cycle of modules is valid JavaScript: %v", err)
 		}
 	})
 	t.Run("MissingImport", func(t *testing.T) {
@@ -331,6 +440,34 @@ func TestBuild(t *testing.T) {
 			t.Error("want an error for a worker without its VERSION marker")
 		}
 	})
+}
+
+func TestJSImports(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want []jsImport
+	}{
+		{`import a from "./a.js"; import * as b from './b.js'; import c, { d as e } from './c.js';`,
+			[]jsImport{{spec: "./a.js"}, {spec: "./b.js"}, {spec: "./c.js"}}},
+		{"import './side.js';\nexport * from './all.js';\nexport { f, g as h } from '../up.js';\nexport { i };",
+			[]jsImport{{spec: "./side.js"}, {spec: "./all.js"}, {spec: "../up.js"}}},
+		{"import {\n  a,\n  b,\n} from '/assets/abs.js'; import from from './from.js';",
+			[]jsImport{{spec: "/assets/abs.js"}, {spec: "./from.js"}}},
+		{`const m = await import('./lazy.js'); import(name); import.meta.url; x.import('./no.js');`,
+			[]jsImport{{spec: "./lazy.js", dynamic: true}}},
+		{"// import a from './c1.js'\n/* import './c2.js' */ const s = \"import './s.js'\";",
+			nil},
+		{"const t = `${ {a: 1}.a } from './t.js' ${'x'}`; const u = `import './u.js'`;",
+			nil},
+		{`const r = /['"]/g.test(s) ? x / 2 : /\/[']/; import './after.js';`,
+			[]jsImport{{spec: "./after.js"}}},
+		{"const from = 1; export const q = from; return /import '.\\/r.js'/;",
+			nil},
+	} {
+		if got := jsImports([]byte(c.src)); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("jsImports(%q) = %v, want %v", c.src, got, c.want)
+		}
+	}
 }
 
 func TestAcceptsGzip(t *testing.T) {

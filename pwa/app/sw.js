@@ -1,6 +1,8 @@
 // The service worker: keeps the app shell for offline use and sends the outbox when the
 // browser wakes it after the network returns (Background Sync), even with the app closed.
-// The server fills in VERSION and PRECACHE; a new build is a new cache.
+// The server fills in VERSION and PRECACHE; a new build is a new cache. Workers have no
+// import maps, so the modules below are imported by their plain URLs, which the server
+// answers for them (revalidated, like this file).
 
 import { session } from '/assets/auth.js';
 import { sync } from '/assets/outbox.js';
