@@ -271,7 +271,7 @@ func (s *Server) replay(ctx context.Context, st *sseWriter, userID string, lastI
 		if err != nil {
 			return nil, err
 		}
-		resync := hub.Format(&models.Event{ID: newest, Type: "resync", Payload: []byte("{}")})
+		resync := hub.Format(&models.Event{ID: newest, Type: models.EventResync, Payload: []byte("{}")})
 		if err := st.write(resync); err != nil {
 			return nil, err
 		}
@@ -435,8 +435,8 @@ func (a *announcement) validate() error {
 	if n := utf8.RuneCountInString(a.Body); n < 1 || n > 5000 {
 		p.Add("body", "must be 1 to 5000 characters")
 	}
-	models.CheckText(p, "title", a.Title, 100, false)
-	models.CheckText(p, "body", a.Body, 5000, true)
+	models.CheckText(p, "title", a.Title, models.MaxAnnouncementTitle, false)
+	models.CheckText(p, "body", a.Body, models.MaxAnnouncementBody, true)
 	if a.RoomID != nil {
 		models.CheckID(p, "room_id", *a.RoomID)
 	}

@@ -76,16 +76,16 @@ func (in *ActivityInput) validate(now time.Time) error {
 		p.Add("held_at", "is too far in the future")
 	}
 	CheckTime(p, "held_at", in.HeldAt)
-	CheckText(p, "place", in.Place, 200, false)
+	CheckText(p, "place", in.Place, MaxPlace, false)
 	if in.Summary == "" {
 		p.Add("summary", "is required")
 	}
-	CheckText(p, "summary", in.Summary, 50000, true)
+	CheckText(p, "summary", in.Summary, MaxSummary, true)
 	total, long := 0, false
 	for _, l := range [][]string{in.Attendees.Members, in.Attendees.Residents, in.Attendees.Units, in.Attendees.Others} {
 		total += len(l)
 		for _, name := range l {
-			long = long || utf8.RuneCountInString(name) > 100
+			long = long || utf8.RuneCountInString(name) > MaxAttendee
 			CheckText(p, "attendees", name, 0, false)
 		}
 	}

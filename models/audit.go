@@ -28,24 +28,8 @@ const (
 	AuditLogPruned       = "retention.audit_pruned"
 )
 
-// AuditActions lists every action with its Chinese name, as the audit export shows it.
-var AuditActions = map[string]string{
-	AuditSignIn:          "登录",
-	AuditSignInFailed:    "登录失败",
-	AuditUserCreate:      "新建用户",
-	AuditUserUpdate:      "修改用户",
-	AuditUserDisable:     "停用用户",
-	AuditRoomCreate:      "新建议事室",
-	AuditRoomUpdate:      "修改议事室",
-	AuditMemberSet:       "设置成员",
-	AuditMemberRemove:    "移除成员",
-	AuditCategoryCreate:  "新增分类",
-	AuditAnnouncement:    "发布公告",
-	AuditExport:          "导出",
-	AuditContactRead:     "查看群众联系方式",
-	AuditResidentsErased: "清除群众个人信息",
-	AuditLogPruned:       "清理过期审计日志",
-}
+// AuditActions gives every action its Chinese name, as the audit export shows it.
+var AuditActions = AuditActionWords.Map()
 
 // What an audit row is about.
 const (

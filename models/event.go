@@ -26,6 +26,10 @@ const (
 	// the event streams of the sign-ins it names. It is never replayed to a client nor
 	// listed among notifications.
 	EventSessionEnded = "session.ended"
+
+	// EventResync is sent on the stream, never stored: events since the client's last one
+	// are gone, so it should reload what it shows.
+	EventResync = "resync"
 )
 
 // SessionEnded is the data of a session.ended event.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -93,7 +94,7 @@ func CheckText(p Problems, field, value string, max int, multiline bool) {
 		return
 	}
 	for _, r := range value {
-		if multiline && (r == '\n' || r == '\t') {
+		if multiline && slices.Contains(MultilineRunes, r) {
 			continue
 		}
 		if forbiddenRune(r) {
@@ -108,15 +109,13 @@ func CheckText(p Problems, field, value string, max int, multiline bool) {
 }
 
 // forbiddenRune reports whether r is a control or formatting character that text from
-// outside must not carry: it hides content, breaks CSV and logs, or reorders what is shown.
+// outside must not carry (ForbiddenRunes): it hides content, breaks CSV and logs, or
+// reorders what is shown.
 func forbiddenRune(r rune) bool {
-	switch {
-	case r < 0x20, r >= 0x7f && r <= 0x9f:
-		return true
-	case r == '\u2028', r == '\u2029': // line and paragraph separators
-		return true
-	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069': // bidi embeddings, overrides, isolates
-		return true
+	for _, rg := range ForbiddenRunes {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
 	}
 	return false
 }

@@ -31,26 +31,13 @@ var LedgerRoomHeaders = []string{
 	"今年活动次数", "是否达标", "未达标原因", "成员数", "召集人",
 }
 
-// Chinese names of the values a ledger shows.
+// Chinese names of the values a ledger shows: the programme's words (words.go).
 var (
-	ledgerLevels = map[string]string{
-		LevelTownship: "乡镇", LevelSubdistrict: "街道", LevelCommunity: "社区", LevelVillage: "村",
-		LevelEnterprise: "企事业单位", LevelSector: "界别",
-	}
-	ledgerSources = map[string]string{
-		SourceAssigned: "上级交办", SourceRecommended: "委员推荐", SourceCollected: "收集筛选",
-	}
-	ledgerTopicStatuses = map[string]string{
-		TopicDraft: "草稿", TopicInReview: "审核中", TopicReturned: "退回修改", TopicApproved: "已通过",
-		TopicRejected: "未通过", TopicPlanned: "已制定方案", TopicConsulted: "已协商", TopicConcluded: "已形成成果",
-		TopicClosed: "已办结",
-	}
-	ledgerDecisions = map[string]string{
-		DecisionApprove: "同意", DecisionReject: "不同意", DecisionReturn: "退回修改",
-	}
-	ledgerRecStatuses = map[string]string{
-		"pending": "待办理", "in_progress": "办理中", "done": "已办结", "not_adopted": "未采纳",
-	}
+	ledgerLevels        = LevelWords.Map()
+	ledgerSources       = SourceWords.Map()
+	ledgerTopicStatuses = TopicWords.Map()
+	ledgerDecisions     = DecisionWords.Map()
+	ledgerRecStatuses   = RecWords.Map()
 )
 
 // ledgerName is the Chinese name of v, or v itself when it has none.

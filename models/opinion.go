@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -71,8 +70,6 @@ type NewOpinion struct {
 	PhotoIDs        []string   `json:"photo_ids"`
 }
 
-var residentPhonePattern = regexp.MustCompile(`^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$`)
-
 // Validate checks the fields that need no database.
 func (n *NewOpinion) Validate(now time.Time) error {
 	n.Content = strings.TrimSpace(n.Content)
@@ -95,7 +92,7 @@ func (n *NewOpinion) Validate(now time.Time) error {
 	if n.Content == "" {
 		p.Add("content", "is required")
 	}
-	CheckText(p, "content", n.Content, 5000, true)
+	CheckText(p, "content", n.Content, MaxOpinionContent, true)
 	if (n.ResidentName != "" || n.ResidentPhone != "") && !n.ResidentConsent {
 		why := "is kept only with the resident's consent (resident_consent: true)"
 		if n.ResidentName != "" {
@@ -105,11 +102,11 @@ func (n *NewOpinion) Validate(now time.Time) error {
 			p.Add("resident_phone", why)
 		}
 	}
-	CheckText(p, "resident_name", n.ResidentName, 50, false)
+	CheckText(p, "resident_name", n.ResidentName, MaxResidentName, false)
 	if n.ResidentPhone != "" && !residentPhonePattern.MatchString(n.ResidentPhone) {
 		p.Add("resident_phone", "must be a mobile number or a landline with area code")
 	}
-	CheckText(p, "address", n.Address, 200, false)
+	CheckText(p, "address", n.Address, MaxAddress, false)
 	validLatLng(p, n.Lat, n.Lng)
 	if n.CollectedAt != nil {
 		CheckTime(p, "collected_at", *n.CollectedAt)
@@ -445,7 +442,7 @@ func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reaso
 	if status == OpinionDismissed && reason == "" {
 		p.Add("reason", "is required to dismiss an opinion")
 	}
-	CheckText(p, "reason", reason, 500, true)
+	CheckText(p, "reason", reason, MaxDismissReason, true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}

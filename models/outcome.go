@@ -88,15 +88,15 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 	if n := utf8.RuneCountInString(in.Consensus); n == 0 || n > 50000 {
 		p.Add("consensus", "must be 1 to 50000 characters")
 	}
-	CheckText(p, "consensus", in.Consensus, 50000, true)
+	CheckText(p, "consensus", in.Consensus, MaxConsensus, true)
 	if len(in.Recommendations) == 0 || len(in.Recommendations) > 100 {
 		p.Add("recommendations", "give 1 to 100 recommendations")
 	}
 	dues := make([]time.Time, len(in.Recommendations))
 	for i, r := range in.Recommendations {
 		d, ok := ParseDate(Problems{}, "due_on", r.DueOn)
-		if strings.TrimSpace(r.Content) == "" || utf8.RuneCountInString(r.Content) > 5000 || strings.TrimSpace(r.Unit) == "" || !ok ||
-			utf8.RuneCountInString(r.Unit) > 100 || utf8.RuneCountInString(r.Contact) > 100 {
+		if strings.TrimSpace(r.Content) == "" || utf8.RuneCountInString(r.Content) > MaxRecContent || strings.TrimSpace(r.Unit) == "" || !ok ||
+			utf8.RuneCountInString(r.Unit) > MaxRecUnit || utf8.RuneCountInString(r.Contact) > MaxRecContact {
 			p.Add("recommendations", fmt.Sprintf("each needs content (≤ 5000 characters), a responsible unit (≤ 100) and a due date (2006-01-02, in %d–%d)", MinYear, MaxYear))
 		}
 		CheckText(p, "recommendations", r.Content, 0, true)
@@ -263,8 +263,8 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 	if n := utf8.RuneCountInString(in.Note); n == 0 || n > 5000 {
 		p.Add("note", "must be 1 to 5000 characters")
 	}
-	CheckText(p, "note", in.Note, 5000, true)
-	CheckText(p, "reason", in.Reason, 5000, true)
+	CheckText(p, "note", in.Note, MaxProgressNote, true)
+	CheckText(p, "reason", in.Reason, MaxProgressReason, true)
 	for _, id := range in.PhotoIDs {
 		CheckID(p, "photo_ids", id)
 	}

@@ -102,12 +102,12 @@ func (in *RoomInput) Validate() error {
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
 		p.Add("name", "must be 1 to 100 characters")
 	}
-	CheckText(p, "name", in.Name, 100, false)
+	CheckText(p, "name", in.Name, MaxRoomName, false)
 	if !oneOf(in.Level, RoomLevels...) {
 		p.Add("level", "must be one of "+strings.Join(RoomLevels, ", "))
 	}
-	CheckText(p, "address", in.Address, 200, false)
-	CheckText(p, "rules", in.Rules, 20000, true)
+	CheckText(p, "address", in.Address, MaxAddress, false)
+	CheckText(p, "rules", in.Rules, MaxRules, true)
 	validLatLng(p, in.Lat, in.Lng)
 	return p.Err()
 }

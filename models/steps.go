@@ -54,26 +54,26 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 	if n := utf8.RuneCountInString(in.Theme); n == 0 || n > 200 {
 		p.Add("theme", "must be 1 to 200 characters")
 	}
-	CheckText(p, "theme", in.Theme, 200, false)
+	CheckText(p, "theme", in.Theme, MaxPlanTheme, false)
 	if strings.TrimSpace(in.Content) == "" {
 		p.Add("content", "is required")
 	}
-	if in.Lead == "" || utf8.RuneCountInString(in.Lead) > 100 {
+	if in.Lead == "" || utf8.RuneCountInString(in.Lead) > MaxPlanLead {
 		p.Add("lead", "must be 1 to 100 characters")
 	}
-	CheckText(p, "lead", in.Lead, 100, false)
+	CheckText(p, "lead", in.Lead, MaxPlanLead, false)
 	for _, field := range []struct{ name, v string }{{"content", in.Content}, {"research_steps", in.ResearchSteps},
 		{"meeting_procedure", in.MeetingProcedure}, {"transformation", in.Transformation}} {
-		CheckText(p, field.name, field.v, 20000, true)
+		CheckText(p, field.name, field.v, MaxPlanText, true)
 	}
 	for _, it := range in.Schedule {
-		if _, ok := ParseDate(Problems{}, "date", it.Date); !ok || strings.TrimSpace(it.Item) == "" || utf8.RuneCountInString(it.Item) > 500 {
+		if _, ok := ParseDate(Problems{}, "date", it.Date); !ok || strings.TrimSpace(it.Item) == "" || utf8.RuneCountInString(it.Item) > MaxScheduleItem {
 			p.Add("schedule", fmt.Sprintf("each step needs a date (2006-01-02, in %d–%d) and an item of at most 500 characters", MinYear, MaxYear))
 		}
 		CheckText(p, "schedule", it.Item, 0, false)
 	}
 	for _, o := range in.Participants.Outside {
-		if strings.TrimSpace(o.Name) == "" || utf8.RuneCountInString(o.Name) > 50 || utf8.RuneCountInString(o.Unit) > 100 {
+		if strings.TrimSpace(o.Name) == "" || utf8.RuneCountInString(o.Name) > MaxGuestName || utf8.RuneCountInString(o.Unit) > MaxGuestUnit {
 			p.Add("participants", "each outside participant needs a name (≤ 50 characters); a unit has at most 100")
 		}
 		CheckText(p, "participants", o.Name+o.Unit, 0, false)

@@ -109,10 +109,10 @@ func (in *TopicInput) validate(creating bool) Problems {
 		if n := utf8.RuneCountInString(*in.Title); n == 0 || n > 100 {
 			p.Add("title", "must be 1 to 100 characters")
 		}
-		CheckText(p, "title", *in.Title, 100, false)
+		CheckText(p, "title", *in.Title, MaxTopicTitle, false)
 	}
 	if in.Description != nil {
-		CheckText(p, "description", *in.Description, 20000, true)
+		CheckText(p, "description", *in.Description, MaxTopicDescription, true)
 	}
 	if in.Category != nil {
 		CheckText(p, "category", *in.Category, maxCategoryRunes, false)
@@ -396,7 +396,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 	if (in.Decision == DecisionReject || in.Decision == DecisionReturn) && in.Comment == "" {
 		p.Add("comment", "is required to reject or return a topic")
 	}
-	CheckText(p, "comment", in.Comment, 5000, true)
+	CheckText(p, "comment", in.Comment, MaxReviewComment, true)
 	if err := p.Err(); err != nil {
 		return nil, nil, err
 	}

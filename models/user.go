@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -25,8 +24,6 @@ const (
 	BodyCounty = "county" // 县政协党组, reviews topics of every room
 	BodyLocal  = "local"  // 所在地党委, reviews topics of the rooms where it is local_reviewer
 )
-
-var phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
 // ValidPhone reports whether p is a mainland China mobile number.
 func ValidPhone(p string) bool { return phonePattern.MatchString(p) }
@@ -84,7 +81,7 @@ func validName(p Problems, name string) {
 	case name == "":
 		p.Add("name", "is required")
 	default:
-		CheckText(p, "name", name, 50, false)
+		CheckText(p, "name", name, MaxUserName, false)
 	}
 }
 

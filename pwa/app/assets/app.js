@@ -2,7 +2,7 @@
 // start-up (restore the session, then show the screen).
 
 import * as auth from './auth.js';
-import { route, setGuard, start } from './router.js';
+import { route, setGuard, start, showAnew } from './router.js';
 import { state, countyView } from './state.js';
 import { begin, renderStatus } from './session.js';
 import * as screens from './screens.js';
@@ -74,6 +74,9 @@ async function installWorker() {
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') check(); });
   setInterval(check, 30 * 60000);
 }
+
+// The server lost the events since the app's last one: draw the screen again from fresh data.
+document.addEventListener('fl:resync', () => { if (state.user) showAnew(); });
 
 // --- boot -----------------------------------------------------------------------------------
 async function boot() {

@@ -5,10 +5,10 @@
 import * as db from './db.js';
 import { apiFetch, AuthError } from './auth.js';
 
-export const TYPES = [
-  'review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement',
-  'plan.published', 'recommendation.overdue', 'topic.closed',
-];
+import { EVENT_TYPES, RESYNC } from './words.js';
+
+// TYPES are the notices the server sends (its words, words.js).
+export const TYPES = EVENT_TYPES;
 
 let source = null;
 let userId = null;
@@ -114,16 +114,26 @@ async function open() {
     status(false);
     later();
   };
-  const handle = (ev) => {
-    if (source !== es) return;
+  const seen = (ev) => {
     if (ev.lastEventId) {
       lastId = ev.lastEventId;
       db.put('kv', lastId, key()).catch(() => {});
     }
+  };
+  const handle = (ev) => {
+    if (source !== es) return;
+    seen(ev);
     let data = {};
     try { data = JSON.parse(ev.data); } catch { /* keep {} */ }
     document.dispatchEvent(new CustomEvent('fl:event', { detail: { type: ev.type, id: ev.lastEventId, data } }));
   };
   for (const t of TYPES) es.addEventListener(t, handle);
+  // The events since our last one are gone from the server: what the app shows may be stale,
+  // so it reloads (fl:resync) and carries on from the newest id the server names.
+  es.addEventListener(RESYNC, (ev) => {
+    if (source !== es) return;
+    seen(ev);
+    document.dispatchEvent(new CustomEvent('fl:resync'));
+  });
   es.onmessage = handle;
 }

@@ -9,6 +9,7 @@ import * as outbox from './outbox.js';
 import { state } from './state.js';
 import { syncNow, requestBackgroundSync } from './session.js';
 import { navigate } from './router.js';
+import { yearOK, MIN_YEAR, MAX_YEAR } from './words.js';
 
 // RecordError is a record the server refused; its message is why, in the outbox's words.
 export class RecordError extends Error {}
@@ -101,7 +102,8 @@ const YEAR = 366 * 86400000;
 // heldAt reads the time of an activity as ISO, or marks the control and returns null.
 export function heldAt(control) {
   const t = control.value ? new Date(control.value) : null;
-  const problem = !t || isNaN(t) ? '请填写时间' : t.getTime() > Date.now() + YEAR ? '时间不能晚于一年以后' : '';
+  const problem = !t || isNaN(t) ? '请填写时间' : t.getTime() > Date.now() + YEAR ? '时间不能晚于一年以后'
+    : !yearOK(t) ? '时间须在 ' + MIN_YEAR + '—' + MAX_YEAR + ' 年之间' : '';
   showError(control, problem);
   return problem ? null : t.toISOString();
 }

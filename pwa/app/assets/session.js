@@ -117,6 +117,7 @@ document.addEventListener('fl:event', (e) => {
   }
 });
 // The stream's state, for styles and tests: <html data-live="true">.
+document.addEventListener('fl:resync', refreshUnread);
 document.addEventListener('fl:live', (e) => { document.documentElement.dataset.live = String(e.detail.live); });
 document.addEventListener('fl:read', () => { state.unread = 0; renderTabs(); });
 

@@ -1,5 +1,7 @@
 // DOM helpers, toasts, formatting and the Chinese names of the API's codes.
 
+import { LABELS as WORDS } from './words.js';
+
 // h builds an element: h('button', { class: 'btn', onclick }, '保存').
 // Text is always set as text, never parsed as HTML.
 export function h(tag, attrs, ...children) {
@@ -85,19 +87,9 @@ export function excerpt(text, n = 60) {
   return t.length > n ? t.slice(0, n) + '…' : t;
 }
 
+// LABELS are the server's words (words.js) and the app's own: the states of the outbox.
 export const LABELS = {
-  level: { township: '乡镇', subdistrict: '街道', community: '社区', village: '村', enterprise: '企事业单位', sector: '界别' },
-  roomRole: { convener: '召集人', member: '委员', local_reviewer: '属地审核' },
-  role: { admin: '管理员', reviewer: '审核人', member: '委员' },
-  body: { county: '县政协党组', local: '所在地党委（党组）' },
-  channel: { door_to_door: '入户走访', forum: '群众座谈', online: '网络征集' },
-  opinion: { new: '待筛选', adopted: '已采纳', dismissed: '未采纳' },
-  topic: {
-    draft: '草稿', in_review: '审核中', returned: '已退回', approved: '已通过', rejected: '未通过',
-    planned: '已制定方案', consulted: '已协商', concluded: '已形成成果', closed: '已办结',
-  },
-  source: { collected: '收集筛选', recommended: '委员推荐', assigned: '上级交办' },
-  decision: { approve: '同意', return: '退回修改', reject: '不予通过' },
+  ...WORDS,
   sync: { pending: '等待同步', synced: '已同步', failed: '同步失败' },
 };
 

@@ -7,27 +7,12 @@ import * as api from '../api.js';
 import { apiFetch, readError } from '../auth.js';
 import { navigate } from '../router.js';
 import { download } from './dashboard.js';
+import { LABELS as WORDS } from '../words.js';
 
-// The Chinese names of the audit actions (models.AuditActions on the server).
-export const ACTIONS = {
-  'auth.sign_in': '登录',
-  'auth.sign_in_failed': '登录失败',
-  'user.create': '新建用户',
-  'user.update': '修改用户',
-  'user.disable': '停用用户',
-  'room.create': '新建议事室',
-  'room.update': '修改议事室',
-  'membership.set': '设置成员',
-  'membership.remove': '移除成员',
-  'category.create': '新增分类',
-  'announcement.create': '发布公告',
-  'export': '导出',
-  'opinion.contact_read': '查看群众联系方式',
-  'retention.residents_erased': '清除群众个人信息',
-  'retention.audit_pruned': '清理过期审计日志',
-};
+// The Chinese names of the audit actions and of what a row is about (the server's words).
+export const ACTIONS = WORDS.auditAction;
 
-const KINDS = { user: '用户', room: '议事室', category: '分类', announcement: '公告', export: '台账', opinion: '民意' };
+const KINDS = WORDS.auditKind;
 const LEDGERS = { 'topic-ledger': '议题台账', 'room-ledger': '议事室台账', 'audit-log': '审计日志' };
 
 // detailText says in a line what a row's detail holds; ids stay as they are.

@@ -2,12 +2,12 @@
 // rooms, the overdue recommendations, opinions and topics at a glance, and the ledgers as
 // CSV or XLSX. Loaded only when opened (it is not part of the first-load shell).
 
-import { h, field, label, chip, empty, staleNote, toast } from '../ui.js';
+import { h, field, label, chip, empty, staleNote, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
 import { apiFetch, readError } from '../auth.js';
 import { navigate } from '../router.js';
 
-const REC = { pending: '待办理', in_progress: '办理中', done: '已办结', not_adopted: '未采纳' };
+const REC = LABELS.rec;
 const FLAG = { checklist_incomplete: '六有不全', below_quota: '活动未达标' };
 const SVG = 'http://www.w3.org/2000/svg';
 

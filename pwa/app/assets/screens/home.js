@@ -1,7 +1,8 @@
 // 首页 (我的议事室), one room's page with the convener's screening of new opinions, and 我的.
 
-import { h, field, label, chip, empty, staleNote, fmtTime, excerpt, toast } from '../ui.js';
+import { h, field, label, chip, empty, staleNote, fmtTime, excerpt, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
+import { LIMITS } from '../words.js';
 import { state, roomRole, convenes, collects, countyView } from '../state.js';
 import { syncNow, end } from '../session.js';
 import { navigate, showAnew } from '../router.js';
@@ -115,7 +116,7 @@ export async function room(ctx) {
   }
 }
 
-const KIND = { visit: '走访', forum: '座谈', research: '调研', consultation: '协商会', training: '培训' };
+const KIND = LABELS.kind;
 const PEOPLE = [['members', '参加的委员'], ['residents', '参加的群众代表'], ['units', '参加的单位负责人'], ['others', '其他参加人员']];
 
 // activities lists the room's activities (活动记录), newest first, with the form a
@@ -149,9 +150,9 @@ async function activities(ctx, roomId, box, mayRecord) {
 function activityForm(path, roomId, signal) {
   const kind = h('select', { name: 'kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
   const when = records.heldAtInput();
-  const place = h('input', { name: 'place', maxlength: '200' });
+  const place = h('input', { name: 'place', maxlength: LIMITS.place });
   const people = PEOPLE.map(([k, text]) => [k, field(text, h('input', { name: k }), { hint: '多人用逗号分隔' })]);
-  const summary = h('textarea', { name: 'summary', rows: '3', maxlength: '50000' });
+  const summary = h('textarea', { name: 'summary', rows: '3', maxlength: LIMITS.summary });
   const picker = photoPicker({ label: '活动照片', signal });
   const msg = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '保存活动记录');

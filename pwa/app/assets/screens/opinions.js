@@ -2,6 +2,7 @@
 
 import { h, field, showError, label, chip, empty, staleNote, fmtTime, excerpt, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
+import { LIMITS, RESIDENT_PHONE, textProblem } from '../words.js';
 import * as outbox from '../outbox.js';
 import { photoPicker } from '../picker.js';
 import { pendingList } from '../records.js';
@@ -45,12 +46,12 @@ export async function newOpinion(ctx) {
     h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'channel', value: v, checked: i === 0 }), t));
   const category = h('select', { name: 'category', required: true },
     h('option', { value: '' }, '请选择类别'), cats.map((c) => h('option', { value: c }, c)));
-  const content = h('textarea', { name: 'content', rows: '6', required: true, maxlength: '5000', placeholder: '记录居民反映的问题和诉求，可以使用输入法的语音输入' });
-  const rname = h('input', { type: 'text', name: 'resident_name', autocomplete: 'off', maxlength: '50' });
+  const content = h('textarea', { name: 'content', rows: '6', required: true, maxlength: LIMITS.opinion_content, placeholder: '记录居民反映的问题和诉求，可以使用输入法的语音输入' });
+  const rname = h('input', { type: 'text', name: 'resident_name', autocomplete: 'off', maxlength: LIMITS.resident_name });
   const rphone = h('input', { type: 'tel', name: 'resident_phone', inputmode: 'numeric', autocomplete: 'off', maxlength: '20' });
   const consent = h('input', { type: 'checkbox', name: 'resident_consent', id: 'consent' });
   const consentBox = h('div', { class: 'field check' }, consent, h('label', { for: 'consent' }, '居民同意记录其姓名和电话'), h('p', { class: 'error', id: 'consent-err', hidden: true }));
-  const address = h('input', { type: 'text', name: 'address', autocomplete: 'street-address', maxlength: '200' });
+  const address = h('input', { type: 'text', name: 'address', autocomplete: 'street-address', maxlength: LIMITS.address });
 
   // Location: the phone's position, or else the first photo's GPS read by the server.
   let position = null;
@@ -94,9 +95,15 @@ export async function newOpinion(ctx) {
     let bad = null;
     const check = (ctl, ok, text) => { showError(ctl, ok ? '' : text); if (!ok && !bad) bad = ctl; };
     check(category, !!category.value, '请选择类别');
-    check(content, content.value.trim().length > 0, '请填写居民反映的内容');
-    const phoneOK = !rphone.value.trim() || /^[0-9+\-\s]{5,20}$/.test(rphone.value.trim());
-    check(rphone, phoneOK, '电话号码格式不对');
+    const contentProblem = content.value.trim() ? textProblem(content.value.trim(), LIMITS.opinion_content, true) : '请填写居民反映的内容';
+    check(content, !contentProblem, contentProblem);
+    const nameProblem = textProblem(rname.value.trim(), LIMITS.resident_name);
+    check(rname, !nameProblem, nameProblem);
+    // The server's pattern: a number it would refuse is corrected now, while the resident is here.
+    const phoneOK = !rphone.value.trim() || RESIDENT_PHONE.test(rphone.value.trim());
+    check(rphone, phoneOK, '电话号码格式不对：手机号 11 位，座机号带区号（如 0571-88889999）');
+    const addressProblem = textProblem(address.value.trim(), LIMITS.address);
+    check(address, !addressProblem, addressProblem);
     const needsConsent = (rname.value.trim() || rphone.value.trim()) && !consent.checked;
     const cerr = document.getElementById('consent-err');
     cerr.textContent = needsConsent ? '记录居民姓名或电话，需要居民同意' : '';

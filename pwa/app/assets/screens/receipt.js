@@ -1,9 +1,9 @@
 // 回执: a resident follows their opinion by its receipt code, without signing in. Only
 // what the public endpoint gives is shown: statuses, the topic's title and the outcome.
 
-import { h, label, statusChip, chip, fmtTime, empty } from '../ui.js';
+import { h, label, statusChip, chip, fmtTime, empty, LABELS } from '../ui.js';
 
-const REC_STATUS = { pending: '待办理', in_progress: '办理中', done: '已办结', not_adopted: '未采纳' };
+const REC_STATUS = LABELS.rec;
 
 export async function receipt(ctx) {
   const code = String(ctx.params.code || '').toUpperCase();

@@ -2,16 +2,19 @@
 // what was recorded (plan, research, meeting, outcome, follow-up), and, for the room's
 // conveners, the one form that takes the topic to its next step.
 
-import { h, field, showError, toast, fmtTime, empty, label } from '../ui.js';
+import { h, field, showError, toast, fmtTime, empty, label, LABELS } from '../ui.js';
 import { photoPicker } from '../picker.js';
 import * as records from '../records.js';
 import * as api from '../api.js';
+import { LIMITS, MIN_YEAR, MAX_YEAR } from '../words.js';
+
+const YEARS_TEXT = '日期须在 ' + MIN_YEAR + '—' + MAX_YEAR + ' 年之间';
 import { navigate, showAnew } from '../router.js';
 
 const STEPS = ['选题', '方案', '调研', '协商', '成果', '转化', '反馈'];
 // The step each status has reached (index into STEPS).
 const REACHED = { approved: 0, planned: 2, consulted: 3, concluded: 5, closed: 6 };
-const REC = { pending: '待办理', in_progress: '办理中', done: '已办结', not_adopted: '未采纳' };
+const REC = LABELS.rec;
 
 export const AFTER_APPROVAL = Object.keys(REACHED);
 
@@ -134,12 +137,12 @@ function required(...controls) {
 
 function planForm(base, plan, room, topic) {
   const p = plan || {};
-  const theme = h('input', { name: 'theme', value: p.theme || '', maxlength: '200' });
-  const content = h('textarea', { name: 'content', rows: '4', maxlength: '20000' }, p.content || '');
-  const research = h('textarea', { name: 'research_steps', rows: '2', maxlength: '20000' }, p.research_steps || '');
-  const procedure = h('textarea', { name: 'meeting_procedure', rows: '2', maxlength: '20000' }, p.meeting_procedure || '');
-  const transform = h('textarea', { name: 'transformation', rows: '2', maxlength: '20000' }, p.transformation || '');
-  const lead = h('input', { name: 'lead', value: p.lead || '', maxlength: '100' });
+  const theme = h('input', { name: 'theme', value: p.theme || '', maxlength: LIMITS.plan_theme });
+  const content = h('textarea', { name: 'content', rows: '4', maxlength: LIMITS.plan_text }, p.content || '');
+  const research = h('textarea', { name: 'research_steps', rows: '2', maxlength: LIMITS.plan_text }, p.research_steps || '');
+  const procedure = h('textarea', { name: 'meeting_procedure', rows: '2', maxlength: LIMITS.plan_text }, p.meeting_procedure || '');
+  const transform = h('textarea', { name: 'transformation', rows: '2', maxlength: LIMITS.plan_text }, p.transformation || '');
+  const lead = h('input', { name: 'lead', value: p.lead || '', maxlength: LIMITS.plan_lead });
   const outsideText = ((p.participants && p.participants.outside) || []).map((o) => o.name + (o.unit ? ' ' + o.unit : '')).join('\n');
   const outside = h('textarea', { name: 'outside', rows: '2' }, outsideText);
   const schedule = h('textarea', { name: 'schedule', rows: '3' }, (p.schedule || []).map((x) => x.date + ' ' + x.item).join('\n'));
@@ -162,14 +165,15 @@ function planForm(base, plan, room, topic) {
     if (!required(theme, content, lead)) return null;
     const lines = (c) => c.value.split('\n').map((x) => x.trim()).filter(Boolean);
     const guests = lines(outside).map((x) => { const [name, ...unit] = x.split(/\s+/); return { name, unit: unit.join(' ') }; });
-    const tooLong = guests.find((g) => [...g.name].length > 50 || [...g.unit].length > 100);
-    showError(outside, tooLong ? '“' + tooLong.name + '”：姓名最多 50 个字，单位最多 100 个字' : '');
+    const tooLong = guests.find((g) => [...g.name].length > LIMITS.guest_name || [...g.unit].length > LIMITS.guest_unit);
+    showError(outside, tooLong ? '“' + tooLong.name + '”：姓名最多 ' + LIMITS.guest_name + ' 个字，单位最多 ' + LIMITS.guest_unit + ' 个字' : '');
     if (tooLong) { outside.focus(); return null; }
     const steps = [];
     for (const x of lines(schedule)) {
       const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$/.exec(x);
       if (!m || !m[4]) { showError(schedule, '“' + x + '”：请写成“日期 事项”，如 2025-06-01 现场调研'); schedule.focus(); return null; }
-      if ([...m[4]].length > 500) { showError(schedule, '每个事项最多 500 个字'); schedule.focus(); return null; }
+      if (+m[1] < MIN_YEAR || +m[1] > MAX_YEAR) { showError(schedule, '“' + x + '”：' + YEARS_TEXT); schedule.focus(); return null; }
+      if ([...m[4]].length > LIMITS.schedule_item) { showError(schedule, '每个事项最多 ' + LIMITS.schedule_item + ' 个字'); schedule.focus(); return null; }
       steps.push({ date: `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`, item: m[4] });
     }
     showError(schedule, '');
@@ -202,8 +206,8 @@ const ACTIVITY = {
 function activityForm(path, topic, step, signal) {
   const k = ACTIVITY[step];
   const when = records.heldAtInput();
-  const place = h('input', { name: 'place', maxlength: '200' });
-  const summary = h('textarea', { name: 'summary', rows: '4', maxlength: '50000' });
+  const place = h('input', { name: 'place', maxlength: LIMITS.place });
+  const summary = h('textarea', { name: 'summary', rows: '4', maxlength: LIMITS.summary });
   const people = ATTENDEES.filter(([key]) => k.attendees.includes(key)).map(([key, n]) => [key, n, h('input', { name: 'attendees-' + key })]);
   const picker = photoPicker({ label: k.photos, signal });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, k.title);
@@ -221,14 +225,14 @@ function activityForm(path, topic, step, signal) {
 }
 
 function outcomeForm(base, topic) {
-  const consensus = h('textarea', { name: 'consensus', rows: '4', maxlength: '50000' });
+  const consensus = h('textarea', { name: 'consensus', rows: '4', maxlength: LIMITS.consensus });
   const rows = h('div', { class: 'recs' });
   const addRow = () => {
     const n = rows.children.length + 1;
     rows.append(h('fieldset', { class: 'card' }, h('legend', {}, '意见建议 ' + n),
-      field('建议内容 ' + n, h('textarea', { name: 'content', rows: '2', maxlength: '5000' }), { required: true }),
-      field('责任单位 ' + n, h('input', { name: 'unit', maxlength: '100' }), { required: true }),
-      field('联系人 ' + n, h('input', { name: 'contact', maxlength: '100' })),
+      field('建议内容 ' + n, h('textarea', { name: 'content', rows: '2', maxlength: LIMITS.rec_content }), { required: true }),
+      field('责任单位 ' + n, h('input', { name: 'unit', maxlength: LIMITS.rec_unit }), { required: true }),
+      field('联系人 ' + n, h('input', { name: 'contact', maxlength: LIMITS.rec_contact })),
       field('完成期限 ' + n, h('input', { type: 'date', name: 'due_on' }), { required: true })));
   };
   addRow();
@@ -239,6 +243,8 @@ function outcomeForm(base, topic) {
   return submitting(form, button, () => {
     const recs = [...rows.children].map((fs) => Object.fromEntries([...fs.querySelectorAll('[name]')].map((c) => [c.name, c.value.trim()])));
     const controls = [consensus, ...rows.querySelectorAll('[name=content],[name=unit],[name=due_on]')];
+    const badDue = [...rows.querySelectorAll('[name=due_on]')].find((c) => c.value && (+c.value.slice(0, 4) < MIN_YEAR || +c.value.slice(0, 4) > MAX_YEAR));
+    if (badDue) { showError(badDue, YEARS_TEXT); badDue.focus(); return null; }
     // An outcome has no id of its own: the server knows a repeat by its content.
     return required(...controls) && { ...topic, step: 'outcome', path: base + '/outcome', idempotent: false,
       label: '协商成果 · ' + topic.title, body: { consensus: consensus.value, recommendations: recs } };
@@ -260,8 +266,8 @@ function progressForm(r, n, topic, signal) {
   const status = h('select', { name: 'status' },
     h('option', { value: '' }, '状态不变'), h('option', { value: 'in_progress' }, '办理中'),
     h('option', { value: 'done' }, '已办结'), h('option', { value: 'not_adopted' }, '未采纳'));
-  const note = h('textarea', { name: 'note', rows: '2', maxlength: '5000' });
-  const reason = h('input', { name: 'reason', maxlength: '500' });
+  const note = h('textarea', { name: 'note', rows: '2', maxlength: LIMITS.progress_note });
+  const reason = h('input', { name: 'reason', maxlength: LIMITS.progress_reason });
   const picker = photoPicker({ label: '进展照片（建议 ' + n + '）', signal });
   const button = h('button', { type: 'submit', class: 'btn block' }, '记录进展（建议 ' + n + '）');
   const form = h('form', { class: 'form', novalidate: true, 'aria-label': '跟踪问效 ' + n },

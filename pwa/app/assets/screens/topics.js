@@ -3,6 +3,7 @@
 
 import { h, field, showError, label, statusChip, empty, staleNote, fmtTime, excerpt, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
+import { LIMITS, textProblem } from '../words.js';
 import { state, roomName, convenes, mayReview } from '../state.js';
 import { navigate, showAnew } from '../router.js';
 import { stepsBlock, AFTER_APPROVAL } from './steps.js';
@@ -13,7 +14,7 @@ export function topicCard(t) {
     h('span', { class: 'item-meta' }, statusChip(t.status), ' ', [roomName(t.room_id), t.category, fmtTime(t.updated_at || t.created_at)].filter(Boolean).join(' · ')));
 }
 
-const FILTERS = [['', '全部'], ['draft', '草稿'], ['in_review', '审核中'], ['returned', '已退回'], ['approved', '已通过'], ['rejected', '未通过']];
+const FILTERS = [['', '全部'], ...['draft', 'in_review', 'returned', 'approved', 'rejected'].map((s) => [s, LABELS.topic[s]])];
 
 export async function topics(ctx) {
   ctx.title('议题');
@@ -91,7 +92,7 @@ function historyBlock(t) {
 function actionName(a) {
   return {
     create: '起草', edit: '修改', submit: '提交审核', approve_one: '一方同意', approve_both: '双方同意',
-    approve: '同意', return: '退回修改', reject: '不予通过', plan: '制定工作方案', meet: '召开协商会',
+    ...LABELS.decision, plan: '制定工作方案', meet: '召开协商会',
     conclude: '形成协商成果', close: '办结',
   }[a] || a;
 }
@@ -155,7 +156,7 @@ export async function topic(ctx) {
 function reviewForm(t) {
   const choices = Object.entries(LABELS.decision).map(([v, text]) =>
     h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'decision', value: v, required: true }), text));
-  const comment = h('textarea', { name: 'comment', rows: '4', maxlength: '2000' });
+  const comment = h('textarea', { name: 'comment', rows: '4', maxlength: LIMITS.review_comment });
   const msg = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '提交审核意见');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'rf-h' },
@@ -168,8 +169,9 @@ function reviewForm(t) {
     const d = form.querySelector('input[name=decision]:checked');
     if (!d) { msg.textContent = '请选择审核决定。'; form.querySelector('input[name=decision]').focus(); return; }
     const needs = d.value !== 'approve';
-    showError(comment, needs && !comment.value.trim() ? '请填写意见' : '');
-    if (needs && !comment.value.trim()) { comment.focus(); return; }
+    const commentProblem = needs && !comment.value.trim() ? '请填写意见' : textProblem(comment.value.trim(), LIMITS.review_comment, true);
+    showError(comment, commentProblem);
+    if (commentProblem) { comment.focus(); return; }
     button.disabled = true;
     try {
       await api.send('POST', '/api/v1/topics/' + encodeURIComponent(t.id) + '/reviews', { decision: d.value, comment: comment.value.trim() });
@@ -206,12 +208,12 @@ export async function topicForm(ctx) {
   }
   const cats = await api.get('/api/v1/categories').then((r) => api.items(r.data).map((c) => (typeof c === 'string' ? c : c.name)), () => []);
   const common = mostCommon(picked.map((o) => o.category));
-  const title = h('input', { type: 'text', name: 'title', required: true, maxlength: '200', value: t ? t.title : '' });
+  const title = h('input', { type: 'text', name: 'title', required: true, maxlength: LIMITS.topic_title, value: t ? t.title : '' });
   const category = h('select', { name: 'category', required: true }, h('option', { value: '' }, '请选择类别'),
     [...new Set([...cats, t && t.category].filter(Boolean))].map((c) => h('option', { value: c, selected: c === (t ? t.category : common) }, c)));
   const source = h('select', { name: 'source' }, Object.entries(LABELS.source).map(([v, text]) =>
     h('option', { value: v, selected: v === (t ? t.source : 'collected') }, text)));
-  const description = h('textarea', { name: 'description', rows: '8', maxlength: '10000',
+  const description = h('textarea', { name: 'description', rows: '8', maxlength: LIMITS.topic_description,
     value: t ? t.description : picked.map((o, i) => (i + 1) + '. ' + o.content).join('\n') });
   const msg = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn primary block' }, editing ? '保存修改' : '保存草稿');
@@ -227,10 +229,14 @@ export async function topicForm(ctx) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
-    showError(title, title.value.trim() ? '' : '请填写标题');
+    const titleProblem = title.value.trim() ? textProblem(title.value.trim(), LIMITS.topic_title) : '请填写标题';
+    const descProblem = textProblem(description.value.trim(), LIMITS.topic_description, true);
+    showError(title, titleProblem);
     showError(category, category.value ? '' : '请选择类别');
-    if (!title.value.trim()) { title.focus(); return; }
+    showError(description, descProblem);
+    if (titleProblem) { title.focus(); return; }
     if (!category.value) { category.focus(); return; }
+    if (descProblem) { description.focus(); return; }
     const body = { title: title.value.trim(), category: category.value, source: source.value, description: description.value.trim() };
     button.disabled = true;
     try {
