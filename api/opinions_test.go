@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"frontline/models"
 )
@@ -106,6 +107,26 @@ func fetch(t *testing.T, h *harness, link string) []byte {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	return b
+}
+
+// TestOpinionPhoneClockAhead: a phone whose clock runs days fast has its opinion taken,
+// its time as the phone said, and the server's receipt time beside it.
+func TestOpinionPhoneClockAhead(t *testing.T) {
+	f := newFixture(t)
+	h := f.h
+	ahead := h.now.Add(3 * 24 * time.Hour).Truncate(time.Second)
+	body := map[string]any{"room_id": f.room.ID, "channel": "door_to_door", "category": "环境卫生", "content": "东市场污水直排",
+		"collected_at": ahead.Format(time.RFC3339)}
+	rec := h.do("POST", "/api/v1/opinions", f.member.token, body)
+	expect(t, rec, 201)
+	var o opinionView
+	mustDecode(t, rec, &o)
+	if !o.CollectedAt.Equal(ahead) {
+		t.Fatalf("collected_at %s, want %s as reported", o.CollectedAt, ahead)
+	}
+	if o.CreatedAt.After(h.now.Add(time.Minute)) {
+		t.Fatalf("created_at %s should be the server's time %s", o.CreatedAt, h.now)
+	}
 }
 
 func TestOpinions(t *testing.T) {

@@ -109,10 +109,9 @@ func (n *NewOpinion) Validate(now time.Time) error {
 	CheckText(p, "address", n.Address, MaxAddress, false)
 	validLatLng(p, n.Lat, n.Lng)
 	if n.CollectedAt != nil {
+		// A phone's clock may run fast: its time is kept as reported (the server's own
+		// receipt time is created_at), never refused for being ahead.
 		CheckTime(p, "collected_at", *n.CollectedAt)
-		if n.CollectedAt.After(now.Add(24 * time.Hour)) {
-			p.Add("collected_at", "is in the future")
-		}
 	}
 	for _, id := range n.PhotoIDs {
 		if !ValidID(id) {

@@ -52,16 +52,37 @@ self.addEventListener('sync', (event) => {
   if (event.tag === 'outbox') event.waitUntil(backgroundSync());
 });
 
+// How long an open page may take to answer the worker's request to sync.
+const PAGE_ANSWER_MS = 20000;
+
 async function backgroundSync() {
-  // An open page runs the sync itself (it knows whether it is online); wake it.
+  // An open page runs the sync itself (it knows whether it is online) and says how many
+  // items still wait. When it cannot (its attempt failed, or it did not answer), the worker
+  // sends them itself, and if they still wait, throwing asks the browser to wake it again
+  // later: the sync is never spent on a message alone.
   const pages = await self.clients.matchAll({ type: 'window' });
-  if (pages.length) {
-    for (const p of pages) p.postMessage({ type: 'sync' });
-    return;
-  }
+  if (pages.length && (await askPages(pages)) === 0) return;
   const s = await session();
   if (!s) return;
   const r = await sync(s.user.id, { force: true });
-  // Throwing asks the browser to wake us again later.
-  if (r && r.waiting > 0) throw new Error('outbox: items still waiting');
+  if (!r || r.waiting > 0) throw new Error('outbox: items still waiting');
+}
+
+// askPages asks the open pages to sync and resolves with how many items still wait: 0 as
+// soon as one page has sent everything, else the last count, or null when no page answers.
+function askPages(pages) {
+  return new Promise((resolve) => {
+    let left = pages.length;
+    let last = null;
+    const timer = setTimeout(() => resolve(last), PAGE_ANSWER_MS);
+    for (const p of pages) {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = (e) => {
+        const n = e.data && typeof e.data.waiting === 'number' && e.data.waiting >= 0 ? e.data.waiting : null;
+        if (n === 0 || --left === 0) { clearTimeout(timer); resolve(n === 0 ? 0 : n); }
+        else last = n;
+      };
+      p.postMessage({ type: 'sync' }, [ch.port2]);
+    }
+  });
 }

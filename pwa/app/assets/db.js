@@ -1,21 +1,62 @@
 // A small promise wrapper over IndexedDB, shared by the pages and the service worker.
-// Stores: kv (the session and small settings), outbox (opinions made on this phone),
-// photos (their images until uploaded) and cache (the last answer of read views).
+// Stores: kv (the session and small settings), outbox (opinions and records made on this
+// phone), photos (their images until uploaded) and cache (the last answer of read views).
+//
+// Versions: 1 made the stores; 2 gave every outbox item one shape (outbox.js): an opinion
+// stored as { fields } became { kind: 'opinion', method, path, body, before }, and a photo
+// already uploaded lost its image.
 
 const NAME = 'frontline';
-const VERSION = 1;
+const VERSION = 2;
 let opening = null;
+
+// upgradeItem turns an outbox item stored by version 1 into the shape of version 2.
+export function upgradeItem(item) {
+  if (item.kind === 'record') return { before: [], step: null, ...item };
+  if (item.kind === 'opinion' || !item.fields) return item;
+  const { fields, ...rest } = item;
+  const { want_location: wantLocation, ...body } = fields;
+  return {
+    ...rest,
+    kind: 'opinion', method: 'POST', path: '/api/v1/opinions', idempotent: true, body,
+    label: String(body.content || '').slice(0, 60), step: null, topic_id: null, room_id: body.room_id || null,
+    before: wantLocation && body.lat == null ? ['place-from-photo'] : [],
+  };
+}
+
+// upgradePhoto drops the image of a photo the server already has.
+export function upgradePhoto(photo) {
+  if (!photo.uploaded || !photo.blob) return photo;
+  const u = photo.uploaded;
+  return { ...photo, blob: null, uploaded: { id: u.id, exif_lat: u.exif_lat ?? null, exif_lng: u.exif_lng ?? null } };
+}
+
+function rewrite(store, fn) {
+  store.openCursor().onsuccess = (e) => {
+    const c = e.target.result;
+    if (!c) return;
+    const next = fn(c.value);
+    if (next !== c.value) c.update(next);
+    c.continue();
+  };
+}
 
 export function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const req = indexedDB.open(NAME, VERSION);
-      req.onupgradeneeded = () => {
+      req.onupgradeneeded = (e) => {
         const db = req.result;
-        db.createObjectStore('kv');
-        db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('user', 'user_id');
-        db.createObjectStore('photos', { keyPath: 'id' }).createIndex('opinion', 'opinion_id');
-        db.createObjectStore('cache');
+        if (e.oldVersion < 1) {
+          db.createObjectStore('kv');
+          db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('user', 'user_id');
+          db.createObjectStore('photos', { keyPath: 'id' }).createIndex('opinion', 'opinion_id');
+          db.createObjectStore('cache');
+        }
+        if (e.oldVersion >= 1 && e.oldVersion < 2) {
+          rewrite(req.transaction.objectStore('outbox'), upgradeItem);
+          rewrite(req.transaction.objectStore('photos'), upgradePhoto);
+        }
       };
       req.onsuccess = () => {
         const db = req.result;

@@ -7,7 +7,7 @@
 import { h, chip, label, fmtTime, toast, showError } from './ui.js';
 import * as outbox from './outbox.js';
 import { state } from './state.js';
-import { syncNow, requestBackgroundSync } from './session.js';
+import { syncNow, requestBackgroundSync } from './syncloop.js';
 import { navigate } from './router.js';
 import { yearOK, MIN_YEAR, MAX_YEAR } from './words.js';
 

@@ -3,7 +3,8 @@
 export const state = {
   user: null, // the signed-in User with memberships
   rooms: [], // rooms the user can see, last known
-  waiting: 0, // outbox items not yet synced
+  waiting: 0, // outbox items waiting to be sent
+  refused: 0, // outbox items the server refused: the member must correct, retry or delete them
   unread: 0, // unread notices
 };
 

@@ -57,7 +57,8 @@ export function showError(control, msg) {
 
 // toast shows a short message above the tab bar. The same message again replaces the
 // earlier one, and no more than MAX_TOASTS stand at once (the oldest go), so a quick run of
-// saves never hides the screen.
+// saves never hides the screen. Toasts never cover the screen's buttons and fields: where
+// they would, they stand under the header instead, or over it (placeToasts).
 const MAX_TOASTS = 3;
 
 export function toast(text, { kind = 'info', timeout = 6000, action } = {}) {
@@ -66,10 +67,54 @@ export function toast(text, { kind = 'info', timeout = 6000, action } = {}) {
   while (box.children.length >= MAX_TOASTS) box.firstChild.remove();
   const el = h('div', { class: 'toast ' + kind }, h('span', {}, text),
     action ? h('a', { href: action.href, 'data-link': true, class: 'toast-link' }, action.label) : null,
-    h('button', { type: 'button', class: 'toast-close', 'aria-label': '关闭提示', onclick: () => el.remove() }, '×'));
+    h('button', { type: 'button', class: 'toast-close', 'aria-label': '关闭提示', onclick: () => { el.remove(); placeToasts(); } }, '×'));
   box.append(el);
-  if (timeout) setTimeout(() => el.remove(), timeout);
+  placeToasts();
+  if (timeout) setTimeout(() => { el.remove(); placeToasts(); }, timeout);
   return el;
+}
+
+const CONTROLS = 'main button, main input, main select, main textarea, main a.btn';
+
+function overlaps(a, b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+// placeToasts puts the toasts where they cover no control of the screen: above the tab bar,
+// else just under the header, else over the header (it holds no form). It runs again when
+// the screen scrolls or changes size while toasts stand.
+export function placeToasts() {
+  const box = document.getElementById('toasts');
+  if (!box) return;
+  if (!box.children.length) { box.style.top = ''; box.style.bottom = ''; watcher?.disconnect(); watching = false; return; }
+  const main = document.querySelector('main');
+  if (!watching && main && typeof MutationObserver === 'function') {
+    // The screen may draw more while a toast stands: place it again.
+    watcher = watcher || new MutationObserver(replace);
+    watcher.observe(main, { childList: true, subtree: true });
+    watching = true;
+  }
+  const header = document.querySelector('header.top');
+  const under = header ? Math.max(0, header.getBoundingClientRect().bottom) + 8 : 8;
+  const controls = [...document.querySelectorAll(CONTROLS)]
+    .map((c) => c.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
+  const places = [{ top: '', bottom: '' }, { top: under + 'px', bottom: 'auto' }, { top: '8px', bottom: 'auto' }];
+  for (const p of places) {
+    box.style.top = p.top;
+    box.style.bottom = p.bottom;
+    const rects = [...box.children].map((t) => t.getBoundingClientRect());
+    if (!rects.some((t) => controls.some((c) => overlaps(t, c)))) return;
+  }
+}
+
+let watcher = null;
+let watching = false;
+let placing = 0;
+function replace() { cancelAnimationFrame(placing); placing = requestAnimationFrame(placeToasts); }
+if (typeof addEventListener === 'function' && typeof document !== 'undefined') {
+  addEventListener('scroll', replace, { passive: true });
+  addEventListener('resize', replace);
+  document.addEventListener('fl:route', replace);
 }
 
 export function fmtTime(iso) {

@@ -17,7 +17,8 @@ function roleLine(u) {
 }
 
 function waitingCard() {
-  if (!state.waiting) return null;
+  const refused = state.refused ? h('div', { class: 'card note', 'data-testid': 'refused-card' }, h('p', {}, h('strong', {}, state.refused + ' 条民意或记录'), '未能提交，请查看原因后修改、重试或删除。'), h('a', { href: '/opinions', class: 'btn' }, '查看')) : null;
+  if (!state.waiting) return refused;
   const button = h('button', { type: 'button', class: 'btn' }, '立即同步');
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -25,7 +26,7 @@ function waitingCard() {
     button.disabled = false;
     if (!navigator.onLine) toast('当前离线，联网后会自动同步。');
   });
-  return h('div', { class: 'card note' }, h('p', {}, h('strong', {}, state.waiting + ' 条民意或记录'), '保存在手机上，等待同步。'), button);
+  return [h('div', { class: 'card note' }, h('p', {}, h('strong', {}, state.waiting + ' 条民意或记录'), '保存在手机上，等待同步。'), button), refused];
 }
 
 export async function home(ctx) {
@@ -34,7 +35,7 @@ export async function home(ctx) {
   const roomsBox = h('section', { 'aria-labelledby': 'rooms-h' }, h('h3', { id: 'rooms-h' }, '我的议事室'), h('p', { class: 'loading' }, '正在加载…'));
   const waitBox = h('div', {}, waitingCard());
   const recentBox = h('section', { 'aria-labelledby': 'recent-h' }, h('h3', { id: 'recent-h' }, '最近的议题'), h('p', { class: 'loading' }, '正在加载…'));
-  const render = () => waitBox.replaceChildren(waitingCard() || '');
+  const render = () => waitBox.replaceChildren(...[waitingCard()].flat().filter(Boolean));
   document.addEventListener('fl:outbox', render, { signal: ctx.signal });
   ctx.show(
     h('h2', {}, '你好，' + (u.name || u.phone)),

@@ -130,7 +130,7 @@ export async function newOpinion(ctx) {
     try {
       await outbox.save(state.user.id, fields, photos);
     } catch (err) {
-      msg.textContent = '保存失败：手机存储空间可能不足。' + (err && err.message ? '（' + err.message + '）' : '');
+      msg.textContent = '保存失败：' + api.errorText(err);
       save.disabled = false;
       save.textContent = '保存';
       return;
@@ -186,7 +186,7 @@ export async function opinions(ctx) {
 }
 
 async function localRow(item, urls) {
-  const f = item.fields;
+  const f = item.body;
   const photos = await outbox.photosOf(item.id);
   const thumbs = photos.filter((p) => p.blob).map((p, i) => {
     const u = URL.createObjectURL(p.blob);
