@@ -5,30 +5,33 @@ import * as auth from './auth.js';
 import { route, setGuard, start, showAnew } from './router.js';
 import { state, countyView } from './state.js';
 import { begin, renderStatus } from './session.js';
-import * as screens from './screens.js';
-
 // --- screens ----------------------------------------------------------------------------
-// Screens used by few people load on first use, outside the first-load shell.
+// Each screen's module loads when it is first shown, so the first load carries the shell and
+// one screen rather than the whole app (the service worker keeps them all for offline use).
 const lazy = (load, name) => async (ctx) => (await load())[name](ctx);
-route('/login', screens.login, { public: true });
-route('/r/:code', screens.receipt, { public: true });
-route('/', screens.home);
-route('/rooms/:id', screens.room);
-route('/opinions', screens.opinions);
-route('/opinions/new', screens.newOpinion);
-route('/topics', screens.topics);
-route('/topics/new', screens.topicForm);
-route('/topics/:id', screens.topic);
-route('/topics/:id/edit', screens.topicForm);
-route('/review', screens.reviewQueue);
-route('/notices', screens.notices);
-route('/me', screens.me);
-route('/password', screens.password);
+const home = () => import('./screens/home.js');
+const opinions = () => import('./screens/opinions.js');
+const topics = () => import('./screens/topics.js');
+const admin = () => import('./screens/admin.js');
+route('/login', lazy(() => import('./screens/login.js'), 'login'), { public: true });
+route('/r/:code', lazy(() => import('./screens/receipt.js'), 'receipt'), { public: true });
+route('/', lazy(home, 'home'));
+route('/rooms/:id', lazy(home, 'room'));
+route('/opinions', lazy(opinions, 'opinions'));
+route('/opinions/new', lazy(opinions, 'newOpinion'));
+route('/topics', lazy(topics, 'topics'));
+route('/topics/new', lazy(topics, 'topicForm'));
+route('/topics/:id', lazy(topics, 'topic'));
+route('/topics/:id/edit', lazy(topics, 'topicForm'));
+route('/review', lazy(topics, 'reviewQueue'));
+route('/notices', lazy(() => import('./screens/notices.js'), 'notices'));
+route('/me', lazy(home, 'me'));
+route('/password', lazy(() => import('./screens/password.js'), 'password'));
 route('/stats', lazy(() => import('./screens/dashboard.js'), 'dashboard'), { allow: countyView });
-route('/admin', screens.admin, { roles: ['admin'] });
-route('/admin/users', screens.adminUsers, { roles: ['admin'] });
-route('/admin/rooms', screens.adminRooms, { roles: ['admin'] });
-route('/admin/rooms/:id', screens.adminRoom, { roles: ['admin'] });
+route('/admin', lazy(admin, 'admin'), { roles: ['admin'] });
+route('/admin/users', lazy(admin, 'adminUsers'), { roles: ['admin'] });
+route('/admin/rooms', lazy(admin, 'adminRooms'), { roles: ['admin'] });
+route('/admin/rooms/:id', lazy(admin, 'adminRoom'), { roles: ['admin'] });
 route('/admin/audit', lazy(() => import('./screens/audit.js'), 'audit'), { roles: ['admin'] });
 
 setGuard((opts, path) => {
