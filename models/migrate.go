@@ -190,6 +190,14 @@ type execer interface {
 func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration) (err error) {
 	var run execer = conn
 	if s.dialect == DialectSQLite {
+		// Keys are off while a file runs, so that a table can be built again under its old
+		// name without its drop touching the rows that point at it; the keys of every table
+		// are checked before the file commits instead. The pragma is a no-op inside a
+		// transaction, so it is set on the connection first.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return fmt.Errorf("models: migration %s: %w", m.version, err)
+		}
+		defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON") //nolint:errcheck
 		tx, berr := conn.BeginTx(ctx, nil)
 		if berr != nil {
 			return berr
@@ -231,6 +239,9 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration)
 	var tx *sql.Tx
 	if t, ok := run.(*sql.Tx); ok {
 		tx = t
+		if err := foreignKeyCheck(ctx, tx, m.version); err != nil {
+			return err
+		}
 	} else if tx, err = conn.BeginTx(ctx, nil); err != nil {
 		return err
 	}
@@ -243,6 +254,33 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration)
 		return fmt.Errorf("models: record migration %s: %w", m.version, err)
 	}
 	return tx.Commit()
+}
+
+// foreignKeyCheck fails when a row of SQLite's database names a missing row through a key.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx, version string) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("models: migration %s: %w", version, err)
+	}
+	defer rows.Close()
+	bad := map[string]int{}
+	for rows.Next() {
+		var (
+			table, parent string
+			rowid, fkid   sql.NullInt64
+		)
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return fmt.Errorf("models: migration %s: %w", version, err)
+		}
+		bad[table+" → "+parent]++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("models: migration %s: %w", version, err)
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("models: migration %s would leave rows naming missing rows (table → parent: count): %v", version, bad)
+	}
+	return nil
 }
 
 // stepsDone returns the digests of the statements of version already applied, by index.

@@ -11,29 +11,25 @@ import (
 )
 
 // openUntil opens a fresh database of the selected backend with the migrations up to until
-// applied, and returns a function that opens it again with every migration.
-func openUntil(t *testing.T, until string) (*models.Store, func() (*models.Store, error)) {
+// applied, and returns a function that opens it again with the migrations up to another
+// version ("" for all).
+func openUntil(t *testing.T, until string) (*models.Store, func(until string) (*models.Store, error)) {
 	t.Helper()
 	ctx := context.Background()
-	var (
-		s      *models.Store
-		err    error
-		reopen func() (*models.Store, error)
-	)
+	var open func(until string) (*models.Store, error)
 	if testenv.Backend() == "services" {
 		dsn := testenv.MySQLDSN(t)
-		s, err = models.OpenMySQLUntil(ctx, dsn, until)
-		reopen = func() (*models.Store, error) { return models.OpenMySQL(ctx, dsn) }
+		open = func(until string) (*models.Store, error) { return models.OpenMySQLUntil(ctx, dsn, until) }
 	} else {
 		path := filepath.Join(t.TempDir(), "m.db")
-		s, err = models.OpenSQLiteUntil(ctx, path, until)
-		reopen = func() (*models.Store, error) { return models.OpenSQLite(ctx, path) }
+		open = func(until string) (*models.Store, error) { return models.OpenSQLiteUntil(ctx, path, until) }
 	}
+	s, err := open(until)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, reopen
+	return s, open
 }
 
 // TestMigrationResumesAfterFailure runs a file whose second statement fails, then the same
