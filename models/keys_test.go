@@ -94,7 +94,7 @@ VALUES (?, 'gone-room', ?, 'visit', '其他', '路灯坏了', ?, 'new', ?, ?, ?)
 	if err == nil {
 		t.Fatal("the upgrade went over opinions of a missing room")
 	}
-	for _, want := range []string{"0021_opinions_keys", "2 rows of opinions", "room_id", "rooms"} {
+	for _, want := range []string{"0020_opinions_keys", "2 rows of opinions", "room_id", "rooms"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Fatalf("message %q does not say %q", err, want)
 		}
@@ -105,8 +105,8 @@ VALUES (?, 'gone-room', ?, 'visit', '其他', '路灯坏了', ?, 'new', ?, ?, ?)
 	}
 	applied, _ := s.AppliedMigrations(ctx)
 	last := applied[len(applied)-1]
-	if last != "0020_topics_keys" {
-		t.Fatalf("applied up to %s, want 0020_topics_keys", last)
+	if last != "0019_topics_keys" {
+		t.Fatalf("applied up to %s, want 0019_topics_keys", last)
 	}
 	r, err := s.CreateRoom(ctx, models.RoomInput{Name: "补建议事室", Level: models.LevelVillage})
 	if err != nil {

@@ -18,7 +18,9 @@ import (
 // rewrites keep the shared files portable: {{ID_PK}} becomes each database's auto-increment
 // primary key, and on MySQL every CREATE TABLE gets InnoDB with utf8mb4. SQLite's driver
 // reads a column back as a time only when it is declared exactly DATETIME, so DATETIME(6)
-// (microseconds on MySQL) loses its precision there.
+// (microseconds on MySQL) loses its precision there. A line "-- refuse orphans: t.c -> p.c"
+// stops a file before it runs while rows of t name a missing row of p (see checkOrphans); a
+// file applies whole or not at all on both databases (see applyMigration).
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
