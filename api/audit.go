@@ -3,11 +3,11 @@ package api
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
 
+	"frontline/export"
 	"frontline/models"
 
 	"github.com/labstack/echo/v4"
@@ -33,14 +33,14 @@ func (s *Server) audit(c echo.Context, st *models.Store, action, kind, id string
 
 // auditExport records an export of a ledger in a format, with the filters asked for. It is
 // called once the ledger's query has passed its checks, so a refused export records nothing.
-func (s *Server) auditExport(c echo.Context, l ledgerExport, format string) error {
+func (s *Server) auditExport(c echo.Context, l export.Sheet, format string) error {
 	filters := map[string]any{}
 	for _, k := range []string{"from", "to", "actor_id", "action"} {
 		if v := c.QueryParam(k); v != "" {
 			filters[k] = clipRunes(v, 64)
 		}
 	}
-	return s.audit(c, s.store, models.AuditExport, models.AuditKindExport, l.ascii, map[string]any{"format": format, "filters": filters})
+	return s.audit(c, s.store, models.AuditExport, models.AuditKindExport, l.ASCII, map[string]any{"format": format, "filters": filters})
 }
 
 // auditContactRead records, in one row, that the caller is being shown the residents'
@@ -122,9 +122,6 @@ func (s *Server) listAudit(c echo.Context) error {
 	return c.JSON(http.StatusOK, listOf(rows, next))
 }
 
-// auditHeaders are the columns of the audit export. Times are UTC, as the filter's days are.
-var auditHeaders = []string{"序号", "时间（UTC）", "操作人", "操作", "对象类型", "对象", "地址", "详情"}
-
 // exportAuditXLSX writes the filtered audit trail as a spreadsheet, newest first; the
 // export is itself audited, as every export is.
 func (s *Server) exportAuditXLSX(c echo.Context) error {
@@ -132,36 +129,7 @@ func (s *Server) exportAuditXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	return s.writeXLSX(c, ledgerExport{title: "审计日志", ascii: "audit-log", headers: auditHeaders,
-		widths: []float64{8, 20, 38, 18, 12, 38, 16, 60},
-		stream: func(fn func(models.LedgerRow) error) error {
-			f.Page = models.Page{Limit: 1000}
-			n := 0
-			for {
-				rows, next, err := s.store.ListAudit(ctx, f)
-				if err != nil {
-					return err
-				}
-				for _, r := range rows {
-					n++
-					detail, _ := json.Marshal(r.Detail)
-					action := r.Action
-					if name, ok := models.AuditActions[r.Action]; ok {
-						action = name
-					}
-					row := models.LedgerRow{n, r.At.UTC().Format("2006-01-02 15:04:05"), r.ActorID, action,
-						r.TargetKind, r.TargetID, r.IP, string(detail)}
-					if err := fn(row); err != nil {
-						return err
-					}
-				}
-				if next == "" {
-					return nil
-				}
-				f.Page.Cursor = next
-			}
-		}})
+	return s.writeXLSX(c, export.AuditLog(c.Request().Context(), s.store, f))
 }
 
 // runRetention deletes audit rows past their period and erases residents' names and phones

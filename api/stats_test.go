@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"frontline/export"
 	"frontline/models"
 
 	"github.com/xuri/excelize/v2"
@@ -216,7 +217,7 @@ func TestExportTopics(t *testing.T) {
 		checkDownload(t, rec, "text/csv; charset=utf-8", "topic-ledger", topicLedgerName)
 		noPhones(t, "topic CSV", rec.Body.Bytes())
 		rows := readCSV(t, rec.Body.Bytes())
-		if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(models.LedgerTopicHeaders, ",") {
+		if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(export.TopicHeaders, ",") {
 			t.Fatalf("rows %q", rows)
 		}
 		r := rows[1]
@@ -233,7 +234,7 @@ func TestExportTopics(t *testing.T) {
 		checkDownload(t, rec, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "topic-ledger", topicLedgerName)
 		f, rows := readXLSX(t, rec.Body.Bytes(), "议题台账")
 		noPhones(t, "topic XLSX", rec.Body.Bytes())
-		if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(models.LedgerTopicHeaders, ",") {
+		if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(export.TopicHeaders, ",") {
 			t.Fatalf("rows %q", rows)
 		}
 		if r := rows[1]; r[0] != "1" || r[1] != "=东街污水" || r[3] != "环境卫生" || r[12] != "改造污水管网" {
@@ -264,7 +265,7 @@ func TestExportRooms(t *testing.T) {
 	expect(t, rec, http.StatusOK)
 	checkDownload(t, rec, "text/csv; charset=utf-8", "room-ledger", roomLedgerName)
 	rows := readCSV(t, rec.Body.Bytes())
-	if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(models.LedgerRoomHeaders, ",") || strings.Join(rows[1], ",") != strings.Join(want, ",") {
+	if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(export.RoomHeaders, ",") || strings.Join(rows[1], ",") != strings.Join(want, ",") {
 		t.Errorf("rows %q", rows)
 	}
 
@@ -272,7 +273,7 @@ func TestExportRooms(t *testing.T) {
 	expect(t, rec, http.StatusOK)
 	checkDownload(t, rec, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "room-ledger", roomLedgerName)
 	f, xrows := readXLSX(t, rec.Body.Bytes(), "议事室台账")
-	if len(xrows) != 2 || strings.Join(xrows[0], ",") != strings.Join(models.LedgerRoomHeaders, ",") || strings.Join(xrows[1], ",") != strings.Join(want, ",") {
+	if len(xrows) != 2 || strings.Join(xrows[0], ",") != strings.Join(export.RoomHeaders, ",") || strings.Join(xrows[1], ",") != strings.Join(want, ",") {
 		t.Errorf("rows %q", xrows)
 	}
 	// Counts are numbers in the spreadsheet, not text.

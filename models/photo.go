@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,19 +17,50 @@ const (
 	AttachProgress = "progress"
 )
 
+// attachColumns are the photos' columns, one per kind of record, that attach a photo to a
+// record: each a foreign key, so an attachment names a record that exists (deleting the
+// record detaches the photo, which the stale-photo sweep then removes).
+var attachColumns = map[string]string{
+	AttachOpinion:  "opinion_id",
+	AttachTopic:    "topic_id",
+	AttachActivity: "activity_id",
+	AttachProgress: "progress_id",
+}
+
+// unattachedSQL holds for a photo attached to nothing.
+const unattachedSQL = "opinion_id IS NULL AND topic_id IS NULL AND activity_id IS NULL AND progress_id IS NULL"
+
 // Photo is a site photo's record; the image itself is in the photo store under ObjectKey.
 type Photo struct {
-	ID           string    `json:"id" gorm:"primaryKey"`
-	UploaderID   string    `json:"-"`
-	ObjectKey    string    `json:"-"`
-	ContentType  string    `json:"content_type"`
-	Size         int64     `json:"size"`
-	Width        int       `json:"width"`
-	Height       int       `json:"height"`
-	SHA256       string    `json:"sha256" gorm:"column:sha256"`
-	AttachedKind string    `json:"-"`
-	AttachedID   *string   `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID          string    `json:"id" gorm:"primaryKey"`
+	UploaderID  string    `json:"-"`
+	ObjectKey   string    `json:"-"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	Width       int       `json:"width"`
+	Height      int       `json:"height"`
+	SHA256      string    `json:"sha256" gorm:"column:sha256"`
+	OpinionID   *string   `json:"-"`
+	TopicID     *string   `json:"-"`
+	ActivityID  *string   `json:"-"`
+	ProgressID  *string   `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
+	// AttachedKind and AttachedID name the record the photo is attached to, read from the
+	// column of its kind: "" and nil when it is attached to nothing.
+	AttachedKind string  `json:"-" gorm:"-"`
+	AttachedID   *string `json:"-" gorm:"-"`
+}
+
+// AfterFind fills AttachedKind and AttachedID from the attachment columns.
+func (p *Photo) AfterFind(*gorm.DB) error {
+	p.AttachedKind, p.AttachedID = "", nil
+	for kind, id := range map[string]*string{AttachOpinion: p.OpinionID, AttachTopic: p.TopicID,
+		AttachActivity: p.ActivityID, AttachProgress: p.ProgressID} {
+		if id != nil {
+			p.AttachedKind, p.AttachedID = kind, id
+		}
+	}
+	return nil
 }
 
 // CreatePhoto records an uploaded photo. A duplicate id is a conflict the caller resolves.
@@ -64,9 +96,16 @@ func (s *Store) AttachPhotos(ctx context.Context, uploaderID, kind, recordID, fi
 	if len(ids) > 20 {
 		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{field: "at most 20 photos"}}
 	}
+	column, ok := attachColumns[kind]
+	if !ok {
+		return fmt.Errorf("models: attach photos: unknown kind %q", kind)
+	}
 	res := s.conn(ctx).Model(&Photo{}).
-		Where("id IN ? AND uploader_id = ? AND attached_kind = ''", ids, uploaderID).
-		Updates(map[string]any{"attached_kind": kind, "attached_id": recordID})
+		Where("id IN ? AND uploader_id = ? AND "+unattachedSQL, ids, uploaderID).
+		Update(column, recordID)
+	if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
+		return &Error{Code: CodeNotFound, Message: kind + " not found"}
+	}
 	if res.Error != nil {
 		return fmt.Errorf("models: attach photos: %w", res.Error)
 	}
@@ -84,7 +123,11 @@ func (s *Store) PhotosOf(ctx context.Context, kind string, recordIDs []string) (
 		return out, nil
 	}
 	var rows []Photo
-	if err := s.conn(ctx).Where("attached_kind = ? AND attached_id IN ?", kind, recordIDs).Order("created_at, id").Find(&rows).Error; err != nil {
+	column, ok := attachColumns[kind]
+	if !ok {
+		return nil, fmt.Errorf("models: photos of: unknown kind %q", kind)
+	}
+	if err := s.conn(ctx).Where(column+" IN ?", recordIDs).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: photos of: %w", err)
 	}
 	for _, p := range rows {
@@ -157,7 +200,7 @@ func (s *Store) PhotoQuotaWait(ctx context.Context, uploaderID string, q PhotoQu
 // attached to nothing, oldest first.
 func (s *Store) StaleUnattachedPhotos(ctx context.Context, before time.Time, limit int) ([]Photo, error) {
 	var ps []Photo
-	err := s.conn(ctx).Where("attached_kind = '' AND created_at < ?", before).Order("created_at, id").Limit(limit).Find(&ps).Error
+	err := s.conn(ctx).Where(unattachedSQL+" AND created_at < ?", before).Order("created_at, id").Limit(limit).Find(&ps).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: stale photos: %w", err)
 	}
@@ -167,7 +210,7 @@ func (s *Store) StaleUnattachedPhotos(ctx context.Context, before time.Time, lim
 // DeleteUnattachedPhoto removes a photo's record if it is still attached to nothing, and
 // reports whether it did: a photo attached meanwhile is kept.
 func (s *Store) DeleteUnattachedPhoto(ctx context.Context, id string) (bool, error) {
-	res := s.conn(ctx).Where("id = ? AND attached_kind = ''", id).Delete(&Photo{})
+	res := s.conn(ctx).Where("id = ? AND "+unattachedSQL, id).Delete(&Photo{})
 	if res.Error != nil {
 		return false, fmt.Errorf("models: delete photo: %w", res.Error)
 	}

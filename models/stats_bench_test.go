@@ -48,7 +48,7 @@ func BenchmarkStats(b *testing.B) {
 	b.Run("TopicLedger", func(b *testing.B) {
 		benchPercentiles(b, func() error {
 			n := 0
-			err := s.StreamTopicLedger(ctx, models.LedgerFilter{}, func(models.LedgerRow) error { n++; return nil })
+			err := s.StreamTopicLedger(ctx, models.LedgerFilter{}, func(models.TopicLedgerEntry) error { n++; return nil })
 			if err == nil && n != benchTopics {
 				err = fmt.Errorf("%d topics in the ledger", n)
 			}
@@ -58,7 +58,7 @@ func BenchmarkStats(b *testing.B) {
 	b.Run("RoomLedger", func(b *testing.B) {
 		benchPercentiles(b, func() error {
 			n := 0
-			err := s.StreamRoomLedger(ctx, func(models.LedgerRow) error { n++; return nil })
+			err := s.StreamRoomLedger(ctx, func(models.RoomLedgerEntry) error { n++; return nil })
 			if err == nil && n != benchRooms {
 				err = fmt.Errorf("%d rooms in the ledger", n)
 			}

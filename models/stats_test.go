@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"frontline/export"
 	"frontline/internal/testenv"
 	"frontline/models"
 )
@@ -337,8 +338,8 @@ func TestStatsEmpty(t *testing.T) {
 
 func TestStatsTopicLedger(t *testing.T) {
 	c := seedStatsCounty(t)
-	var rows []models.LedgerRow
-	if err := c.s.StreamTopicLedger(context.Background(), models.LedgerFilter{}, func(r models.LedgerRow) error {
+	var rows []export.Row
+	if err := export.TopicLedger(context.Background(), c.s, models.LedgerFilter{}).Rows(func(r export.Row) error {
 		rows = append(rows, r)
 		return nil
 	}); err != nil {
@@ -348,8 +349,8 @@ func TestStatsTopicLedger(t *testing.T) {
 		t.Fatalf("%d rows, want 5 topics", len(rows))
 	}
 	for _, r := range rows {
-		if len(r) != len(models.LedgerTopicHeaders) {
-			t.Fatalf("row of %d cells for %d headers: %v", len(r), len(models.LedgerTopicHeaders), r)
+		if len(r) != len(export.TopicHeaders) {
+			t.Fatalf("row of %d cells for %d headers: %v", len(r), len(export.TopicHeaders), r)
 		}
 	}
 	// Oldest first: t5 (2025), t1, t4, t2, t3.
@@ -360,7 +361,7 @@ func TestStatsTopicLedger(t *testing.T) {
 	if strings.Join(titles, ",") != "西村供水,东街污水外溢,课后服务,西村道路硬化,东街路灯" {
 		t.Errorf("order %v", titles)
 	}
-	wantT1 := models.LedgerRow{2, "东街污水外溢", "东街社区议事室", "环境卫生", "收集筛选", "已形成成果", "2026-02-01", "2026-02-03",
+	wantT1 := export.Row{2, "东街污水外溢", "东街社区议事室", "环境卫生", "收集筛选", "已形成成果", "2026-02-01", "2026-02-03",
 		"2026-02-05", "同意", "2026-02-06", "同意：同意开展", "经协商，污水管网由住建局改造。",
 		"1. 清理排污口（责任单位：环保局；期限：2026-07-01；已办结）\n" +
 			"2. 改造污水管网（责任单位：住建局；期限：2026-09-01；办理中，已逾期）\n" +
@@ -369,7 +370,7 @@ func TestStatsTopicLedger(t *testing.T) {
 	if !reflect.DeepEqual(rows[1], wantT1) {
 		t.Errorf("t1 row:\n got %#v\nwant %#v", rows[1], wantT1)
 	}
-	wantT2 := models.LedgerRow{4, "西村道路硬化", "西村议事室", "乡村振兴", "委员推荐", "退回修改", "2026-04-01", "2026-04-02",
+	wantT2 := export.Row{4, "西村道路硬化", "西村议事室", "乡村振兴", "委员推荐", "退回修改", "2026-04-01", "2026-04-02",
 		"2026-04-04", "退回修改：请补充调研", "", "", "", ""}
 	if !reflect.DeepEqual(rows[3], wantT2) {
 		t.Errorf("t2 row:\n got %#v\nwant %#v", rows[3], wantT2)
@@ -387,14 +388,14 @@ func TestStatsTopicLedger(t *testing.T) {
 
 	t.Run("Period", func(t *testing.T) {
 		var n int
-		err := c.s.StreamTopicLedger(context.Background(), models.LedgerFilter{From: "2026-03-01", To: "2026-04-01"}, func(r models.LedgerRow) error {
+		err := export.TopicLedger(context.Background(), c.s, models.LedgerFilter{From: "2026-03-01", To: "2026-04-01"}).Rows(func(r export.Row) error {
 			n++
 			return nil
 		})
 		if err != nil || n != 2 {
 			t.Errorf("March to 1 April: %d topics, %v; want 2", n, err)
 		}
-		err = c.s.StreamTopicLedger(context.Background(), models.LedgerFilter{From: "2026-03-32"}, func(models.LedgerRow) error { return nil })
+		err = export.TopicLedger(context.Background(), c.s, models.LedgerFilter{From: "2026-03-32"}).Rows(func(export.Row) error { return nil })
 		if models.ErrorCode(err) != models.CodeInvalid {
 			t.Errorf("bad date: %v", err)
 		}
@@ -403,7 +404,7 @@ func TestStatsTopicLedger(t *testing.T) {
 	t.Run("StopsOnError", func(t *testing.T) {
 		stop := fmt.Errorf("client gone")
 		var n int
-		err := c.s.StreamTopicLedger(context.Background(), models.LedgerFilter{}, func(models.LedgerRow) error {
+		err := export.TopicLedger(context.Background(), c.s, models.LedgerFilter{}).Rows(func(export.Row) error {
 			n++
 			return stop
 		})
@@ -415,14 +416,14 @@ func TestStatsTopicLedger(t *testing.T) {
 
 func TestStatsRoomLedger(t *testing.T) {
 	c := seedStatsCounty(t)
-	var rows []models.LedgerRow
-	if err := c.s.StreamRoomLedger(context.Background(), func(r models.LedgerRow) error {
+	var rows []export.Row
+	if err := export.RoomLedger(context.Background(), c.s).Rows(func(r export.Row) error {
 		rows = append(rows, r)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := []models.LedgerRow{
+	want := []export.Row{
 		{1, "城关镇议事室", "乡镇", "", "无", "无", "有", "无", "无", "无", int64(0), "否", "六有缺：场地、门牌、召集人、委员、活动记录；今年活动不足3次", int64(0), ""},
 		{2, "东街社区议事室", "社区", "东街1号", "有", "有", "有", "有", "有", "有", int64(3), "是", "", int64(2), "张三"},
 		{3, "西村议事室", "村", "西村村委会", "有", "有", "无", "有", "有", "有", int64(1), "否", "六有缺：制度；今年活动不足3次", int64(2), "王五"},
@@ -433,7 +434,7 @@ func TestStatsRoomLedger(t *testing.T) {
 		t.Fatalf("%d rows, want %d: %v", len(rows), len(want), rows)
 	}
 	for i := range want {
-		if len(rows[i]) != len(models.LedgerRoomHeaders) || !reflect.DeepEqual(rows[i], want[i]) {
+		if len(rows[i]) != len(export.RoomHeaders) || !reflect.DeepEqual(rows[i], want[i]) {
 			t.Errorf("row %d:\n got %#v\nwant %#v", i+1, rows[i], want[i])
 		}
 	}
@@ -443,8 +444,8 @@ func TestStatsRoomLedger(t *testing.T) {
 		if _, err := c.s.SetMembership(context.Background(), c.r1.ID, c.m4.ID, models.RoomConvener); err != nil {
 			t.Fatal(err)
 		}
-		var got models.LedgerRow
-		_ = c.s.StreamRoomLedger(context.Background(), func(r models.LedgerRow) error {
+		var got export.Row
+		_ = export.RoomLedger(context.Background(), c.s).Rows(func(r export.Row) error {
 			if r[1] == "东街社区议事室" {
 				got = r
 			}

@@ -45,7 +45,10 @@ const (
 // OpenSQLite opens (creating if needed) the SQLite database file at path, in WAL mode with a
 // busy timeout, and applies the migrations. The file is made readable by its owner only;
 // SQLite gives its -wal and -shm files the same mode.
-func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string) (*Store, error) { return openSQLite(ctx, path, "") }
+
+// openSQLite opens the file with the migrations up to until ("" for all).
+func openSQLite(ctx context.Context, path, until string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("models: create data dir: %w", err)
 	}
@@ -69,11 +72,14 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// One writer at a time is SQLite's rule; a small pool keeps readers concurrent in WAL mode.
 	sqlDB.SetMaxOpenConns(4)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return newStore(ctx, db, DialectSQLite)
+	return newStore(ctx, db, DialectSQLite, until)
 }
 
 // OpenMySQL connects to MySQL or MariaDB with a go-sql-driver DSN and applies the migrations.
-func OpenMySQL(ctx context.Context, dsn string) (*Store, error) {
+func OpenMySQL(ctx context.Context, dsn string) (*Store, error) { return openMySQL(ctx, dsn, "") }
+
+// openMySQL connects with the migrations up to until ("" for all).
+func openMySQL(ctx context.Context, dsn, until string) (*Store, error) {
 	cfg, err := ParseMySQLDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -90,7 +96,7 @@ func OpenMySQL(ctx context.Context, dsn string) (*Store, error) {
 	sqlDB.SetMaxIdleConns(16)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return newStore(ctx, db, DialectMySQL)
+	return newStore(ctx, db, DialectMySQL, until)
 }
 
 // ParseMySQLDSN checks a go-sql-driver DSN and forces the settings the store relies on:
@@ -123,9 +129,9 @@ func gormConfig() *gorm.Config {
 	}
 }
 
-func newStore(ctx context.Context, db *gorm.DB, dialect string) (*Store, error) {
+func newStore(ctx context.Context, db *gorm.DB, dialect, until string) (*Store, error) {
 	s := &Store{db: db, dialect: dialect, Now: defaultNow, PasswordCost: bcrypt.DefaultCost}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateUntil(ctx, until); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
