@@ -33,7 +33,9 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		return nil, err
 	}
 	a.photoKind = photos.Kind()
-	events := hub.New(store, hub.Options{Retention: cfg.EventRetention, Logger: log})
+	// The hub reads every instance's ended sign-ins from the outbox; the store's cache of
+	// sign-in state forgets them.
+	events := hub.New(store, hub.Options{Retention: cfg.EventRetention, Logger: log, SessionsEnded: store.SessionsEnded})
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() {

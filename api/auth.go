@@ -96,7 +96,7 @@ func (s *Server) userForToken(c echo.Context, raw string) (*models.User, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.store.LoadAuthState(c.Request().Context(), cl.Subject, cl.SID)
+	st, err := s.store.AuthState(c.Request().Context(), cl.Subject, cl.SID)
 	if models.ErrorCode(err) == models.CodeNotFound {
 		return nil, errUnauthenticated
 	}

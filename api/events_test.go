@@ -41,6 +41,9 @@ func newLiveServer(t testing.TB, store *models.Store, opt hub.Options) *liveServ
 // newLiveServerWith wraps the handler when wrap is not nil.
 func newLiveServerWith(t testing.TB, store *models.Store, opt hub.Options, wrap func(http.Handler) http.Handler) *liveServer {
 	t.Helper()
+	if opt.SessionsEnded == nil {
+		opt.SessionsEnded = store.SessionsEnded // as the server wires it
+	}
 	hb := hub.New(store, opt)
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})

@@ -42,7 +42,7 @@ func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{t: t, store: testenv.Store(t), photos: testenv.Photos(t, testSecret), now: time.Now().UTC()}
 	h.store.RefreshKey = []byte("test-refresh-key")
-	hb := hub.New(h.store, hub.Options{})
+	hb := hub.New(h.store, hub.Options{SessionsEnded: h.store.SessionsEnded})
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); _ = hb.Run(ctx) }()

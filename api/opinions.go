@@ -17,11 +17,16 @@ type opinionView struct {
 }
 
 func (s *Server) viewOpinion(op *models.Opinion, acc models.OpinionAccess) opinionView {
+	return s.viewOpinionWith(op, acc, s.viewPhotos(op.Photos))
+}
+
+// viewOpinionWith is viewOpinion with its photos' views made already.
+func (s *Server) viewOpinionWith(op *models.Opinion, acc models.OpinionAccess, photos []photoView) opinionView {
 	o := *op
 	if !acc.FullContact {
 		o = o.Masked()
 	}
-	return opinionView{Opinion: o, Photos: s.viewPhotos(op.Photos)}
+	return opinionView{Opinion: o, Photos: photos}
 }
 
 func (s *Server) createOpinion(c echo.Context) error {
@@ -67,14 +72,25 @@ func (s *Server) listOpinions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The viewer's room roles decide both which opinions they see and whose contact; an
+	// admin sees every one in full, so theirs are not read.
+	var roles map[string]string
+	if f.Viewer.Role != models.RoleAdmin {
+		if roles, err = s.store.RoomRoles(ctx, f.Viewer.ID); err != nil {
+			return err
+		}
+	}
+	f.ViewerRoles = roles
 	ops, next, err := s.store.ListOpinions(ctx, f)
 	if err != nil {
 		return err
 	}
-	roles, err := s.store.RoomRoles(ctx, f.Viewer.ID)
-	if err != nil {
-		return err
+	// The page's photo links are signed in one pass.
+	var all []models.Photo
+	for _, op := range ops {
+		all = append(all, op.Photos...)
 	}
+	photos := s.viewPhotos(all)
 	views := make([]opinionView, len(ops))
 	var unmasked []*models.Opinion
 	for i, op := range ops {
@@ -82,7 +98,8 @@ func (s *Server) listOpinions(c echo.Context) error {
 		if acc.FullContact {
 			unmasked = append(unmasked, op)
 		}
-		views[i] = s.viewOpinion(op, acc)
+		views[i] = s.viewOpinionWith(op, acc, photos[:len(op.Photos):len(op.Photos)])
+		photos = photos[len(op.Photos):]
 	}
 	if err := s.auditContactRead(c, unmasked...); err != nil {
 		return err

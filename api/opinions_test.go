@@ -308,3 +308,53 @@ func expectRec(t *testing.T, rec *httptest.ResponseRecorder) *httptest.ResponseR
 	expect(t, rec, 200)
 	return rec
 }
+
+// TestOpinionListMergesWhatAViewerSees: a convener who also collects sees their own
+// opinions and their room's, each once, newest first, page after page.
+func TestOpinionListMergesWhatAViewerSees(t *testing.T) {
+	h := newHarness(t)
+	convener, other := h.user(models.RoleMember, ""), h.user(models.RoleMember, "")
+	own, convened, elsewhere := h.room("自己的室"), h.room("召集的室"), h.room("别人的室")
+	h.join(own, convener, models.RoomMember)
+	h.join(convened, convener, models.RoomConvener)
+	h.join(convened, other, models.RoomMember)
+	h.join(elsewhere, other, models.RoomMember)
+	var want []string
+	for i := range 9 {
+		by, room := convener, own
+		switch i % 3 {
+		case 1:
+			by, room = other, convened
+		case 2:
+			room = convened // their own, in the room they convene: in both sets
+		}
+		var op models.Opinion
+		rec := h.do("POST", "/api/v1/opinions", by.token, map[string]any{"room_id": room.ID,
+			"channel": "online", "category": "其他", "content": fmt.Sprintf("意见%d", i)})
+		expect(t, rec, http.StatusCreated)
+		mustDecode(t, rec, &op)
+		want = append([]string{op.ID}, want...)
+		expect(t, h.do("POST", "/api/v1/opinions", other.token, map[string]any{"room_id": elsewhere.ID,
+			"channel": "online", "category": "其他", "content": "看不到的"}), http.StatusCreated)
+	}
+	var got []string
+	cursor := ""
+	for page := 0; ; page++ {
+		var l struct {
+			Items []models.Opinion `json:"items"`
+			Next  string           `json:"next_cursor"`
+		}
+		rec := h.do("GET", "/api/v1/opinions?limit=4&cursor="+cursor, convener.token, nil)
+		expect(t, rec, http.StatusOK)
+		mustDecode(t, rec, &l)
+		for _, op := range l.Items {
+			got = append(got, op.ID)
+		}
+		if cursor = l.Next; cursor == "" || page > 5 {
+			break
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("pages gave\n%v\nwant\n%v", got, want)
+	}
+}

@@ -34,10 +34,21 @@ func (s *Server) viewPhoto(p models.Photo) photoView {
 	return v
 }
 
+// viewPhotos shows photos with their links signed in one pass.
 func (s *Server) viewPhotos(ps []models.Photo) []photoView {
 	out := make([]photoView, len(ps))
 	for i, p := range ps {
-		out[i] = s.viewPhoto(p)
+		out[i] = photoView{Photo: p}
+	}
+	if s.photos == nil || len(ps) == 0 {
+		return out
+	}
+	keys := make([]string, len(ps))
+	for i, p := range ps {
+		keys[i] = p.ObjectKey
+	}
+	for i, l := range s.photos.Links(keys) {
+		out[i].URL, out[i].ThumbURL = l.URL, l.ThumbURL
 	}
 	return out
 }

@@ -364,31 +364,100 @@ func MaskPhone(p string) string {
 
 // OpinionFilter selects opinions for a list.
 type OpinionFilter struct {
-	Viewer   *User
-	RoomID   string
-	Status   string
-	Mine     bool
-	Channel  string
-	Category string
-	Query    string
-	From, To *time.Time
-	Page     Page
+	Viewer *User
+	// ViewerRoles are the viewer's roles by room (see RoomRoles), when the caller has read
+	// them already; nil: ListOpinions reads them.
+	ViewerRoles map[string]string
+	RoomID      string
+	Status      string
+	Mine        bool
+	Channel     string
+	Category    string
+	Query       string
+	From, To    *time.Time
+	Page        Page
 }
 
 // ListOpinions lists what the viewer may see, newest first, with the filters applied.
+//
+// Who sees what is a union of up to three sets (their own, their convened rooms', the topics
+// of rooms they review locally). Written as one WHERE with OR, neither database can walk an
+// index in (created_at, id) order, so every matching row was read and sorted for each page:
+// about 10 ms for 5,000 opinions on SQLite. Each set alone walks its own index in order and
+// stops after a page, so each is read as its own page and the pages are merged.
 func (s *Store) ListOpinions(ctx context.Context, f OpinionFilter) ([]*Opinion, string, error) {
 	db := s.conn(ctx)
-	q := db.Model(&Opinion{})
 	u := f.Viewer
-	if f.Mine || (u.Role != RoleAdmin && !u.IsCountyReviewer()) {
-		convened := db.Model(&Membership{}).Select("room_id").Where("user_id = ? AND role = ?", u.ID, RoomConvener)
-		reviewed := db.Model(&Membership{}).Select("room_id").Where("user_id = ? AND role = ?", u.ID, RoomLocalReviewer)
-		if f.Mine {
-			q = q.Where("collector_id = ?", u.ID)
-		} else {
-			q = q.Where("collector_id = ? OR room_id IN (?) OR (room_id IN (?) AND topic_id IS NOT NULL)", u.ID, convened, reviewed)
+	var branches []*gorm.DB
+	switch {
+	case f.Mine:
+		branches = append(branches, f.where(db.Model(&Opinion{}).Where("collector_id = ?", u.ID)))
+	case u.Role == RoleAdmin || u.IsCountyReviewer():
+		branches = append(branches, f.where(db.Model(&Opinion{})))
+	default:
+		roles := f.ViewerRoles
+		if roles == nil {
+			var err error
+			if roles, err = s.RoomRoles(ctx, u.ID); err != nil {
+				return nil, "", err
+			}
+		}
+		var convened, reviewed []string
+		for room, role := range roles {
+			switch role {
+			case RoomConvener:
+				convened = append(convened, room)
+			case RoomLocalReviewer:
+				reviewed = append(reviewed, room)
+			}
+		}
+		branches = append(branches, f.where(db.Model(&Opinion{}).Where("collector_id = ?", u.ID)))
+		if len(convened) > 0 {
+			branches = append(branches, f.where(db.Model(&Opinion{}).Where("room_id IN ?", convened)))
+		}
+		if len(reviewed) > 0 {
+			branches = append(branches, f.where(db.Model(&Opinion{}).Where("room_id IN ? AND topic_id IS NOT NULL", reviewed)))
 		}
 	}
+	q := branches[0]
+	if len(branches) > 1 {
+		// Each set's own page, in index order, then the union (which drops an opinion found
+		// in two sets) paged once more.
+		t, id, err := decodeCursor(f.Page.Cursor)
+		if err != nil {
+			return nil, "", &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+		}
+		limit := f.Page.Limit
+		if limit <= 0 {
+			limit = DefaultLimit
+		}
+		parts := make([]string, len(branches))
+		args := make([]any, len(branches))
+		for i, b := range branches {
+			if id != "" {
+				b = b.Where("(created_at < ? OR (created_at = ? AND id < ?))", t, t, id)
+			}
+			parts[i] = fmt.Sprintf("SELECT * FROM (?) AS b%d", i)
+			args[i] = b.Order("created_at DESC").Order("id DESC").Limit(limit + 1)
+		}
+		q = db.Table("("+strings.Join(parts, " UNION ")+") AS opinions", args...)
+	}
+	rows, next, err := listPage(q, f.Page, "created_at", "id", func(o *Opinion) (time.Time, string) { return o.CreatedAt, o.ID })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*Opinion, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	if err := s.fillOpinionPhotos(ctx, out); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// where applies the filters other than who may see what.
+func (f OpinionFilter) where(q *gorm.DB) *gorm.DB {
 	if f.RoomID != "" {
 		q = q.Where("room_id = ?", f.RoomID)
 	}
@@ -410,18 +479,7 @@ func (s *Store) ListOpinions(ctx context.Context, f OpinionFilter) ([]*Opinion, 
 	if f.To != nil {
 		q = q.Where("created_at < ?", f.To.UTC())
 	}
-	rows, next, err := listPage(q, f.Page, "created_at", "id", func(o *Opinion) (time.Time, string) { return o.CreatedAt, o.ID })
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*Opinion, len(rows))
-	for i := range rows {
-		out[i] = &rows[i]
-	}
-	if err := s.fillOpinionPhotos(ctx, out); err != nil {
-		return nil, "", err
-	}
-	return out, next, nil
+	return q
 }
 
 // escapeLike escapes LIKE wildcards with '!', an escape character both databases read the

@@ -223,6 +223,7 @@ func (s *Store) revokeUserSessions(ctx context.Context, userID string) error {
 // answers by closing that login's event streams: a sign-in ends everywhere, not only on the
 // instance that handled the request.
 func (s *Store) revokeSessions(ctx context.Context, where string, args ...any) error {
+	var users []string
 	err := s.Tx(ctx, func(tx *Store) error {
 		var live []Session
 		if err := tx.conn(ctx).Where(where, args...).Where("revoked_at IS NULL").Find(&live).Error; err != nil {
@@ -241,6 +242,7 @@ func (s *Store) revokeSessions(ctx context.Context, where string, args ...any) e
 			return err
 		}
 		for userID, sids := range byUser {
+			users = append(users, userID)
 			n := Notice{Type: EventSessionEnded, Data: SessionEnded{SessionIDs: sids}, Recipients: []string{userID}}
 			if _, err := tx.AddEvents(ctx, n); err != nil {
 				return err
@@ -251,5 +253,8 @@ func (s *Store) revokeSessions(ctx context.Context, where string, args ...any) e
 	if err != nil {
 		return fmt.Errorf("models: revoke sessions: %w", err)
 	}
+	// Refused at once here; other instances hear of it from the outbox. Inside a caller's
+	// transaction this is before the commit, so such callers forget again after theirs.
+	s.forgetUsers(users...)
 	return nil
 }

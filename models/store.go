@@ -34,6 +34,8 @@ type Store struct {
 	// RefreshKey derives each refresh token's successor from it (see successorToken); the
 	// server sets it from its token secret. Refresh fails without it.
 	RefreshKey []byte
+	// auth caches sign-in state (see AuthState); shared by the Stores that Tx makes.
+	auth *authCache
 }
 
 // Dialects the store runs on.
@@ -130,7 +132,7 @@ func gormConfig() *gorm.Config {
 }
 
 func newStore(ctx context.Context, db *gorm.DB, dialect, until string) (*Store, error) {
-	s := &Store{db: db, dialect: dialect, Now: defaultNow, PasswordCost: bcrypt.DefaultCost}
+	s := &Store{db: db, dialect: dialect, Now: defaultNow, PasswordCost: bcrypt.DefaultCost, auth: newAuthCache(AuthCacheSize, AuthCacheTTL)}
 	if err := s.migrateUntil(ctx, until); err != nil {
 		_ = s.Close()
 		return nil, err

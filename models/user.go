@@ -240,6 +240,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*Us
 		out = u
 		return nil
 	})
+	if err == nil {
+		s.forgetUsers(id) // a new name or role is served at once on this instance
+	}
 	return out, err
 }
 
@@ -269,6 +272,7 @@ func (s *Store) keepAnAdmin(ctx context.Context, id string) error {
 // must_change_password, and ends every other sign-in of the user; keepSessionID (the caller's
 // own sign-in) stays. A wrong old password is a validation error on old_password.
 func (s *Store) ChangePassword(ctx context.Context, userID, keepSessionID, oldPassword, newPassword string) error {
+	defer s.forgetUsers(userID) // must_change_password is cleared for the sign-in kept
 	return s.Tx(ctx, func(tx *Store) error {
 		u, err := tx.FindUser(ctx, userID)
 		if err != nil {
@@ -348,17 +352,24 @@ type AuthState struct {
 
 // LoadAuthState returns the user and whether the session is still live, in two primary-key reads.
 func (s *Store) LoadAuthState(ctx context.Context, userID, sessionID string) (*AuthState, error) {
+	st, _, err := s.loadAuthState(ctx, userID, sessionID)
+	return st, err
+}
+
+// loadAuthState is LoadAuthState with the session's expiry, which a cached state is checked
+// against.
+func (s *Store) loadAuthState(ctx context.Context, userID, sessionID string) (*AuthState, time.Time, error) {
 	u, err := s.FindUser(ctx, userID)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	var sess Session
 	err = s.conn(ctx).Where("id = ? AND user_id = ?", sessionID, userID).Take(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return &AuthState{User: u}, nil
+		return &AuthState{User: u}, time.Time{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("models: load session: %w", err)
+		return nil, time.Time{}, fmt.Errorf("models: load session: %w", err)
 	}
-	return &AuthState{User: u, SessionOK: sess.RevokedAt == nil && sess.ExpiresAt.After(s.now())}, nil
+	return &AuthState{User: u, SessionOK: sess.RevokedAt == nil && sess.ExpiresAt.After(s.now())}, sess.ExpiresAt, nil
 }

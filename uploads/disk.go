@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net/http"
@@ -114,18 +115,31 @@ func (d *diskBackend) ping(context.Context) error {
 // sign is the link signature: it binds the key, the expiry and whether the
 // link is for the thumbnail, so none of them can be changed.
 func (d *diskBackend) sign(key, exp string, thumb bool) []byte {
+	return signWith(hmac.New(sha256.New, d.secret), key, exp, thumb)
+}
+
+// signWith is sign with a keyed HMAC that may be reused: Reset keeps the key's state.
+func signWith(m hash.Hash, key, exp string, thumb bool) []byte {
 	flag := "0"
 	if thumb {
 		flag = "1"
 	}
-	m := hmac.New(sha256.New, d.secret)
+	m.Reset()
 	io.WriteString(m, key+"\n"+exp+"\n"+flag)
 	return m.Sum(nil)
 }
 
 func (d *diskBackend) url(key string, thumb bool, now time.Time) (string, error) {
+	return d.signer(now)(key, thumb)
+}
+
+// signer shares one keyed HMAC and one expiry among the links it signs.
+func (d *diskBackend) signer(now time.Time) func(string, bool) (string, error) {
+	m := hmac.New(sha256.New, d.secret)
 	e := strconv.FormatInt(now.Add(LinkTTL).Unix(), 10)
-	return "/files/" + objectKey(key, thumb) + "?exp=" + e + "&sig=" + hex.EncodeToString(d.sign(key, e, thumb)), nil
+	return func(key string, thumb bool) (string, error) {
+		return "/files/" + objectKey(key, thumb) + "?exp=" + e + "&sig=" + hex.EncodeToString(signWith(m, key, e, thumb)), nil
+	}
 }
 
 func (d *diskBackend) handler(now func() time.Time) http.Handler {

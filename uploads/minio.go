@@ -221,6 +221,12 @@ func (m *minioBackend) url(key string, thumb bool, _ time.Time) (string, error) 
 	return u.String(), nil
 }
 
+// signer presigns each link: minio-go signs locally, without a request, because the
+// client's region is always set (see NewMinIO), so it never asks for the bucket's location.
+func (m *minioBackend) signer(now time.Time) func(string, bool) (string, error) {
+	return func(key string, thumb bool) (string, error) { return m.url(key, thumb, now) }
+}
+
 // ping checks the bucket, creating it if it is missing so that a store whose
 // bucket was lost becomes ready again without waiting for an upload.
 func (m *minioBackend) ping(ctx context.Context) error {

@@ -22,6 +22,8 @@ type backend interface {
 	put(ctx context.Context, obj, contentType, path string, size int64) error
 	remove(ctx context.Context, obj string) error
 	url(key string, thumb bool, now time.Time) (string, error)
+	// signer signs many links made at now, sharing what their signatures have in common.
+	signer(now time.Time) func(key string, thumb bool) (string, error)
 	ping(ctx context.Context) error
 	handler(now func() time.Time) http.Handler
 }
@@ -69,6 +71,27 @@ func (s *Store) URL(key string, thumb bool) (string, error) {
 		return "", err
 	}
 	return s.b.url(key, thumb, s.now())
+}
+
+// Link is the pair of signed links of one photo: the image and its thumbnail.
+type Link struct {
+	URL, ThumbURL string
+}
+
+// Links signs the links of many photos in one pass, as a page of records shows them: the
+// signing key's state is made once, not twice per photo. A key that cannot be signed gets
+// empty links.
+func (s *Store) Links(keys []string) []Link {
+	out := make([]Link, len(keys))
+	sign := s.b.signer(s.now())
+	for i, key := range keys {
+		if checkKey(key) != nil {
+			continue
+		}
+		out[i].URL, _ = sign(key, false)
+		out[i].ThumbURL, _ = sign(key, true)
+	}
+	return out
 }
 
 // Ping reports whether the store can be used, cheaply enough for a
