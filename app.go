@@ -11,6 +11,7 @@ import (
 
 	"frontline/api"
 	"frontline/hub"
+	"frontline/jobs"
 	"frontline/models"
 	"frontline/pwa"
 	"frontline/uploads"
@@ -34,16 +35,14 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 	}
 	a.photoKind = photos.Kind()
 	// The hub reads every instance's ended sign-ins from the outbox; the store's cache of
-	// sign-in state forgets them.
-	events := hub.New(store, hub.Options{Retention: cfg.EventRetention, Logger: log, SessionsEnded: store.SessionsEnded})
-	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
-	hubDone := make(chan struct{})
-	go func() {
-		defer close(hubDone)
-		if err := events.Run(hubCtx); err != nil {
+	// sign-in state forgets them. A commit that stored events wakes the hub.
+	events := hub.New(store, hub.Options{Logger: log, SessionsEnded: store.SessionsEnded})
+	store.OnEventsStored(events.Wake)
+	a.background(ctx, func(ctx context.Context) {
+		if err := events.Run(ctx); err != nil {
 			log.Error("event hub stopped", "err", err)
 		}
-	}()
+	})
 	// Serve once the tail knows where it starts, so no event committed meanwhile waits for a
 	// reconnect to reach a live client.
 	select {
@@ -53,7 +52,6 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 	}
 	// Streams end first so the HTTP server can drain; the hub's tail stops at close.
 	a.stopping = append(a.stopping, events.Shutdown)
-	a.closers = append(a.closers, func() { stopHub(); <-hubDone })
 	e, srv := api.New(api.Options{
 		Store:             store,
 		Hub:               events,
@@ -71,8 +69,28 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 	srv.Registry().MustRegister(events.Collectors()...)
 	a.handler = e
 	a.metrics = srv.MetricsHandler()
-	go srv.RunJobs(ctx, 10*time.Minute)
+	a.background(ctx, func(ctx context.Context) {
+		jobs.Run(ctx, log, append(srv.Jobs(), jobs.Job{Name: "event pruning", Every: time.Hour, Run: func(ctx context.Context) error {
+			if _, err := store.PruneEvents(ctx, time.Now().Add(-cfg.EventRetention)); err != nil {
+				return err
+			}
+			_, err := store.PruneEventTickets(ctx, time.Now())
+			return err
+		}}))
+	})
 	return a, nil
+}
+
+// background runs fn on its own goroutine until the app closes, and close waits for it.
+// It is not tied to the start-up context: the app says when it stops.
+func (a *app) background(ctx context.Context, fn func(ctx context.Context)) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(ctx)
+	}()
+	a.closers = append(a.closers, func() { cancel(); <-done })
 }
 
 // openPhotos picks the photo store: MinIO when configured, else a folder in the data dir.

@@ -1,13 +1,14 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +27,7 @@ import (
 const (
 	// TicketTTL is how long an event-stream ticket can be used.
 	TicketTTL = 60 * time.Second
-	// streamWriteTimeout bounds each write of a stream the handler writes itself.
+	// streamWriteTimeout bounds each write of a stream's head and replay.
 	streamWriteTimeout = 10 * time.Second
 	// replayBatch is how many stored events a reconnecting stream reads per query.
 	replayBatch = 500
@@ -156,9 +157,9 @@ func (s *Server) streamUser(ctx context.Context, userID, sessionID string) (*mod
 
 // eventStream serves GET /events: a user's events as server-sent events. It subscribes
 // first, then replays what the client missed (after Last-Event-ID), then goes live; ids the
-// replay sent are not sent again live, and nothing committed meanwhile is missed. Over plain
-// HTTP/1.1 the connection is then handed to the hub, which writes to it without a goroutine
-// of its own per stream; otherwise this handler keeps writing until the stream ends. The
+// replay sent are not sent again live, and nothing committed meanwhile is missed. The
+// connection is then handed to the hub, which writes to it without a goroutine of its own
+// per stream, so a stream needs plain HTTP/1.1 (nginx speaks it to the server). The
 // stream belongs to one sign-in: it ends when that sign-in ends, on whichever instance, and
 // when the access it was opened with runs out.
 func (s *Server) eventStream(c echo.Context) error {
@@ -200,60 +201,60 @@ func (s *Server) eventStream(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := &sseWriter{w: c.Response(), rc: http.NewResponseController(c.Response())}
-	h := c.Response().Header()
+	r := c.Request()
+	if !hub.DirectWrites() || r.ProtoMajor != 1 || r.TLS != nil || !canHijack(c.Response().Writer) {
+		// The hub writes streams itself, on the connection taken over from the HTTP server.
+		return echo.NewHTTPError(http.StatusHTTPVersionNotSupported, "event streams need a plain HTTP/1.1 connection (behind the proxy)")
+	}
+	// The response's head goes out at once, written by hand on the connection taken over: the
+	// body is close-delimited (no chunked framing), so each event is one plain write.
+	conn, rw, err := http.NewResponseController(c.Response().Writer).Hijack()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusHTTPVersionNotSupported, "event streams need a plain HTTP/1.1 connection (behind the proxy)")
+	}
+	c.Response().Committed = true
+	_ = conn.SetDeadline(time.Time{}) // the server's timeouts would cut the stream
+	h := c.Response().Header().Clone()
 	h.Set(echo.HeaderContentType, "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
-	h.Set("Connection", "keep-alive")
-	c.Response().WriteHeader(http.StatusOK)
-	// The server's write timeout would cut the stream; each write gets its own deadline.
-	_ = st.rc.SetWriteDeadline(time.Time{})
-	if st.write(streamOpening) != nil || st.flush() != nil {
+	h.Set("Connection", "close")
+	st := &sseWriter{conn: conn, w: rw.Writer}
+	if st.write([]byte("HTTP/1.1 200 OK\r\n")) != nil || h.Write(st.w) != nil || st.write([]byte("\r\n")) != nil ||
+		st.write(streamOpening) != nil || st.flush() != nil {
+		_ = conn.Close()
 		return nil
 	}
-
 	var skip []int64
 	if resume {
 		if skip, err = s.replay(ctx, st, u.ID, lastID, sub.Floor()); err != nil {
 			if ctx.Err() == nil {
 				s.logger(c).Warn("event stream replay failed", "err", err, "user_id", u.ID)
 			}
+			_ = conn.Close()
 			return nil
 		}
 	}
+	_ = conn.SetWriteDeadline(time.Time{})
+	handedOver = true
+	if err := sub.Attach(conn, skip); err != nil {
+		s.logger(c).Error("event stream: cannot hand the connection to the hub", "err", err)
+		sub.Close()
+		_ = conn.Close()
+	}
+	return nil
+}
 
-	r := c.Request()
-	if hub.DirectWrites() && r.ProtoMajor == 1 && r.TLS == nil {
-		if conn, _, err := st.rc.Hijack(); err == nil {
-			handedOver = true
-			if err := sub.Attach(conn, skip); err != nil {
-				s.logger(c).Error("event stream: cannot hand the connection to the hub", "err", err)
-				sub.Close()
-				_ = conn.Close()
-			}
-			return nil
-		}
-	}
-	sub.Listen(skip)
-	var frames [][]byte
+// canHijack reports whether the connection under w can be taken over from the HTTP server.
+func canHijack(w http.ResponseWriter) bool {
 	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-sub.Done():
-			return nil
-		case <-sub.Ready():
-		}
-		frames = sub.Next(frames[:0], false)
-		for _, f := range frames {
-			if st.write(f) != nil {
-				return nil
-			}
-		}
-		clear(frames)
-		if st.flush() != nil {
-			return nil
+		switch x := w.(type) {
+		case http.Hijacker:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return false
 		}
 	}
 }
@@ -337,22 +338,22 @@ func lastEventID(c echo.Context) (int64, bool, error) {
 	return id, true, nil
 }
 
-// sseWriter writes a stream through the HTTP server, each write with its own deadline so a
-// client that stopped reading cannot hold the handler forever.
+// sseWriter writes the head and the replay of a stream on its connection, each write with
+// its own deadline so a client that stopped reading cannot hold the handler forever.
 type sseWriter struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
+	conn net.Conn
+	w    *bufio.Writer
 }
 
 func (st *sseWriter) write(b []byte) error {
-	if err := st.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	if err := st.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil {
 		return err
 	}
 	_, err := st.w.Write(b)
 	return err
 }
 
-func (st *sseWriter) flush() error { return st.rc.Flush() }
+func (st *sseWriter) flush() error { return st.w.Flush() }
 
 // listNotifications lists the caller's notices newest first: ?unread=true, ?limit=,
 // ?cursor= (the next_cursor of the previous page).
@@ -443,8 +444,8 @@ func (a *announcement) validate() error {
 	return p.Err()
 }
 
-// createAnnouncement stores an announcement event for each recipient in one transaction,
-// then delivers it.
+// createAnnouncement stores an announcement event for each recipient in one transaction;
+// the hub delivers it from the outbox.
 func (s *Server) createAnnouncement(c echo.Context) error {
 	var a announcement
 	if err := bind(c, &a); err != nil {
@@ -455,7 +456,6 @@ func (s *Server) createAnnouncement(c echo.Context) error {
 	}
 	a.ID = models.NewID()
 	ctx := c.Request().Context()
-	var rows []models.Event
 	err := s.store.Tx(ctx, func(tx *models.Store) error {
 		n := models.Notice{Type: models.EventAnnouncement, Data: a, Everyone: a.RoomID == nil}
 		if a.RoomID != nil {
@@ -468,8 +468,7 @@ func (s *Server) createAnnouncement(c echo.Context) error {
 			}
 			n.Recipients = members
 		}
-		var err error
-		if rows, err = tx.AddEvents(ctx, n); err != nil {
+		if _, err := tx.AddEvents(ctx, n); err != nil {
 			return err
 		}
 		return s.audit(c, tx, models.AuditAnnouncement, models.AuditKindAnnouncement, a.ID, map[string]any{"title": a.Title, "room_id": a.RoomID})
@@ -477,6 +476,5 @@ func (s *Server) createAnnouncement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.publish(rows)
 	return c.JSON(http.StatusCreated, a)
 }

@@ -43,6 +43,7 @@ func newHarness(t testing.TB) *harness {
 	h := &harness{t: t, store: testenv.Store(t), photos: testenv.Photos(t, testSecret), now: time.Now().UTC()}
 	h.store.RefreshKey = []byte("test-refresh-key")
 	hb := hub.New(h.store, hub.Options{SessionsEnded: h.store.SessionsEnded})
+	h.store.OnEventsStored(hb.Wake)
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan struct{})
 	go func() { defer close(ran); _ = hb.Run(ctx) }()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"frontline/jobs"
 	"frontline/models"
 )
 
@@ -95,7 +96,7 @@ func TestOrphanPhotosRemoved(t *testing.T) {
 	// The jobs loop removes it at start.
 	ctx, cancel := context.WithCancel(ctxb())
 	done := make(chan struct{})
-	go func() { defer close(done); h.srv.RunJobs(ctx, time.Hour) }()
+	go func() { defer close(done); jobs.Run(ctx, nil, h.srv.Jobs()) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if _, err := h.store.FindPhoto(ctxb(), orphan.ID); models.ErrorCode(err) == models.CodeNotFound {

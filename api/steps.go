@@ -5,13 +5,14 @@ import (
 	"net/http"
 	"time"
 
+	"frontline/jobs"
 	"frontline/models"
 
 	"github.com/labstack/echo/v4"
 )
 
 // The steps after approval: work plan, research, consultation meeting, outcome and
-// follow-up. Each handler binds, makes one store call, publishes what it raised, answers.
+// follow-up. Each handler binds, makes one store call (which stores the events it raises), answers.
 // The records a phone may queue offline answer 201 when stored and 200 on a retry.
 
 // createdStatus is 201 for a new record and 200 for a retry that found the stored one.
@@ -27,11 +28,10 @@ func (s *Server) savePlan(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	plan, ch, err := s.store.SavePlan(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	plan, _, err := s.store.SavePlan(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(http.StatusOK, plan)
 }
 
@@ -70,11 +70,10 @@ func (s *Server) holdMeeting(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, ch, created, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	a, _, created, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(createdStatus(created), s.viewActivity(a))
 }
 
@@ -140,11 +139,10 @@ func (s *Server) publishOutcome(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	o, ch, created, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	o, _, created, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(createdStatus(created), s.viewOutcome(o))
 }
 
@@ -161,11 +159,10 @@ func (s *Server) addProgress(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rec, ch, created, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	rec, _, created, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(createdStatus(created), rec)
 }
 
@@ -206,31 +203,22 @@ func (s *Server) getReceipt(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-// RunJobs runs the server's periodic work until ctx ends, at start and then every
-// interval: telling people of overdue recommendations, removing photos left attached to
-// nothing, and the retention of audit rows and residents' data. Safe on several instances
-// at once.
-func (s *Server) RunJobs(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		evs, err := s.store.NotifyOverdue(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("overdue job", "err", err)
-		}
-		s.publish(evs)
-		if n, err := s.removeOrphanPhotos(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("orphan photo job", "err", err)
-		} else if n > 0 {
-			s.log.Info("removed orphan photos", "count", n)
-		}
-		if err := s.runRetention(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("retention job", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// Jobs lists the server's periodic work for the jobs loop: telling people of overdue
+// recommendations, removing photos left attached to nothing, and the retention of audit
+// rows and residents' data. Each is safe on several instances at once.
+func (s *Server) Jobs() []jobs.Job {
+	return []jobs.Job{
+		{Name: "overdue recommendations", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := s.store.NotifyOverdue(ctx)
+			return err
+		}},
+		{Name: "orphan photos", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+			n, err := s.removeOrphanPhotos(ctx)
+			if n > 0 {
+				s.log.Info("removed orphan photos", "count", n)
+			}
+			return err
+		}},
+		{Name: "retention", Every: time.Hour, Run: s.runRetention},
 	}
 }

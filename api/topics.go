@@ -19,14 +19,6 @@ func (s *Server) viewTopic(t *models.Topic) topicView {
 	return topicView{Topic: t, Photos: s.viewPhotos(t.Photos)}
 }
 
-// publish hands events committed by this request to the hub, so clients on this instance
-// get them at once; other instances pick them up from the outbox.
-func (s *Server) publish(events []models.Event) {
-	if s.hub != nil && len(events) > 0 {
-		s.hub.Published(events)
-	}
-}
-
 func (s *Server) createTopic(c echo.Context) error {
 	var req models.TopicInput
 	if err := bind(c, &req); err != nil {
@@ -36,7 +28,6 @@ func (s *Server) createTopic(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(http.StatusCreated, s.viewTopic(ch.Topic))
 }
 
@@ -49,7 +40,6 @@ func (s *Server) updateTopic(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(http.StatusOK, s.viewTopic(ch.Topic))
 }
 
@@ -58,7 +48,6 @@ func (s *Server) submitTopic(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(http.StatusOK, s.viewTopic(ch.Topic))
 }
 
@@ -67,11 +56,10 @@ func (s *Server) reviewTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rv, ch, err := s.store.ReviewTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	rv, _, err := s.store.ReviewTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	s.publish(ch.Events)
 	return c.JSON(http.StatusCreated, rv)
 }
 

@@ -11,6 +11,9 @@ import (
 // directSupported reports whether the hub can write to connections itself on this platform.
 const directSupported = true
 
+// errFull says a socket's send buffer could not take a whole frame now.
+var errFull = errors.New("hub: the client's socket is full")
+
 // directWriter writes to a socket without ever waiting, so that one slow client cannot hold
 // up a fan-out. One writer serves one goroutine.
 type directWriter struct {
@@ -33,23 +36,20 @@ func newDirectWriter() *directWriter {
 	return w
 }
 
-// write makes one attempt to write b and returns how much went out. wouldBlock means the
-// socket's send buffer is full for now; any other error means the connection is gone.
-func (w *directWriter) write(rc syscall.RawConn, b []byte) (n int, wouldBlock bool, err error) {
+// write makes one attempt to write b and returns how much went out: errFull when the
+// socket took less (its send buffer being full), another error when the connection is gone.
+func (w *directWriter) write(rc syscall.RawConn, b []byte) (int, error) {
 	w.buf, w.n, w.err = b, 0, nil
-	err = rc.Write(w.fn)
+	err := rc.Write(w.fn)
 	w.buf = nil
 	if err == nil {
 		err = w.err
 	}
-	n = max(w.n, 0)
-	if errors.Is(err, syscall.EAGAIN) {
-		return n, true, nil
+	n := max(w.n, 0)
+	if errors.Is(err, syscall.EAGAIN) || err == nil && n < len(b) {
+		return n, errFull
 	}
-	if err == nil && n < len(b) {
-		return n, true, nil
-	}
-	return n, false, err
+	return n, err
 }
 
 // rawConnOf returns the descriptor access of a plain socket.

@@ -1,8 +1,9 @@
 package hub
 
 import (
+	"errors"
 	"net"
-	"sort"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -11,14 +12,21 @@ import (
 // The life of a subscription.
 const (
 	stateHeld   uint8 = iota // subscribed while the stream replays history: frames wait
-	stateQueued              // the stream's goroutine takes frames from the queue
 	stateDirect              // the hub writes frames straight to the connection
 	stateClosed
 )
 
 // Subscription is one open stream of one user. Subscribe it before reading history, so
-// nothing committed meanwhile is missed; then either Attach the connection (the hub writes
-// to it from then on and the handler can return) or Listen and write frames from Next.
+// nothing committed meanwhile is missed; then Attach the connection: the hub writes to it
+// from then on, and the handler returns.
+//
+// Streams are written one way, by the hub straight to the socket without waiting, never by
+// a goroutine of their own: that is what keeps a stream under 8 KB of memory (a goroutine
+// per stream with the HTTP server's buffers costs about twice that) and lets one fan-out
+// reach 20,000 streams without a context switch per stream. When a socket's send buffer is
+// full, frames queue and a goroutine of the stream's own drains them, waiting for the client,
+// until the buffer takes writes again; a client that lets the queue fill too is closed, and
+// catches up by Last-Event-ID when it reconnects.
 type Subscription struct {
 	hub    *Hub
 	userID string
@@ -31,12 +39,10 @@ type Subscription struct {
 	// Guarded by sh.mu.
 	idx     int // position in sh.users[userID]
 	state   uint8
-	backlog bool   // direct: the socket was full; a goroutine drains rest and queue
-	broken  bool   // a write went out in part: the stream cannot end cleanly
-	rest    []byte // direct: the unwritten end of a frame
-	queue   []*frame
-	ready   chan struct{}
-	skip    []int64 // ids already replayed, in order: not to be sent again
+	queue   []*frame // what waits: during the replay, or while the socket is full
+	rest    []byte   // the unwritten end of a frame the socket took in part
+	backlog bool     // a drain goroutine writes rest and queue
+	skip    []int64  // ids already replayed, in order: not to be sent again
 	conn    net.Conn
 	raw     syscall.RawConn
 }
@@ -49,8 +55,8 @@ type shard struct {
 }
 
 // Floor is the lowest event id that may still reach this subscription live. Events the
-// stream replays with an id at or above it must be passed to Attach or Listen, so they are
-// not sent twice; those below it will not arrive live.
+// stream replays with an id at or above it must be passed to Attach, so they are not sent
+// twice; those below it will not arrive live.
 func (s *Subscription) Floor() int64 { return s.floor }
 
 // Done is closed when the subscription ends: the client went, it could not keep up, its
@@ -58,11 +64,9 @@ func (s *Subscription) Floor() int64 { return s.floor }
 func (s *Subscription) Done() <-chan struct{} { return s.done }
 
 // Attach hands the stream's connection to the hub, which from then on writes each frame to
-// it as one HTTP/1.1 chunk, and closes it when the subscription ends (with the final chunk,
-// when it can). The hub never waits on the socket: when its send buffer is full, frames
-// queue (up to QueueSize) and a goroutine drains them, each write with a deadline. skip lists the replayed ids at or above Floor, in order.
-// The connection must already carry the response headers of a chunked response. When
-// Attach fails the connection is left untouched.
+// it and closes it when the subscription ends. The response's head and the replay must
+// already be written; the body ends when the connection closes. skip lists the replayed ids
+// at or above Floor, in order. When Attach fails the connection is left untouched.
 func (s *Subscription) Attach(conn net.Conn, skip []int64) error {
 	raw, err := rawConnOf(conn)
 	if err != nil {
@@ -75,27 +79,23 @@ func (s *Subscription) Attach(conn net.Conn, skip []int64) error {
 	}
 	sh := s.sh
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	if s.state == stateClosed {
-		sh.mu.Unlock()
-		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = conn.Write(endOfStream)
 		return conn.Close()
 	}
-	s.conn, s.raw, s.skip = conn, raw, skip
+	s.conn, s.raw, s.skip, s.state = conn, raw, skip, stateDirect
 	queued := s.queue
 	s.queue = nil
-	s.state = stateDirect
 	w := newDirectWriter()
 	for _, f := range queued {
 		if r := s.offer(f, w); r == offerSlow || r == offerGone {
-			s.closeLocked(false)
 			if r == offerSlow {
 				s.hub.dropped.Add(1)
 			}
-			break
+			s.closeLocked()
+			return nil
 		}
 	}
-	sh.mu.Unlock()
 	go s.watch(conn)
 	return nil
 }
@@ -112,54 +112,10 @@ func (s *Subscription) watch(conn net.Conn) {
 	s.Close()
 }
 
-// Listen keeps the stream with its own goroutine, which waits on Ready and writes the frames
-// Next returns. skip lists the replayed ids at or above Floor, in order.
-func (s *Subscription) Listen(skip []int64) {
-	s.sh.mu.Lock()
-	defer s.sh.mu.Unlock()
-	s.ready = make(chan struct{}, 1)
-	if s.state == stateClosed {
-		return
-	}
-	s.skip = skip
-	kept := s.queue[:0]
-	for _, f := range s.queue {
-		if f.id == 0 || !s.skipped(f.id) {
-			kept = append(kept, f)
-		}
-	}
-	clear(s.queue[len(kept):])
-	s.queue = kept
-	s.state = stateQueued
-	if len(s.queue) > 0 {
-		s.ready <- struct{}{}
-	}
-}
-
-// Ready signals, after Listen, that Next has frames.
-func (s *Subscription) Ready() <-chan struct{} { return s.ready }
-
-// Next appends the waiting frames to dst and returns it: the event bytes alone, or each as an
-// HTTP/1.1 chunk when chunked is set (for a connection taken over from the HTTP server).
-func (s *Subscription) Next(dst [][]byte, chunked bool) [][]byte {
-	s.sh.mu.Lock()
-	defer s.sh.mu.Unlock()
-	for _, f := range s.queue {
-		if chunked {
-			dst = append(dst, f.chunk)
-		} else {
-			dst = append(dst, f.sse())
-		}
-	}
-	clear(s.queue)
-	s.queue = s.queue[:0]
-	return dst
-}
-
 // Close ends the subscription; it is safe to call more than once and from any goroutine.
 func (s *Subscription) Close() {
 	s.sh.mu.Lock()
-	s.closeLocked(true)
+	s.closeLocked()
 	s.sh.mu.Unlock()
 }
 
@@ -178,67 +134,51 @@ func (s *Subscription) offer(f *frame, w *directWriter) int {
 	}
 	switch {
 	case s.state == stateDirect && !s.backlog:
-		n, wouldBlock, err := w.write(s.raw, f.chunk)
-		switch {
-		case err != nil:
-			s.broken = s.broken || n > 0
-			return offerGone
-		case wouldBlock:
-			s.rest, s.backlog = f.chunk[n:], true
+		n, err := w.write(s.raw, f.b)
+		if errors.Is(err, errFull) {
+			s.rest, s.backlog = f.b[n:], true
 			go s.drain()
+		} else if err != nil {
+			return offerGone
 		}
-	case s.state == stateDirect, s.state == stateHeld, s.state == stateQueued:
+	case s.state == stateDirect, s.state == stateHeld:
 		if len(s.queue) >= s.hub.opt.QueueSize {
 			return offerSlow
 		}
 		s.queue = append(s.queue, f)
-		if s.state == stateQueued {
-			select {
-			case s.ready <- struct{}{}:
-			default:
-			}
-		}
 	default:
 		return offerSkipped
 	}
 	return offerSent
 }
 
-// drain writes what a full socket could not take, waiting for the client as a stream's own
-// goroutine would, each write with a deadline; then the hub writes directly again.
+// drain writes what a full socket could not take, waiting for the client with a deadline
+// per write; then the hub writes directly again.
 func (s *Subscription) drain() {
 	sh := s.sh
-	var bufs net.Buffers
 	for {
 		sh.mu.Lock()
-		if s.state == stateClosed {
-			sh.mu.Unlock()
-			return
-		}
-		bufs = bufs[:0]
+		bufs := net.Buffers{}
 		if s.rest != nil {
 			bufs = append(bufs, s.rest)
-			s.rest = nil
 		}
 		for _, f := range s.queue {
-			bufs = append(bufs, f.chunk)
+			bufs = append(bufs, f.b)
 		}
-		clear(s.queue)
-		s.queue = s.queue[:0]
-		if len(bufs) == 0 {
+		s.rest, s.queue = nil, s.queue[:0]
+		conn := s.conn
+		if s.state == stateClosed || len(bufs) == 0 {
 			s.backlog = false
 			sh.mu.Unlock()
 			return
 		}
-		conn := s.conn
 		sh.mu.Unlock()
-		_ = conn.SetWriteDeadline(time.Now().Add(s.hub.opt.WriteTimeout))
+		_ = conn.SetWriteDeadline(time.Now().Add(drainTimeout))
 		if _, err := bufs.WriteTo(conn); err != nil {
 			sh.mu.Lock()
 			if s.state != stateClosed {
-				s.broken = true
-				s.closeLocked(false)
 				s.hub.dropped.Add(1)
+				s.closeLocked()
 			}
 			sh.mu.Unlock()
 			return
@@ -246,21 +186,20 @@ func (s *Subscription) drain() {
 	}
 }
 
+// drainTimeout bounds one write to a client that is slow to read.
+const drainTimeout = 10 * time.Second
+
 // skipped reports whether id was replayed already, forgetting it: each id arrives live once.
 func (s *Subscription) skipped(id int64) bool {
-	i := sort.Search(len(s.skip), func(i int) bool { return s.skip[i] >= id })
-	if i == len(s.skip) || s.skip[i] != id {
-		return false
+	i, found := slices.BinarySearch(s.skip, id)
+	if found {
+		s.skip = slices.Delete(s.skip, i, i+1)
 	}
-	s.skip = append(s.skip[:i], s.skip[i+1:]...)
-	if len(s.skip) == 0 {
-		s.skip = nil
-	}
-	return true
+	return found
 }
 
-// closeLocked ends s with s.sh.mu held. clean says the stream may end with its final chunk.
-func (s *Subscription) closeLocked(clean bool) {
+// closeLocked ends s with s.sh.mu held, closing its connection.
+func (s *Subscription) closeLocked() {
 	if s.state == stateClosed {
 		return
 	}
@@ -281,28 +220,8 @@ func (s *Subscription) closeLocked(clean bool) {
 	s.queue, s.skip, s.rest = nil, nil, nil
 	close(s.done)
 	if s.conn != nil {
-		// While a drain goroutine writes, the final chunk could land inside its frame.
-		if clean && !s.broken && !s.backlog {
-			newDirectWriter().write(s.raw, endOfStream)
-		}
+		_ = s.conn.SetDeadline(time.Now()) // the watcher's read ends too
 		_ = s.conn.Close()
 		s.conn, s.raw = nil, nil
 	}
-}
-
-// deliver offers f to every subscriber in subs. It returns how many got it and how many did
-// not keep up, and appends to closing those that must be closed.
-func deliver(subs []*Subscription, f *frame, w *directWriter, closing []*Subscription) (sent, slow int, _ []*Subscription) {
-	for _, s := range subs {
-		switch s.offer(f, w) {
-		case offerSent:
-			sent++
-		case offerSlow:
-			slow++
-			closing = append(closing, s)
-		case offerGone:
-			closing = append(closing, s)
-		}
-	}
-	return sent, slow, closing
 }

@@ -99,6 +99,7 @@ func (s *Store) AddEvents(ctx context.Context, notices ...Notice) ([]Event, erro
 	if err := s.conn(ctx).CreateInBatches(rows, 500).Error; err != nil {
 		return nil, fmt.Errorf("models: add events: %w", err)
 	}
+	s.eventsAdded()
 	return rows, nil
 }
 

@@ -36,6 +36,25 @@ type Store struct {
 	RefreshKey []byte
 	// auth caches sign-in state (see AuthState); shared by the Stores that Tx makes.
 	auth *authCache
+
+	// eventsStored is called once a commit stored events (see OnEventsStored).
+	eventsStored func()
+	// stored is set in a Store made by Tx: the transaction stored events.
+	stored *bool
+}
+
+// OnEventsStored sets fn to be called after every commit that stored events, or at once
+// for events stored outside a transaction: the event hub's wake-up, so that a change's
+// notices go out when it commits without a handler having to remember to say so.
+func (s *Store) OnEventsStored(fn func()) { s.eventsStored = fn }
+
+// eventsAdded notes that events were written: at commit when inside a transaction.
+func (s *Store) eventsAdded() {
+	if s.stored != nil {
+		*s.stored = true
+	} else if s.eventsStored != nil {
+		s.eventsStored()
+	}
 }
 
 // Dialects the store runs on.
@@ -174,12 +193,21 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Tx runs fn in one transaction: it commits when fn returns nil and rolls back otherwise.
+// A Tx inside another is a savepoint of the outer one, which alone tells of stored events.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+	stored, outer := false, s.stored == nil
+	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		cp := *s
 		cp.db = gtx
+		if outer {
+			cp.stored = &stored
+		}
 		return fn(&cp)
 	}, &sql.TxOptions{})
+	if err == nil && stored && s.eventsStored != nil {
+		s.eventsStored()
+	}
+	return err
 }
 
 // conn returns the GORM handle bound to ctx.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http/httputil"
 	"net/url"
@@ -134,7 +135,7 @@ func (w *worker) openAll(plans []streamPlan) (opened, failed int, errs []string)
 
 // open connects from the worker's source address, sends the request and reads the response
 // headers: the stream is open once the server has answered 200.
-func (w *worker) open(a *api, p streamPlan) (net.Conn, *bufio.Reader, error) {
+func (w *worker) open(a *api, p streamPlan) (net.Conn, io.Reader, error) {
 	u, err := url.Parse(p.Server)
 	if err != nil {
 		return nil, nil, err
@@ -186,17 +187,18 @@ func (w *worker) open(a *api, p streamPlan) (net.Conn, *bufio.Reader, error) {
 			chunked = true
 		}
 	}
-	if !chunked {
-		conn.Close()
-		return nil, nil, errors.New("stream: not chunked")
-	}
 	_ = conn.SetDeadline(time.Time{})
-	return conn, br, nil
+	// A stream's body is close-delimited; servers before it sent HTTP/1.1 chunks.
+	var body io.Reader = br
+	if chunked {
+		body = httputil.NewChunkedReader(br)
+	}
+	return conn, body, nil
 }
 
 // read follows one stream and notes when each announcement arrives.
-func (w *worker) read(br *bufio.Reader) {
-	lines := bufio.NewReaderSize(httputil.NewChunkedReader(br), 1024)
+func (w *worker) read(body io.Reader) {
+	lines := bufio.NewReaderSize(body, 1024)
 	var long []byte
 	announcement := false
 	for {
