@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -208,7 +207,7 @@ func (s *Server) eventStream(c echo.Context) error {
 	}
 	// The response's head goes out at once, written by hand on the connection taken over: the
 	// body is close-delimited (no chunked framing), so each event is one plain write.
-	conn, rw, err := http.NewResponseController(c.Response().Writer).Hijack()
+	conn, _, err := http.NewResponseController(c.Response().Writer).Hijack()
 	if err != nil {
 		return echo.NewHTTPError(http.StatusHTTPVersionNotSupported, "event streams need a plain HTTP/1.1 connection (behind the proxy)")
 	}
@@ -219,9 +218,14 @@ func (s *Server) eventStream(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	h.Set("Connection", "close")
-	st := &sseWriter{conn: conn, w: rw.Writer}
-	if st.write([]byte("HTTP/1.1 200 OK\r\n")) != nil || h.Write(st.w) != nil || st.write([]byte("\r\n")) != nil ||
-		st.write(streamOpening) != nil || st.flush() != nil {
+	st := &sseWriter{conn: conn, buf: append(make([]byte, 0, 512), "HTTP/1.1 200 OK\r\n"...)}
+	for k, vs := range h {
+		for _, v := range vs {
+			st.buf = append(append(append(append(st.buf, k...), ": "...), v...), "\r\n"...)
+		}
+	}
+	st.buf = append(st.buf, "\r\n"...)
+	if st.write(streamOpening) != nil || st.flush() != nil {
 		_ = conn.Close()
 		return nil
 	}
@@ -338,22 +342,33 @@ func lastEventID(c echo.Context) (int64, bool, error) {
 	return id, true, nil
 }
 
-// sseWriter writes the head and the replay of a stream on its connection, each write with
-// its own deadline so a client that stopped reading cannot hold the handler forever.
+// sseWriter writes the head and the replay of a stream on its connection, gathered into
+// few writes, each with a deadline so a client that stopped reading cannot hold the handler
+// forever.
 type sseWriter struct {
 	conn net.Conn
-	w    *bufio.Writer
+	buf  []byte
 }
 
 func (st *sseWriter) write(b []byte) error {
+	st.buf = append(st.buf, b...)
+	if len(st.buf) >= 32<<10 {
+		return st.flush()
+	}
+	return nil
+}
+
+func (st *sseWriter) flush() error {
+	if len(st.buf) == 0 {
+		return nil
+	}
 	if err := st.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil {
 		return err
 	}
-	_, err := st.w.Write(b)
+	_, err := st.conn.Write(st.buf)
+	st.buf = st.buf[:0]
 	return err
 }
-
-func (st *sseWriter) flush() error { return st.w.Flush() }
 
 // listNotifications lists the caller's notices newest first: ?unread=true, ?limit=,
 // ?cursor= (the next_cursor of the previous page).
