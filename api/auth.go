@@ -250,7 +250,7 @@ func (s *Server) refresh(c echo.Context) error {
 		return err
 	}
 	if req.RefreshToken == "" {
-		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"refresh_token": "is required"}}
+		return models.Invalid("refresh_token", "is required")
 	}
 	sess, u, fresh, err := s.store.RotateRefresh(c.Request().Context(), req.RefreshToken)
 	if err != nil {

@@ -421,7 +421,7 @@ func (s *Server) readNotifications(c echo.Context) error {
 		return err
 	}
 	if req.UpToID == nil {
-		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"up_to_id": "is required"}}
+		return models.Invalid("up_to_id", "is required")
 	}
 	if err := s.store.MarkRead(c.Request().Context(), currentUser(c).ID, *req.UpToID); err != nil {
 		return err

@@ -128,14 +128,14 @@ func (s *Server) uploadPhoto(c echo.Context) error {
 			}
 			id = strings.TrimSpace(string(b))
 			if !models.ValidID(id) {
-				return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"id": "must be a UUID"}}
+				return models.Invalid("id", "must be a UUID")
 			}
 			if existing, err := s.existingPhoto(ctx, u, id); existing != nil || err != nil {
 				return s.answerExistingPhoto(c, existing, err)
 			}
 		case "file":
 			if processed != nil {
-				return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"file": "send one file per request"}}
+				return models.Invalid("file", "send one file per request")
 			}
 			// Checked here, after a repeated id has been answered: a retry is not a new photo.
 			if err := s.checkPhotoQuota(ctx, u); err != nil {
@@ -148,7 +148,7 @@ func (s *Server) uploadPhoto(c echo.Context) error {
 		part.Close()
 	}
 	if processed == nil {
-		return &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"file": "is required"}}
+		return models.Invalid("file", "is required")
 	}
 	if id == "" {
 		id = models.NewID()

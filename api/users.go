@@ -28,7 +28,7 @@ func pageParams(c echo.Context) (models.Page, error) {
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil {
-			return p, &models.Error{Code: models.CodeInvalid, Message: "validation failed", Fields: map[string]string{"limit": "must be a whole number"}}
+			return p, models.Invalid("limit", "must be a whole number")
 		}
 		p.Limit = n
 	}

@@ -127,8 +127,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 	if in.TopicID != nil && oneOf(in.Kind, KindResearch, KindConsultation) {
 		// A topic's research and meeting go through its own steps, which check its state:
 		// recorded here they could satisfy "no research, no consultation" for a draft.
-		return nil, false, &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{
-			"topic_id": "a topic's research and meeting are recorded through /topics/{id}/research and /topics/{id}/meeting"}}
+		return nil, false, Invalid("topic_id", "a topic's research and meeting are recorded through /topics/{id}/research and /topics/{id}/meeting")
 	}
 	if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
 		return a, false, err
@@ -144,7 +143,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		if in.TopicID != nil {
 			t, err := tx.TopicByID(ctx, *in.TopicID)
 			if err != nil || t.RoomID != roomID {
-				return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"topic_id": "must be a topic of this room"}}
+				return Invalid("topic_id", "must be a topic of this room")
 			}
 		}
 		var err error
@@ -157,7 +156,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		}
 	}
 	if err != nil {
-		return nil, false, wrapErr("create activity", err)
+		return nil, false, wrap("create activity", err)
 	}
 	return a, true, nil
 }
@@ -279,11 +278,4 @@ func (s *Store) RoomVisible(ctx context.Context, u *User, roomID string) (bool, 
 	}
 	role, err := s.RoomRole(ctx, roomID, u.ID)
 	return role != "", err
-}
-
-func wrapErr(op string, err error) error {
-	if ErrorCode(err) != "" {
-		return err
-	}
-	return fmt.Errorf("models: %s: %w", op, err)
 }

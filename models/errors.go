@@ -75,10 +75,22 @@ func (p Problems) Add(field, why string) {
 	}
 }
 
+// Invalid is the validation error of one field: 422 with fields[field] = why.
+func Invalid(field, why string) error { return Problems{field: why}.Err() }
+
 // Err turns the collected problems into an invalid *Error, or nil.
 func (p Problems) Err() error {
 	if len(p) == 0 {
 		return nil
 	}
 	return &Error{Code: CodeInvalid, Message: "validation failed", Fields: p}
+}
+
+// wrap prefixes an unexpected error with where it happened ("models: create opinion: …"),
+// to be logged once at the boundary; a domain error, or nil, passes as it is.
+func wrap(op string, err error) error {
+	if err == nil || ErrorCode(err) != "" {
+		return err
+	}
+	return fmt.Errorf("models: %s: %w", op, err)
 }

@@ -212,7 +212,7 @@ func (s *Store) UnreadCount(ctx context.Context, userID string) (int64, error) {
 // watermark never moves back.
 func (s *Store) MarkRead(ctx context.Context, userID string, upToID int64) error {
 	if upToID < 0 {
-		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"up_to_id": "must not be negative"}}
+		return Invalid("up_to_id", "must not be negative")
 	}
 	return s.Tx(ctx, func(tx *Store) error {
 		cur, err := tx.readWatermark(ctx, userID)

@@ -168,10 +168,7 @@ func (s *Store) CreateOpinion(ctx context.Context, collector *User, n NewOpinion
 		}
 	}
 	if err != nil {
-		if ErrorCode(err) != "" {
-			return nil, false, err
-		}
-		return nil, false, fmt.Errorf("models: create opinion: %w", err)
+		return nil, false, wrap("create opinion", err)
 	}
 	if err := s.fillOpinionPhotos(ctx, []*Opinion{op}); err != nil {
 		return nil, false, err
@@ -200,7 +197,7 @@ func (s *Store) existingOpinion(ctx context.Context, collector *User, id string)
 func (s *Store) checkCollector(ctx context.Context, collector *User, n NewOpinion) error {
 	if _, err := s.FindRoom(ctx, n.RoomID); err != nil {
 		if ErrorCode(err) == CodeNotFound {
-			return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"room_id": "no such room"}}
+			return Invalid("room_id", "no such room")
 		}
 		return err
 	}
@@ -216,7 +213,7 @@ func (s *Store) checkCollector(ctx context.Context, collector *User, n NewOpinio
 		return err
 	}
 	if !ok {
-		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"category": "is not one of the configured categories"}}
+		return Invalid("category", "is not one of the configured categories")
 	}
 	return nil
 }
@@ -425,7 +422,7 @@ func (s *Store) ListOpinions(ctx context.Context, f OpinionFilter) ([]*Opinion, 
 		// in two sets) paged once more.
 		t, id, err := decodeCursor(f.Page.Cursor)
 		if err != nil {
-			return nil, "", &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+			return nil, "", Invalid("cursor", "is not a cursor this server issued")
 		}
 		limit := f.Page.Limit
 		if limit <= 0 {
@@ -535,10 +532,7 @@ func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reaso
 		return nil
 	})
 	if err != nil {
-		if ErrorCode(err) != "" {
-			return nil, err
-		}
-		return nil, fmt.Errorf("models: set opinion status: %w", err)
+		return nil, wrap("set opinion status", err)
 	}
 	return op, nil
 }

@@ -140,7 +140,7 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 		}
 	}
 	if err != nil {
-		return nil, nil, false, wrapErr("publish outcome", err)
+		return nil, nil, false, wrap("publish outcome", err)
 	}
 	o, err := s.outcomeOf(ctx, topicID)
 	return o, &ch, true, err
@@ -156,14 +156,14 @@ func (s *Store) repeatedOutcome(ctx context.Context, u *User, topicID string, in
 		return nil, nil
 	}
 	if err != nil {
-		return nil, wrapErr("find outcome", err)
+		return nil, wrap("find outcome", err)
 	}
 	if o.CreatedBy != u.ID || o.Consensus != in.Consensus {
 		return nil, nil
 	}
 	var recs []Recommendation
 	if err := s.conn(ctx).Where("topic_id = ?", topicID).Order("position").Find(&recs).Error; err != nil {
-		return nil, wrapErr("recommendations", err)
+		return nil, wrap("recommendations", err)
 	}
 	if len(recs) != len(in.Recommendations) {
 		return nil, nil
@@ -192,7 +192,7 @@ func (s *Store) outcomeOf(ctx context.Context, topicID string) (*Outcome, error)
 		return nil, notFound(err, "outcome")
 	}
 	if err := s.conn(ctx).Where("topic_id = ?", topicID).Order("position").Find(&o.Recommendations).Error; err != nil {
-		return nil, wrapErr("recommendations", err)
+		return nil, wrap("recommendations", err)
 	}
 	ids := make([]string, len(o.Recommendations))
 	for i := range o.Recommendations {
@@ -201,7 +201,7 @@ func (s *Store) outcomeOf(ctx context.Context, topicID string) (*Outcome, error)
 	var notes []ProgressNote
 	if len(ids) > 0 {
 		if err := s.conn(ctx).Where("recommendation_id IN ?", ids).Order("created_at, id").Find(&notes).Error; err != nil {
-			return nil, wrapErr("progress notes", err)
+			return nil, wrap("progress notes", err)
 		}
 	}
 	noteIDs := make([]string, len(notes))
@@ -340,7 +340,7 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		}
 	}
 	if err != nil {
-		return nil, nil, false, wrapErr("add progress", err)
+		return nil, nil, false, wrap("add progress", err)
 	}
 	rec.decorate(s.today())
 	return &rec, &ch, true, nil
@@ -359,7 +359,7 @@ func (s *Store) repeatedProgress(ctx context.Context, u *User, id, recID string)
 		return nil, nil
 	}
 	if err != nil {
-		return nil, wrapErr("find progress note", err)
+		return nil, wrap("find progress note", err)
 	}
 	if n.CreatedBy != u.ID || n.RecommendationID != recID {
 		return nil, idTaken("a progress note")
@@ -404,7 +404,7 @@ func (s *Store) NotifyOverdue(ctx context.Context) ([]Event, error) {
 	err := s.conn(ctx).Where("due_on < ? AND status IN ? AND overdue_notified_at IS NULL", s.today(), []string{RecPending, RecInProgress}).
 		Order("due_on").Limit(500).Find(&due).Error
 	if err != nil {
-		return nil, wrapErr("find overdue", err)
+		return nil, wrap("find overdue", err)
 	}
 	var all []Event
 	for _, r := range due {
@@ -432,7 +432,7 @@ func (s *Store) NotifyOverdue(ctx context.Context) ([]Event, error) {
 			return err
 		})
 		if err != nil {
-			return all, wrapErr("notify overdue", err)
+			return all, wrap("notify overdue", err)
 		}
 	}
 	return all, nil
@@ -475,7 +475,7 @@ func (s *Store) FindReceipt(ctx context.Context, code string) (*Receipt, error) 
 		return nil, &Error{Code: CodeNotFound, Message: "no opinion has this receipt code"}
 	}
 	if err != nil {
-		return nil, wrapErr("find receipt", err)
+		return nil, wrap("find receipt", err)
 	}
 	r := &Receipt{Code: code, OpinionStatus: op.Status, Category: op.Category, CollectedOn: op.CollectedAt.Format("2006-01-02"), UpdatedAt: op.UpdatedAt}
 	if op.TopicID == nil {

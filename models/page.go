@@ -86,7 +86,7 @@ func listPage[T any](q *gorm.DB, p Page, timeCol, idCol string, key func(*T) (ti
 	}
 	t, id, err := decodeCursor(p.Cursor)
 	if err != nil {
-		return nil, "", &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+		return nil, "", Invalid("cursor", "is not a cursor this server issued")
 	}
 	if id != "" {
 		q = q.Where(fmt.Sprintf("(%s < ? OR (%s = ? AND %s < ?))", timeCol, timeCol, idCol), t, t, id)

@@ -94,7 +94,7 @@ func (s *Store) AttachPhotos(ctx context.Context, uploaderID, kind, recordID, fi
 		return nil
 	}
 	if len(ids) > 20 {
-		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{field: "at most 20 photos"}}
+		return Invalid(field, "at most 20 photos")
 	}
 	column, ok := attachColumns[kind]
 	if !ok {
@@ -110,8 +110,7 @@ func (s *Store) AttachPhotos(ctx context.Context, uploaderID, kind, recordID, fi
 		return fmt.Errorf("models: attach photos: %w", res.Error)
 	}
 	if int(res.RowsAffected) != len(ids) {
-		return &Error{Code: CodeInvalid, Message: "validation failed",
-			Fields: map[string]string{field: "each photo must be one you uploaded and not yet attached"}}
+		return Invalid(field, "each photo must be one you uploaded and not yet attached")
 	}
 	return nil
 }

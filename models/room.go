@@ -230,7 +230,7 @@ func (s *Store) FillRoomDetails(ctx context.Context, r *Room) error {
 // SetMembership gives user a role in room, replacing any role they had there.
 func (s *Store) SetMembership(ctx context.Context, roomID, userID, role string) (*Membership, error) {
 	if !oneOf(role, RoomConvener, RoomMember, RoomLocalReviewer) {
-		return nil, &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"role": "must be convener, member or local_reviewer"}}
+		return nil, Invalid("role", "must be convener, member or local_reviewer")
 	}
 	if _, err := s.FindRoom(ctx, roomID); err != nil {
 		return nil, err
@@ -240,10 +240,10 @@ func (s *Store) SetMembership(ctx context.Context, roomID, userID, role string) 
 		return nil, err
 	}
 	if role == RoomLocalReviewer && !u.IsLocalReviewer() {
-		return nil, &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"role": "only a reviewer of a local body can be a room's local_reviewer"}}
+		return nil, Invalid("role", "only a reviewer of a local body can be a room's local_reviewer")
 	}
 	if role != RoomLocalReviewer && u.Role != RoleMember {
-		return nil, &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"role": "conveners and members of a room must be users with role member"}}
+		return nil, Invalid("role", "conveners and members of a room must be users with role member")
 	}
 	m := &Membership{RoomID: roomID, UserID: userID, Role: role, CreatedAt: s.now()}
 	err = s.Tx(ctx, func(tx *Store) error {

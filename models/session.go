@@ -142,10 +142,7 @@ func (s *Store) RotateRefresh(ctx context.Context, tok string) (*Session, *User,
 		user, err = s.regrant(ctx, &sess, spent.Hash, next)
 	}
 	if err != nil {
-		if ErrorCode(err) != "" {
-			return nil, nil, "", err
-		}
-		return nil, nil, "", fmt.Errorf("models: rotate refresh token: %w", err)
+		return nil, nil, "", wrap("rotate refresh token", err)
 	}
 	return &sess, user, next, nil
 }

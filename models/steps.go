@@ -143,7 +143,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		return err
 	})
 	if err != nil {
-		return nil, nil, wrapErr("save plan", err)
+		return nil, nil, wrap("save plan", err)
 	}
 	return &plan, &ch, nil
 }
@@ -165,8 +165,7 @@ func (s *Store) checkParticipants(ctx context.Context, t *Topic, ids []string) e
 		return err
 	}
 	if int(n) != len(ids) {
-		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{
-			"participants": "user_ids must be people of the topic's room or its reviewers"}}
+		return Invalid("participants", "user_ids must be people of the topic's room or its reviewers")
 	}
 	return nil
 }
@@ -216,7 +215,7 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 		}
 	}
 	if err != nil {
-		return nil, false, wrapErr("add research", err)
+		return nil, false, wrap("add research", err)
 	}
 	return a, true, nil
 }
@@ -261,7 +260,7 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 		}
 	}
 	if err != nil {
-		return nil, nil, false, wrapErr("hold meeting", err)
+		return nil, nil, false, wrap("hold meeting", err)
 	}
 	return a, &ch, true, nil
 }

@@ -182,7 +182,7 @@ func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic
 	err := s.Tx(ctx, func(tx *Store) error {
 		if _, err := tx.FindRoom(ctx, in.RoomID); err != nil {
 			if ErrorCode(err) == CodeNotFound {
-				return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"room_id": "no such room"}}
+				return Invalid("room_id", "no such room")
 			}
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic
 		return nil
 	})
 	if err != nil {
-		return nil, wrapTopicErr("create", err)
+		return nil, wrap("create topic", err)
 	}
 	return &ch, s.fillTopic(ctx, ch.Topic, false)
 }
@@ -234,7 +234,7 @@ func (s *Store) checkCategory(ctx context.Context, c string) error {
 		return err
 	}
 	if !ok {
-		return &Error{Code: CodeInvalid, Message: "validation failed", Fields: map[string]string{"category": "is not one of the configured categories"}}
+		return Invalid("category", "is not one of the configured categories")
 	}
 	return nil
 }
@@ -272,8 +272,7 @@ func (s *Store) linkOpinions(ctx context.Context, t *Topic, have, want []string)
 		return nil, res.Error
 	}
 	if int(res.RowsAffected) != len(add) {
-		return nil, &Error{Code: CodeInvalid, Message: "validation failed",
-			Fields: map[string]string{"opinion_ids": "each must be an opinion of this room that is not dismissed and feeds no other topic"}}
+		return nil, Invalid("opinion_ids", "each must be an opinion of this room that is not dismissed and feeds no other topic")
 	}
 	var ops []Opinion
 	if err := s.conn(ctx).Select("id, collector_id").Where("id IN ?", add).Find(&ops).Error; err != nil {
@@ -336,7 +335,7 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 		return nil
 	})
 	if err != nil {
-		return nil, wrapTopicErr("update", err)
+		return nil, wrap("update topic", err)
 	}
 	return &ch, s.fillTopic(ctx, ch.Topic, false)
 }
@@ -370,7 +369,7 @@ func (s *Store) SubmitTopic(ctx context.Context, u *User, id string) (*TopicChan
 		return err
 	})
 	if err != nil {
-		return nil, wrapTopicErr("submit", err)
+		return nil, wrap("submit topic", err)
 	}
 	return &ch, s.fillTopic(ctx, ch.Topic, true)
 }
@@ -458,7 +457,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 		if isDuplicate(err) {
 			return nil, nil, ErrAlreadyDecided
 		}
-		return nil, nil, wrapTopicErr("review", err)
+		return nil, nil, wrap("review topic", err)
 	}
 	return rv, &ch, s.fillTopic(ctx, ch.Topic, true)
 }
@@ -545,13 +544,6 @@ func (s *Store) topicOpinionIDs(ctx context.Context, topicID string) ([]string, 
 	var ids []string
 	err := s.conn(ctx).Model(&Opinion{}).Where("topic_id = ?", topicID).Order("created_at, id").Pluck("id", &ids).Error
 	return ids, err
-}
-
-func wrapTopicErr(op string, err error) error {
-	if ErrorCode(err) != "" {
-		return err
-	}
-	return fmt.Errorf("models: %s topic: %w", op, err)
 }
 
 // FindTopic returns a topic u may see, with its opinions, photos, reviews and history.
