@@ -5,6 +5,7 @@ import * as auth from './auth.js';
 import { route, setGuard, start, showAnew } from './router.js';
 import { state, countyView } from './state.js';
 import { begin, renderStatus } from './session.js';
+import { login } from './screens/login.js';
 // --- screens ----------------------------------------------------------------------------
 // Each screen's module loads when it is first shown, so the first load carries the shell and
 // one screen rather than the whole app (the service worker keeps them all for offline use).
@@ -13,7 +14,7 @@ const home = () => import('./screens/home.js');
 const opinions = () => import('./screens/opinions.js');
 const topics = () => import('./screens/topics.js');
 const admin = () => import('./screens/admin.js');
-route('/login', lazy(() => import('./screens/login.js'), 'login'), { public: true });
+route('/login', login, { public: true }); // the first screen a newcomer sees comes with the shell
 route('/r/:code', lazy(() => import('./screens/receipt.js'), 'receipt'), { public: true });
 route('/', lazy(home, 'home'));
 route('/rooms/:id', lazy(home, 'room'));

@@ -5,17 +5,22 @@
 import { toast } from './ui.js';
 import * as auth from './auth.js';
 import * as db from './db.js';
-import * as events from './events.js';
 import * as api from './api.js';
-import * as offline from './offline.js';
-import * as syncloop from './syncloop.js';
 import { state } from './state.js';
 import { navigate, render } from './router.js';
 import { renderStatus, renderTabs } from './status.js';
-import { refreshUnread } from './live.js';
 
 export { renderStatus, renderTabs } from './status.js';
-export { syncNow, requestBackgroundSync } from './syncloop.js';
+
+// What runs for a signed-in user (the sync loop, the event stream, live notices) loads with
+// the session, not with the first screen: a visitor on the sign-in screen never fetches it.
+const running = () => Promise.all([import('./syncloop.js'), import('./events.js'), import('./live.js')]);
+
+async function stopRunning() {
+  const [syncloop, events] = await running();
+  events.stop();
+  syncloop.stop();
+}
 
 // --- session ------------------------------------------------------------------------------
 // begin starts the session of user. fresh (just signed in) waits for the user's rooms
@@ -29,9 +34,13 @@ export async function begin(user, { fresh = false } = {}) {
   const known = await db.get('cache', user.id + '|' + ROOMS).catch(() => null);
   if (known) state.rooms = api.items(known.data);
   renderTabs();
-  syncloop.start();
-  events.start(user.id);
-  refreshUnread();
+  // Not waited for: the first screen shows what the phone keeps meanwhile.
+  running().then(([syncloop, events, live]) => {
+    if (state.user?.id !== user.id) return; // signed out meanwhile
+    syncloop.start();
+    events.start(user.id);
+    live.refreshUnread();
+  });
   const me = loadMe();
   if (fresh) await me;
 }
@@ -48,7 +57,7 @@ async function loadMe() {
       await auth.saveUser(me.data);
       if (changed) { renderTabs(); render(); }
       // Once the first screen has what it needs: what a convener may need without signal.
-      setTimeout(offline.keep, 1500);
+      setTimeout(() => import('./offline.js').then((offline) => offline.keep()), 1500);
     }
   } catch { /* offline with nothing stored yet */ }
 }
@@ -56,8 +65,7 @@ async function loadMe() {
 // end clears this user's data from the phone and goes back to sign-in.
 export async function end({ clear = true } = {}) {
   const user = state.user;
-  events.stop();
-  syncloop.stop();
+  await stopRunning();
   await auth.signOut();
   if (user && clear) {
     await db.clearUser(user.id);
@@ -75,8 +83,7 @@ export async function end({ clear = true } = {}) {
 
 auth.onLost(() => {
   if (!state.user) return;
-  events.stop();
-  syncloop.stop();
+  stopRunning();
   state.user = null;
   state.rooms = [];
   toast('登录已失效，请重新登录。未同步的民意仍保存在手机上。', { kind: 'warn' });

@@ -4,7 +4,8 @@ import { h, field, label, chip, empty, staleNote, fmtTime, excerpt, toast, LABEL
 import * as api from '../api.js';
 import { LIMITS } from '../words.js';
 import { state, roomRole, convenes, collects, countyView } from '../state.js';
-import { syncNow, end } from '../session.js';
+import { end } from '../session.js';
+import { syncNow } from '../syncloop.js';
 import { navigate, showAnew } from '../router.js';
 import * as outbox from '../outbox.js';
 import { topicCard } from './topics.js';

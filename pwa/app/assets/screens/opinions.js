@@ -7,7 +7,7 @@ import * as outbox from '../outbox.js';
 import { photoPicker } from '../picker.js';
 import { pendingList } from '../records.js';
 import { state, roomName } from '../state.js';
-import { syncNow, requestBackgroundSync } from '../session.js';
+import { syncNow, requestBackgroundSync } from '../syncloop.js';
 import { navigate } from '../router.js';
 import * as db from '../db.js';
 
