@@ -147,12 +147,17 @@ func (v *Viewer) TopicActor(roomID string) string {
 	return ActorOther
 }
 
-// ReviewingBody is the body v decides topics for, or "" when v is no reviewer.
-func (v *Viewer) ReviewingBody() string {
+// Awaiting says which topics in review wait for v's decision: those their body has not
+// decided this round (body "" for one who is no reviewer, which no decision carries), in
+// the rooms they review locally, or in every room they see when rooms is nil.
+func (v *Viewer) Awaiting() (body string, rooms []string) {
 	if v.Role != RoleReviewer {
-		return ""
+		return "", nil
 	}
-	return v.ReviewBody
+	if v.IsLocalReviewer() {
+		return v.ReviewBody, v.ReviewedRooms()
+	}
+	return v.ReviewBody, nil
 }
 
 // actorBody is the review body a reviewing actor decides for.

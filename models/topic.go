@@ -615,12 +615,9 @@ func (s *Store) ListTopics(ctx context.Context, f TopicFilter) ([]Topic, string,
 		q = q.Where("category = ?", f.Category)
 	}
 	if f.AwaitingMe {
-		body := v.ReviewingBody()
-		if body == "" {
-			body = "none"
-		}
-		if v.IsLocalReviewer() {
-			q = q.Where("room_id IN ?", v.ReviewedRooms())
+		body, rooms := v.Awaiting()
+		if rooms != nil {
+			q = q.Where("room_id IN ?", rooms)
 		}
 		q = q.Where("status = ?", TopicInReview).Where("NOT EXISTS (?)",
 			db.Model(&Review{}).Select("1").Where("reviews.topic_id = topics.id AND reviews.round = topics.round AND reviews.body = ?", body))
