@@ -48,25 +48,22 @@ type Options struct {
 
 // Server holds the dependencies every handler uses.
 type Server struct {
-	store  *models.Store
-	hub    *hub.Hub
-	photos *uploads.Store
-	// attachmentAccess says, per kind of record, whether a user may see one; photos
-	// attached to it are visible to the same people.
-	attachmentAccess map[string]func(ctx context.Context, u *models.User, id string) (bool, error)
-	secret           []byte
-	log              *slog.Logger
-	version          string
-	now              func() time.Time
-	probes           map[string]func(context.Context) error
-	loginLimit       *loginLimiter
-	receiptLimit     *windowLimiter
-	ready            probeStates
-	quotaCheckFrom   string
-	photoQuota       models.PhotoQuota
-	metrics          *metrics
-	registry         *prometheus.Registry
-	routes           []route
+	store          *models.Store
+	hub            *hub.Hub
+	photos         *uploads.Store
+	secret         []byte
+	log            *slog.Logger
+	version        string
+	now            func() time.Time
+	probes         map[string]func(context.Context) error
+	loginLimit     *loginLimiter
+	receiptLimit   *windowLimiter
+	ready          probeStates
+	quotaCheckFrom string
+	photoQuota     models.PhotoQuota
+	metrics        *metrics
+	registry       *prometheus.Registry
+	routes         []route
 	// auditRetention and residentRetention are the periods of the retention job.
 	auditRetention, residentRetention time.Duration
 }
@@ -103,12 +100,6 @@ func New(opt Options) (*echo.Echo, *Server) {
 	if db, err := s.store.DB().DB(); err == nil {
 		s.registry.MustRegister(collectors.NewDBStatsCollector(db, "frontline"))
 	}
-	s.attachmentAccess = map[string]func(context.Context, *models.User, string) (bool, error){
-		models.AttachOpinion:  s.opinionVisible,
-		models.AttachTopic:    s.topicVisible,
-		models.AttachActivity: s.store.ActivityVisible,
-		models.AttachProgress: s.store.ProgressVisible,
-	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -135,7 +126,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 	admin := requireRole(models.RoleAdmin)
 
 	// The route table: every endpoint and who may call it. Finer checks (a room's convener,
-	// a reviewer of this room) are made by the store with the caller's identity.
+	// a reviewer of this room) are the policy's (models.Viewer), asked by the store.
 	add(http.MethodGet, "/openapi.json", s.openAPI, public)
 	add(http.MethodPost, "/auth/login", s.login, public)
 	add(http.MethodPost, "/auth/refresh", s.refresh, public)

@@ -291,7 +291,7 @@ func TestRetention(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, err := h.store.FindOutcome(ctxb(), f.admin.User, closing.ID)
+	out, err := h.store.FindOutcome(ctxb(), models.NewViewer(f.admin.User, nil), closing.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

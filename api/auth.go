@@ -124,6 +124,23 @@ func currentUser(c echo.Context) *models.User {
 	return u
 }
 
+// ctxViewer is the echo.Context key of the caller as the policy sees them.
+const ctxViewer = "frontline.viewer"
+
+// viewer returns the caller as the policy sees them (models.Viewer), reading their room
+// roles once per request however many decisions the request makes.
+func (s *Server) viewer(c echo.Context) (*models.Viewer, error) {
+	if v, ok := c.Get(ctxViewer).(*models.Viewer); ok {
+		return v, nil
+	}
+	v, err := s.store.Viewer(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Set(ctxViewer, v)
+	return v, nil
+}
+
 // A guard decides whether the caller may reach a route: 401 when not signed in, 403 when
 // signed in but not allowed, or when the user must first replace a password an admin chose
 // (unless the guard is one of the few that lead there).
@@ -139,6 +156,8 @@ var (
 	signedIn = guard{name: "signed in", check: func(*models.User) bool { return true }}
 	// ownAccount is signedIn for the routes a user needs to replace an admin's password.
 	ownAccount = guard{name: "signed in (own account)", check: signedIn.check, beforePasswordChange: true}
+	// countyView lets through those who see the whole county (models.CountyViewers).
+	countyView = guard{name: "admin|county reviewer", check: models.SeesCounty}
 )
 
 // errPasswordChangeRequired answers every other route while an admin's password stands.

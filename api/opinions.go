@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -46,18 +45,15 @@ func (s *Server) createOpinion(c echo.Context) error {
 }
 
 func (s *Server) getOpinion(c echo.Context) error {
-	ctx := c.Request().Context()
-	op, err := s.store.FindOpinion(ctx, c.Param("id"))
+	v, err := s.viewer(c)
 	if err != nil {
 		return err
 	}
-	acc, err := s.store.OpinionAccessFor(ctx, currentUser(c), op)
+	op, err := s.store.FindOpinion(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if !acc.Visible {
-		return models.ErrNotFound
-	}
+	acc := v.OpinionAccess(op)
 	if acc.FullContact {
 		if err := s.auditContactRead(c, op); err != nil {
 			return err
@@ -72,15 +68,11 @@ func (s *Server) listOpinions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// The viewer's room roles decide both which opinions they see and whose contact; an
-	// admin sees every one in full, so theirs are not read.
-	var roles map[string]string
-	if f.Viewer.Role != models.RoleAdmin {
-		if roles, err = s.store.RoomRoles(ctx, f.Viewer.ID); err != nil {
-			return err
-		}
+	// The viewer's room roles, read once, decide both which opinions they see and whose
+	// contact.
+	if f.Viewer, err = s.viewer(c); err != nil {
+		return err
 	}
-	f.ViewerRoles = roles
 	ops, next, err := s.store.ListOpinions(ctx, f)
 	if err != nil {
 		return err
@@ -94,7 +86,7 @@ func (s *Server) listOpinions(c echo.Context) error {
 	views := make([]opinionView, len(ops))
 	var unmasked []*models.Opinion
 	for i, op := range ops {
-		acc := models.OpinionAccessWithRole(f.Viewer, op, roles[op.RoomID])
+		acc := f.Viewer.OpinionAccess(op)
 		if acc.FullContact {
 			unmasked = append(unmasked, op)
 		}
@@ -113,7 +105,7 @@ func opinionFilter(c echo.Context) (models.OpinionFilter, error) {
 		return models.OpinionFilter{}, err
 	}
 	p := models.Problems{}
-	f := models.OpinionFilter{Viewer: currentUser(c), RoomID: queryID(c, p, "room_id"), Status: c.QueryParam("status"),
+	f := models.OpinionFilter{RoomID: queryID(c, p, "room_id"), Status: c.QueryParam("status"),
 		Mine: c.QueryParam("mine") == "true", Channel: queryText(c, p, "channel", maxFilterRunes),
 		Category: queryText(c, p, "category", maxFilterRunes), Query: queryText(c, p, "q", maxSearchRunes), Page: page}
 	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
@@ -147,17 +139,4 @@ func (s *Server) updateOpinionStatus(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.viewOpinion(op, models.OpinionAccess{Visible: true, FullContact: true}))
-}
-
-// opinionVisible is the photo-access check for photos attached to an opinion.
-func (s *Server) opinionVisible(ctx context.Context, u *models.User, id string) (bool, error) {
-	op, err := s.store.FindOpinion(ctx, id)
-	if err != nil {
-		if models.ErrorCode(err) == models.CodeNotFound {
-			return false, nil
-		}
-		return false, err
-	}
-	acc, err := s.store.OpinionAccessFor(ctx, u, op)
-	return acc.Visible, err
 }

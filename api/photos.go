@@ -278,17 +278,13 @@ func (s *Server) storePhoto(ctx context.Context, u *models.User, id string, pr *
 // getPhoto redirects to a fresh signed link for those who may see the photo; to anyone
 // else it does not exist.
 func (s *Server) getPhoto(c echo.Context) error {
-	ctx := c.Request().Context()
-	p, err := s.store.FindPhoto(ctx, c.Param("id"))
+	v, err := s.viewer(c)
 	if err != nil {
 		return err
 	}
-	ok, err := s.maySeePhoto(ctx, currentUser(c), p)
+	p, err := s.store.FindPhotoFor(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return models.ErrNotFound
 	}
 	if s.photos == nil {
 		return models.Errorf(models.CodeUnavailable, "no photo store is configured")
@@ -299,18 +295,4 @@ func (s *Server) getPhoto(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Redirect(http.StatusFound, link)
-}
-
-// maySeePhoto: its uploader, and whoever may see the record it is attached to.
-func (s *Server) maySeePhoto(ctx context.Context, u *models.User, p *models.Photo) (bool, error) {
-	if p.UploaderID == u.ID || u.Role == models.RoleAdmin {
-		return true, nil
-	}
-	if p.AttachedID == nil {
-		return false, nil
-	}
-	if check, ok := s.attachmentAccess[p.AttachedKind]; ok {
-		return check(ctx, u, *p.AttachedID)
-	}
-	return false, nil
 }

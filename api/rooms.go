@@ -8,11 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// seesAllRooms reports whether u may see every room: admins and the county body.
-func seesAllRooms(u *models.User) bool {
-	return u.Role == models.RoleAdmin || u.IsCountyReviewer()
-}
-
 func (s *Server) createRoom(c echo.Context) error {
 	var req models.RoomInput
 	if err := bind(c, &req); err != nil {
@@ -62,14 +57,13 @@ func (s *Server) listRooms(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
 	p := models.Problems{}
 	f := models.RoomFilter{Level: queryText(c, p, "level", maxFilterRunes), Page: page}
 	if err := p.Err(); err != nil {
 		return err
 	}
-	if !seesAllRooms(u) {
-		f.ForUser = u.ID
+	if f.Viewer, err = s.viewer(c); err != nil {
+		return err
 	}
 	rooms, next, err := s.store.ListRooms(c.Request().Context(), f)
 	if err != nil {
@@ -82,19 +76,16 @@ func (s *Server) listRooms(c echo.Context) error {
 // not exist.
 func (s *Server) getRoom(c echo.Context) error {
 	ctx := c.Request().Context()
-	u := currentUser(c)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
 	r, err := s.store.FindRoom(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if !seesAllRooms(u) {
-		role, err := s.store.RoomRole(ctx, r.ID, u.ID)
-		if err != nil {
-			return err
-		}
-		if role == "" {
-			return models.ErrNotFound
-		}
+	if !v.CanSeeRoom(r.ID) {
+		return models.ErrNotFound
 	}
 	if err := s.store.FillRoomDetails(ctx, r); err != nil {
 		return err

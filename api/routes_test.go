@@ -50,7 +50,7 @@ func newFixture(t testing.TB) *fixture {
 	f.extra["topic_planned"] = f.topicAt(models.TopicPlanned, true).ID
 	concluded := f.topicAt(models.TopicConcluded, true)
 	f.extra["topic_concluded"] = concluded.ID
-	out, err := h.store.FindOutcome(ctxb(), f.admin.User, concluded.ID)
+	out, err := h.store.FindOutcome(ctxb(), models.NewViewer(f.admin.User, nil), concluded.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// countyView lets through those who see the whole county: admins and county reviewers.
-var countyView = guard{name: "admin|county reviewer", check: seesAllRooms}
-
 // stats answers the county dashboard for ?from=&to= (dates, both included; this calendar
 // year by default).
 func (s *Server) stats(c echo.Context) error {

@@ -36,7 +36,11 @@ func (s *Server) savePlan(c echo.Context) error {
 }
 
 func (s *Server) getPlan(c echo.Context) error {
-	plan, err := s.store.FindPlan(c.Request().Context(), currentUser(c), c.Param("id"))
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	plan, err := s.store.FindPlan(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -78,8 +82,11 @@ func (s *Server) holdMeeting(c echo.Context) error {
 }
 
 func (s *Server) topicActivities(c echo.Context) error {
-	ctx := c.Request().Context()
-	if _, err := s.store.FindTopic(ctx, currentUser(c), c.Param("id")); err != nil {
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.FindTopic(c.Request().Context(), v, c.Param("id")); err != nil {
 		return err
 	}
 	return s.listActivitiesWith(c, models.ActivityFilter{TopicID: c.Param("id")})
@@ -147,7 +154,11 @@ func (s *Server) publishOutcome(c echo.Context) error {
 }
 
 func (s *Server) getOutcome(c echo.Context) error {
-	o, err := s.store.FindOutcome(c.Request().Context(), currentUser(c), c.Param("id"))
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.store.FindOutcome(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -179,11 +190,11 @@ func (s *Server) createActivity(c echo.Context) error {
 }
 
 func (s *Server) roomActivities(c echo.Context) error {
-	ok, err := s.store.RoomVisible(c.Request().Context(), currentUser(c), c.Param("id"))
+	v, err := s.viewer(c)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !v.CanSeeRoom(c.Param("id")) {
 		return models.ErrNotFound
 	}
 	return s.listActivitiesWith(c, models.ActivityFilter{RoomID: c.Param("id")})

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"frontline/models"
@@ -64,7 +63,11 @@ func (s *Server) reviewTopic(c echo.Context) error {
 }
 
 func (s *Server) getTopic(c echo.Context) error {
-	t, err := s.store.FindTopic(c.Request().Context(), currentUser(c), c.Param("id"))
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.FindTopic(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -81,9 +84,12 @@ func (s *Server) listTopics(c echo.Context) error {
 	if status != "" && !contains(models.TopicStatuses, status) {
 		p.Add("status", "is not a topic status")
 	}
-	f := models.TopicFilter{Viewer: currentUser(c), RoomID: queryID(c, p, "room_id"), Status: status,
+	f := models.TopicFilter{RoomID: queryID(c, p, "room_id"), Status: status,
 		Category: queryText(c, p, "category", maxFilterRunes), AwaitingMe: c.QueryParam("awaiting_me") == "true", Page: page}
 	if err := p.Err(); err != nil {
+		return err
+	}
+	if f.Viewer, err = s.viewer(c); err != nil {
 		return err
 	}
 	topics, next, err := s.store.ListTopics(c.Request().Context(), f)
@@ -95,15 +101,6 @@ func (s *Server) listTopics(c echo.Context) error {
 		views[i] = s.viewTopic(&topics[i])
 	}
 	return c.JSON(http.StatusOK, listOf(views, next))
-}
-
-// topicVisible is the photo-access check for photos attached to a topic.
-func (s *Server) topicVisible(ctx context.Context, u *models.User, id string) (bool, error) {
-	_, err := s.store.FindTopic(ctx, u, id)
-	if models.ErrorCode(err) == models.CodeNotFound {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 func contains(list []string, v string) bool {

@@ -105,14 +105,11 @@ func (in *ActivityInput) validate(now time.Time) error {
 
 // mayRecordActivities: a room's conveners record its activities; admins may too.
 func (s *Store) mayRecordActivities(ctx context.Context, u *User, roomID string) error {
-	if u.Role == RoleAdmin {
-		return nil
-	}
-	role, err := s.RoomRole(ctx, roomID, u.ID)
+	v, err := s.Viewer(ctx, u)
 	if err != nil {
 		return err
 	}
-	if role != RoomConvener {
+	if !v.RecordsActivities(roomID) {
 		return Errorf(CodeForbidden, "only the room's conveners record its activities")
 	}
 	return nil
@@ -259,23 +256,4 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]*Activi
 		out[i] = &rows[i]
 	}
 	return out, next, s.fillActivityPhotos(ctx, out)
-}
-
-// ActivityVisible reports whether u may see the activity with id: whoever may see its room.
-func (s *Store) ActivityVisible(ctx context.Context, u *User, id string) (bool, error) {
-	var a Activity
-	if err := s.conn(ctx).Select("room_id").Where("id = ?", id).Take(&a).Error; err != nil {
-		return false, nil
-	}
-	return s.RoomVisible(ctx, u, a.RoomID)
-}
-
-// RoomVisible reports whether u may see room: admins and county reviewers see every room,
-// others the rooms where they hold a role.
-func (s *Store) RoomVisible(ctx context.Context, u *User, roomID string) (bool, error) {
-	if u.Role == RoleAdmin || u.IsCountyReviewer() {
-		return true, nil
-	}
-	role, err := s.RoomRole(ctx, roomID, u.ID)
-	return role != "", err
 }

@@ -201,11 +201,11 @@ func (s *Store) checkCollector(ctx context.Context, collector *User, n NewOpinio
 		}
 		return err
 	}
-	role, err := s.RoomRole(ctx, n.RoomID, collector.ID)
+	v, err := s.Viewer(ctx, collector)
 	if err != nil {
 		return err
 	}
-	if !oneOf(role, CollectorRoles...) {
+	if !v.CollectsIn(n.RoomID) {
 		return Errorf(CodeForbidden, "only the room's members and conveners collect opinions there")
 	}
 	ok, err := s.CategoryExists(ctx, n.Category)
@@ -234,11 +234,15 @@ func newReceiptCode() (string, error) {
 	return b.String(), nil
 }
 
-// FindOpinion returns the opinion with id, with its photos.
-func (s *Store) FindOpinion(ctx context.Context, id string) (*Opinion, error) {
+// FindOpinion returns the opinion with id, with its photos, when v may see it; to anyone
+// else it does not exist.
+func (s *Store) FindOpinion(ctx context.Context, v *Viewer, id string) (*Opinion, error) {
 	var op Opinion
 	if err := s.conn(ctx).Where("id = ?", id).Take(&op).Error; err != nil {
 		return nil, notFound(err, "opinion")
+	}
+	if !v.OpinionAccess(&op).Visible {
+		return nil, &Error{Code: CodeNotFound, Message: "opinion not found"}
 	}
 	if err := s.fillOpinionPhotos(ctx, []*Opinion{&op}); err != nil {
 		return nil, err
@@ -262,52 +266,6 @@ func (s *Store) fillOpinionPhotos(ctx context.Context, ops []*Opinion) error {
 		}
 	}
 	return nil
-}
-
-// OpinionAccess says what a user may see of an opinion.
-type OpinionAccess struct {
-	Visible     bool
-	FullContact bool // the resident's name and phone unmasked
-}
-
-// OpinionAccessFor decides who sees an opinion: its collector, the room's conveners,
-// county reviewers and admins; and, once it feeds a topic, the room's local reviewers, who
-// review that topic. Only the collector, the conveners and admins see the resident's contact.
-func (s *Store) OpinionAccessFor(ctx context.Context, u *User, op *Opinion) (OpinionAccess, error) {
-	if u.Role == RoleAdmin || op.CollectorID == u.ID {
-		return OpinionAccess{Visible: true, FullContact: true}, nil
-	}
-	role, err := s.RoomRole(ctx, op.RoomID, u.ID)
-	if err != nil {
-		return OpinionAccess{}, err
-	}
-	return OpinionAccessWithRole(u, op, role), nil
-}
-
-// OpinionAccessWithRole is OpinionAccessFor when u's role in the opinion's room is known.
-func OpinionAccessWithRole(u *User, op *Opinion, role string) OpinionAccess {
-	switch {
-	case u.Role == RoleAdmin || op.CollectorID == u.ID || role == RoomConvener:
-		return OpinionAccess{Visible: true, FullContact: true}
-	case u.IsCountyReviewer():
-		return OpinionAccess{Visible: true}
-	case role == RoomLocalReviewer && op.TopicID != nil:
-		return OpinionAccess{Visible: true}
-	}
-	return OpinionAccess{}
-}
-
-// RoomRoles returns u's role in each room where they hold one.
-func (s *Store) RoomRoles(ctx context.Context, userID string) (map[string]string, error) {
-	ms, err := s.Memberships(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(ms))
-	for _, m := range ms {
-		out[m.RoomID] = m.Role
-	}
-	return out, nil
 }
 
 // Masked returns a copy with the resident's name and phone hidden, as shown to those who
@@ -361,18 +319,15 @@ func MaskPhone(p string) string {
 
 // OpinionFilter selects opinions for a list.
 type OpinionFilter struct {
-	Viewer *User
-	// ViewerRoles are the viewer's roles by room (see RoomRoles), when the caller has read
-	// them already; nil: ListOpinions reads them.
-	ViewerRoles map[string]string
-	RoomID      string
-	Status      string
-	Mine        bool
-	Channel     string
-	Category    string
-	Query       string
-	From, To    *time.Time
-	Page        Page
+	Viewer   *Viewer
+	RoomID   string
+	Status   string
+	Mine     bool
+	Channel  string
+	Category string
+	Query    string
+	From, To *time.Time
+	Page     Page
 }
 
 // ListOpinions lists what the viewer may see, newest first, with the filters applied.
@@ -384,31 +339,17 @@ type OpinionFilter struct {
 // stops after a page, so each is read as its own page and the pages are merged.
 func (s *Store) ListOpinions(ctx context.Context, f OpinionFilter) ([]*Opinion, string, error) {
 	db := s.conn(ctx)
-	u := f.Viewer
+	v := f.Viewer
 	var branches []*gorm.DB
 	switch {
 	case f.Mine:
-		branches = append(branches, f.where(db.Model(&Opinion{}).Where("collector_id = ?", u.ID)))
-	case u.Role == RoleAdmin || u.IsCountyReviewer():
+		branches = append(branches, f.where(db.Model(&Opinion{}).Where("collector_id = ?", v.ID)))
+	case v.SeesCounty():
 		branches = append(branches, f.where(db.Model(&Opinion{})))
 	default:
-		roles := f.ViewerRoles
-		if roles == nil {
-			var err error
-			if roles, err = s.RoomRoles(ctx, u.ID); err != nil {
-				return nil, "", err
-			}
-		}
-		var convened, reviewed []string
-		for room, role := range roles {
-			switch role {
-			case RoomConvener:
-				convened = append(convened, room)
-			case RoomLocalReviewer:
-				reviewed = append(reviewed, room)
-			}
-		}
-		branches = append(branches, f.where(db.Model(&Opinion{}).Where("collector_id = ?", u.ID)))
+		// The same sets as Viewer.OpinionAccess lets through, one query each.
+		convened, reviewed := v.ConvenedRooms(), v.ReviewedRooms()
+		branches = append(branches, f.where(db.Model(&Opinion{}).Where("collector_id = ?", v.ID)))
 		if len(convened) > 0 {
 			branches = append(branches, f.where(db.Model(&Opinion{}).Where("room_id IN ?", convened)))
 		}
@@ -502,22 +443,14 @@ func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reaso
 	}
 	var op *Opinion
 	err := s.Tx(ctx, func(tx *Store) error {
-		var err error
-		if op, err = tx.FindOpinion(ctx, id); err != nil {
-			return err
-		}
-		acc, err := tx.OpinionAccessFor(ctx, u, op)
+		v, err := tx.Viewer(ctx, u)
 		if err != nil {
 			return err
 		}
-		if !acc.Visible {
-			return &Error{Code: CodeNotFound, Message: "opinion not found"}
-		}
-		role, err := tx.RoomRole(ctx, op.RoomID, u.ID)
-		if err != nil {
+		if op, err = tx.FindOpinion(ctx, v, id); err != nil {
 			return err
 		}
-		if role != RoomConvener {
+		if !v.ConvenesRoom(op.RoomID) {
 			return Errorf(CodeForbidden, "only the room's conveners screen its opinions")
 		}
 		res := tx.conn(ctx).Model(&Opinion{}).Where("id = ? AND status = ?", id, OpinionNew).

@@ -178,9 +178,9 @@ func (s *Store) repeatedOutcome(ctx context.Context, u *User, topicID string, in
 	return s.outcomeOf(ctx, topicID)
 }
 
-// FindOutcome returns the outcome of a topic u may see, with recommendations and progress.
-func (s *Store) FindOutcome(ctx context.Context, u *User, topicID string) (*Outcome, error) {
-	if _, err := s.FindTopic(ctx, u, topicID); err != nil {
+// FindOutcome returns the outcome of a topic v may see, with recommendations and progress.
+func (s *Store) FindOutcome(ctx context.Context, v *Viewer, topicID string) (*Outcome, error) {
+	if _, err := s.FindTopic(ctx, v, topicID); err != nil {
 		return nil, err
 	}
 	return s.outcomeOf(ctx, topicID)
@@ -421,7 +421,7 @@ func (s *Store) NotifyOverdue(ctx context.Context) ([]Event, error) {
 			if err != nil {
 				return err
 			}
-			county, err := tx.UsersWithRole(ctx, RoleReviewer, BodyCounty)
+			county, err := tx.countyReviewers(ctx)
 			if err != nil {
 				return err
 			}
@@ -503,19 +503,4 @@ func (s *Store) FindReceipt(ctx context.Context, code string) (*Receipt, error) 
 		}
 	}
 	return r, nil
-}
-
-// ProgressVisible reports whether u may see a progress note: whoever may see its topic.
-func (s *Store) ProgressVisible(ctx context.Context, u *User, noteID string) (bool, error) {
-	var topicID string
-	err := s.conn(ctx).Table("progress_notes n").Select("r.topic_id").
-		Joins("JOIN recommendations r ON r.id = n.recommendation_id").Where("n.id = ?", noteID).Scan(&topicID).Error
-	if err != nil || topicID == "" {
-		return false, err
-	}
-	_, err = s.FindTopic(ctx, u, topicID)
-	if ErrorCode(err) == CodeNotFound {
-		return false, nil
-	}
-	return err == nil, err
 }

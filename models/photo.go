@@ -77,13 +77,60 @@ func (s *Store) CreatePhoto(ctx context.Context, p *Photo) error {
 	return nil
 }
 
-// FindPhoto returns the photo with id.
+// FindPhoto returns the photo with id without checking who asks; for uploads and the
+// server's own work (FindPhotoFor checks).
 func (s *Store) FindPhoto(ctx context.Context, id string) (*Photo, error) {
 	var p Photo
 	if err := s.conn(ctx).Where("id = ?", id).Take(&p).Error; err != nil {
 		return nil, notFound(err, "photo")
 	}
 	return &p, nil
+}
+
+// FindPhotoFor returns the photo with id when v may see it: its uploader, admins, and
+// whoever may see the record it is attached to. To anyone else it does not exist.
+func (s *Store) FindPhotoFor(ctx context.Context, v *Viewer, id string) (*Photo, error) {
+	p, err := s.FindPhoto(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.UploaderID == v.ID || v.SeesEveryPhoto() {
+		return p, nil
+	}
+	visible, err := s.recordVisible(ctx, v, p)
+	if err != nil {
+		return nil, fmt.Errorf("models: photo's record: %w", err)
+	}
+	if !visible {
+		return nil, &Error{Code: CodeNotFound, Message: "photo not found"}
+	}
+	return p, nil
+}
+
+// recordVisible reports whether v may see the record p is attached to.
+func (s *Store) recordVisible(ctx context.Context, v *Viewer, p *Photo) (bool, error) {
+	db := s.conn(ctx)
+	var rooms []string
+	var err error
+	switch {
+	case p.OpinionID != nil:
+		var ops []Opinion
+		if err := db.Select("room_id, collector_id, topic_id").Where("id = ?", *p.OpinionID).Limit(1).Find(&ops).Error; err != nil || len(ops) == 0 {
+			return false, err
+		}
+		return v.OpinionAccess(&ops[0]).Visible, nil
+	case p.TopicID != nil:
+		err = db.Model(&Topic{}).Where("id = ?", *p.TopicID).Pluck("room_id", &rooms).Error
+	case p.ActivityID != nil:
+		err = db.Model(&Activity{}).Where("id = ?", *p.ActivityID).Pluck("room_id", &rooms).Error
+	case p.ProgressID != nil:
+		err = db.Table("progress_notes n").Joins("JOIN recommendations r ON r.id = n.recommendation_id").
+			Joins("JOIN topics t ON t.id = r.topic_id").Where("n.id = ?", *p.ProgressID).Pluck("t.room_id", &rooms).Error
+	}
+	if err != nil || len(rooms) == 0 {
+		return false, err
+	}
+	return v.CanSeeRoom(rooms[0]), nil
 }
 
 // AttachPhotos attaches the uploader's own unattached photos to one record. Every id must

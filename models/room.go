@@ -174,18 +174,19 @@ func (s *Store) FindRoom(ctx context.Context, id string) (*Room, error) {
 	return &r, nil
 }
 
-// RoomFilter selects rooms for a list. With ForUser set, only rooms that user belongs to.
+// RoomFilter selects rooms for a list. With a Viewer, only the rooms they may see; without,
+// every room (for the server's own work).
 type RoomFilter struct {
-	ForUser string
-	Level   string
-	Page    Page
+	Viewer *Viewer
+	Level  string
+	Page   Page
 }
 
 // ListRooms lists rooms newest first.
 func (s *Store) ListRooms(ctx context.Context, f RoomFilter) ([]Room, string, error) {
 	q := s.conn(ctx).Model(&Room{})
-	if f.ForUser != "" {
-		q = q.Where("id IN (?)", s.conn(ctx).Model(&Membership{}).Select("room_id").Where("user_id = ?", f.ForUser))
+	if f.Viewer != nil && !f.Viewer.SeesCounty() {
+		q = q.Where("id IN ?", f.Viewer.Rooms())
 	}
 	if f.Level != "" {
 		q = q.Where("level = ?", f.Level)

@@ -158,8 +158,7 @@ func (s *Store) checkParticipants(ctx context.Context, t *Topic, ids []string) e
 	}
 	var n int64
 	err := s.conn(ctx).Model(&User{}).Where("id IN ?", ids).
-		Where("(role = ? AND review_body = ?) OR id IN (?)", RoleReviewer, BodyCounty,
-			s.conn(ctx).Model(&Membership{}).Select("user_id").Where("room_id = ?", t.RoomID)).
+		Where(seesTopicsOfSQL, t.RoomID).
 		Count(&n).Error
 	if err != nil {
 		return err
@@ -170,9 +169,9 @@ func (s *Store) checkParticipants(ctx context.Context, t *Topic, ids []string) e
 	return nil
 }
 
-// FindPlan returns the plan of a topic u may see.
-func (s *Store) FindPlan(ctx context.Context, u *User, topicID string) (*Plan, error) {
-	if _, err := s.FindTopic(ctx, u, topicID); err != nil {
+// FindPlan returns the plan of a topic v may see.
+func (s *Store) FindPlan(ctx context.Context, v *Viewer, topicID string) (*Plan, error) {
+	if _, err := s.FindTopic(ctx, v, topicID); err != nil {
 		return nil, err
 	}
 	var p Plan

@@ -142,35 +142,6 @@ type TopicChange struct {
 	Events []Event
 }
 
-// TopicActor names the part u plays for a topic of room: convener, county or local
-// reviewer, or other.
-func (s *Store) TopicActor(ctx context.Context, u *User, roomID string) (string, error) {
-	if u.IsCountyReviewer() {
-		return ActorCounty, nil
-	}
-	role, err := s.RoomRole(ctx, roomID, u.ID)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case role == RoomConvener:
-		return ActorConvener, nil
-	case role == RoomLocalReviewer && u.IsLocalReviewer():
-		return ActorLocal, nil
-	}
-	return ActorOther, nil
-}
-
-// TopicVisible reports whether u may see topics of room: its members and conveners, its
-// local reviewers, county reviewers and admins. To anyone else a topic does not exist.
-func (s *Store) TopicVisible(ctx context.Context, u *User, roomID string) (bool, error) {
-	if u.Role == RoleAdmin || u.IsCountyReviewer() {
-		return true, nil
-	}
-	role, err := s.RoomRole(ctx, roomID, u.ID)
-	return role != "", err
-}
-
 // CreateTopic drafts a topic from opinions of the room; the opinions become adopted and
 // their collectors are told.
 func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*TopicChange, error) {
@@ -186,11 +157,11 @@ func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic
 			}
 			return err
 		}
-		actor, err := tx.TopicActor(ctx, u, in.RoomID)
+		v, err := tx.Viewer(ctx, u)
 		if err != nil {
 			return err
 		}
-		if actor != ActorConvener {
+		if v.TopicActor(in.RoomID) != ActorConvener {
 			return Errorf(CodeForbidden, "only the room's conveners draft its topics")
 		}
 		if err := tx.checkCategory(ctx, *in.Category); err != nil {
@@ -412,7 +383,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 		if _, err := TopicStep(t.Status, action, actor); err != nil {
 			return err
 		}
-		body := map[string]string{ActorCounty: BodyCounty, ActorLocal: BodyLocal}[actor]
+		body := actorBody(actor)
 		if in.Decision == DecisionApprove {
 			var others int64
 			if err := tx.conn(ctx).Model(&Review{}).Where("topic_id = ? AND round = ? AND body <> ? AND decision = ?",
@@ -463,8 +434,8 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 }
 
 // lockTopic reads a topic for a change, row-locked on MySQL so concurrent changes of one
-// topic queue up (SQLite already serialises writers), and says who u is for it. A topic u
-// may not see is not found.
+// topic queue up (SQLite already serialises writers), and says who u is for it (the
+// policy's TopicActor). A topic u may not see is not found.
 func (s *Store) lockTopic(ctx context.Context, u *User, id string) (*Topic, string, error) {
 	var t Topic
 	q := s.conn(ctx)
@@ -474,15 +445,14 @@ func (s *Store) lockTopic(ctx context.Context, u *User, id string) (*Topic, stri
 	if err := q.Where("id = ?", id).Take(&t).Error; err != nil {
 		return nil, "", notFound(err, "topic")
 	}
-	visible, err := s.TopicVisible(ctx, u, t.RoomID)
+	v, err := s.Viewer(ctx, u)
 	if err != nil {
 		return nil, "", err
 	}
-	if !visible {
+	if !v.CanSeeRoom(t.RoomID) {
 		return nil, "", &Error{Code: CodeNotFound, Message: "topic not found"}
 	}
-	actor, err := s.TopicActor(ctx, u, t.RoomID)
-	return &t, actor, err
+	return &t, v.TopicActor(t.RoomID), nil
 }
 
 // stepTopic locks a topic u may see and decides whether u may take action on it now,
@@ -515,7 +485,7 @@ func (s *Store) addHistory(ctx context.Context, t *Topic, actorID, action, from,
 // topicReviewers are those who may review topics of room: every active county reviewer and
 // the room's local reviewers.
 func (s *Store) topicReviewers(ctx context.Context, roomID string) ([]string, error) {
-	county, err := s.UsersWithRole(ctx, RoleReviewer, BodyCounty)
+	county, err := s.countyReviewers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -546,17 +516,13 @@ func (s *Store) topicOpinionIDs(ctx context.Context, topicID string) ([]string, 
 	return ids, err
 }
 
-// FindTopic returns a topic u may see, with its opinions, photos, reviews and history.
-func (s *Store) FindTopic(ctx context.Context, u *User, id string) (*Topic, error) {
+// FindTopic returns a topic v may see, with its opinions, photos, reviews and history.
+func (s *Store) FindTopic(ctx context.Context, v *Viewer, id string) (*Topic, error) {
 	var t Topic
 	if err := s.conn(ctx).Where("id = ?", id).Take(&t).Error; err != nil {
 		return nil, notFound(err, "topic")
 	}
-	visible, err := s.TopicVisible(ctx, u, t.RoomID)
-	if err != nil {
-		return nil, err
-	}
-	if !visible {
+	if !v.CanSeeRoom(t.RoomID) {
 		return nil, &Error{Code: CodeNotFound, Message: "topic not found"}
 	}
 	return &t, s.fillTopic(ctx, &t, true)
@@ -614,7 +580,7 @@ func (s *Store) fillTopics(ctx context.Context, ts []*Topic) error {
 
 // TopicFilter selects topics for a list.
 type TopicFilter struct {
-	Viewer   *User
+	Viewer   *Viewer
 	RoomID   string
 	Status   string
 	Category string
@@ -627,9 +593,9 @@ type TopicFilter struct {
 func (s *Store) ListTopics(ctx context.Context, f TopicFilter) ([]Topic, string, error) {
 	db := s.conn(ctx)
 	q := db.Model(&Topic{})
-	u := f.Viewer
-	if u.Role != RoleAdmin && !u.IsCountyReviewer() {
-		q = q.Where("room_id IN (?)", db.Model(&Membership{}).Select("room_id").Where("user_id = ?", u.ID))
+	v := f.Viewer
+	if !v.SeesCounty() {
+		q = q.Where("room_id IN ?", v.Rooms())
 	}
 	if f.RoomID != "" {
 		q = q.Where("room_id = ?", f.RoomID)
@@ -641,12 +607,9 @@ func (s *Store) ListTopics(ctx context.Context, f TopicFilter) ([]Topic, string,
 		q = q.Where("category = ?", f.Category)
 	}
 	if f.AwaitingMe {
-		body := u.ReviewBody
-		if u.Role != RoleReviewer {
-			body = "none"
-		}
-		if u.IsLocalReviewer() {
-			q = q.Where("room_id IN (?)", db.Model(&Membership{}).Select("room_id").Where("user_id = ? AND role = ?", u.ID, RoomLocalReviewer))
+		body, rooms := v.Awaiting()
+		if rooms != nil {
+			q = q.Where("room_id IN ?", rooms)
 		}
 		q = q.Where("status = ?", TopicInReview).Where("NOT EXISTS (?)",
 			db.Model(&Review{}).Select("1").Where("reviews.topic_id = topics.id AND reviews.round = topics.round AND reviews.body = ?", body))

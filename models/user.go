@@ -44,12 +44,6 @@ type User struct {
 	UpdatedAt          time.Time `json:"-"`
 }
 
-// IsCountyReviewer reports whether u reviews for the county body.
-func (u *User) IsCountyReviewer() bool { return u.Role == RoleReviewer && u.ReviewBody == BodyCounty }
-
-// IsLocalReviewer reports whether u reviews for a local party committee.
-func (u *User) IsLocalReviewer() bool { return u.Role == RoleReviewer && u.ReviewBody == BodyLocal }
-
 // NewUser is what an admin sends to create a user.
 type NewUser struct {
 	Phone      string `json:"phone"`

@@ -16,3 +16,22 @@ func TestWordsModuleCurrent(t *testing.T) {
 		t.Errorf("app/assets/words.js is stale: run go generate ./pwa")
 	}
 }
+
+// TestCountyViewFromServer keeps the app's countyView on the server's list of who sees the
+// whole county (COUNTY_VIEWERS in words.js) rather than a copy of its roles.
+func TestCountyViewFromServer(t *testing.T) {
+	state, err := embedded.ReadFile("app/assets/state.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fn, _ := bytes.Cut(state, []byte("export function countyView("))
+	fn, _, _ = bytes.Cut(fn, []byte("\n}\n"))
+	for _, word := range []string{"'admin'", "'county'", "'reviewer'"} {
+		if bytes.Contains(fn, []byte(word)) {
+			t.Errorf("countyView spells %s: it should read words.js", word)
+		}
+	}
+	if !bytes.Contains(fn, []byte("seesCounty")) || !bytes.Contains(WordsModule(), []byte("export const COUNTY_VIEWERS")) {
+		t.Error("countyView does not ask words.js who sees the county")
+	}
+}

@@ -1,5 +1,7 @@
 // The page's shared state: who is signed in and what the app knows about them.
 
+import { seesCounty } from './words.js';
+
 export const state = {
   user: null, // the signed-in User with memberships
   rooms: [], // rooms the user can see, last known
@@ -35,7 +37,8 @@ export function roomName(roomId) {
   return r ? r.name : '';
 }
 
-// countyView tells whether the user sees the county dashboard and ledgers.
+// countyView tells whether the user sees the county dashboard and ledgers: the server's
+// own list of who sees the whole county (words.js).
 export function countyView(u = state.user) {
-  return !!u && (u.role === 'admin' || (u.role === 'reviewer' && u.review_body === 'county'));
+  return seesCounty(u);
 }
