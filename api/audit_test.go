@@ -295,7 +295,7 @@ func TestRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := h.store.AddProgress(ctxb(), f.convener.User, out.Recommendations[0].ID, models.ProgressInput{Status: "done", Note: "已办结"}); err != nil {
+	if _, _, err := h.store.AddProgress(ctxb(), f.convener.User, out.Recommendations[0].ID, models.ProgressInput{Status: "done", Note: "已办结"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.store.SetOpinionStatus(ctxb(), f.convener.User, dismissed.ID, models.OpinionDismissed, "重复"); err != nil {

@@ -83,11 +83,11 @@ func (f *fixture) topic(status string) *models.Topic {
 		t.Fatal(err)
 	}
 	if status == models.TopicInReview {
-		if ch, err = f.h.store.SubmitTopic(ctxb(), f.convener.User, ch.Topic.ID); err != nil {
+		if ch, err = f.h.store.SubmitTopic(ctxb(), f.convener.User, ch.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return ch.Topic
+	return ch
 }
 
 // topicAt takes a new topic of the fixture's room to status through the store, as the
@@ -102,9 +102,9 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 			t.Fatal(err)
 		}
 	}
-	_, _, err := st.ReviewTopic(ctxb(), f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err := st.ReviewTopic(ctxb(), f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
-	_, _, err = st.ReviewTopic(ctxb(), f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err = st.ReviewTopic(ctxb(), f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
 	steps := []string{models.TopicPlanned, models.TopicConsulted, models.TopicConcluded}
 	act := models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "记录"}
@@ -114,19 +114,19 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 		}
 		switch next {
 		case models.TopicPlanned:
-			_, _, err = st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+			_, err = st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 			must(err)
 			if research {
 				_, _, err = st.AddResearch(ctxb(), f.convener.User, tp.ID, act)
 				must(err)
 			}
 		case models.TopicConsulted:
-			_, _, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, act)
+			_, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, act)
 			must(err)
 		case models.TopicConcluded:
 			var in models.OutcomeInput
 			must(json.Unmarshal([]byte(`{"consensus":"共识","recommendations":[{"content":"修路","unit":"交通局","due_on":"2030-01-01"}]}`), &in))
-			_, _, _, err = st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
+			_, _, err = st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
 			must(err)
 		}
 		if next == status {

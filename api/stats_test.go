@@ -51,14 +51,14 @@ func newStatsWorld(t *testing.T) *statsWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.topicID = tc.Topic.ID
+	w.topicID = tc.ID
 	if _, err := h.store.SubmitTopic(ctx, w.convener.User, w.topicID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.store.ReviewTopic(ctx, w.county.User, w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
+	if _, err := h.store.ReviewTopic(ctx, w.county.User, w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.store.ReviewTopic(ctx, w.local.User, w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
+	if _, err := h.store.ReviewTopic(ctx, w.local.User, w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
 		t.Fatal(err)
 	}
 	db := h.store.DB()

@@ -28,7 +28,7 @@ func (s *Server) savePlan(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	plan, _, err := s.store.SavePlan(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	plan, err := s.store.SavePlan(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Server) holdMeeting(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, _, created, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	a, created, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) publishOutcome(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	o, _, created, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	o, created, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (s *Server) addProgress(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rec, _, created, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	rec, created, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}

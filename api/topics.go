@@ -23,11 +23,11 @@ func (s *Server) createTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	ch, err := s.store.CreateTopic(c.Request().Context(), currentUser(c), req)
+	t, err := s.store.CreateTopic(c.Request().Context(), currentUser(c), req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.viewTopic(ch.Topic))
+	return c.JSON(http.StatusCreated, s.viewTopic(t))
 }
 
 func (s *Server) updateTopic(c echo.Context) error {
@@ -35,19 +35,19 @@ func (s *Server) updateTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	ch, err := s.store.UpdateTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	t, err := s.store.UpdateTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewTopic(ch.Topic))
+	return c.JSON(http.StatusOK, s.viewTopic(t))
 }
 
 func (s *Server) submitTopic(c echo.Context) error {
-	ch, err := s.store.SubmitTopic(c.Request().Context(), currentUser(c), c.Param("id"))
+	t, err := s.store.SubmitTopic(c.Request().Context(), currentUser(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewTopic(ch.Topic))
+	return c.JSON(http.StatusOK, s.viewTopic(t))
 }
 
 func (s *Server) reviewTopic(c echo.Context) error {
@@ -55,7 +55,7 @@ func (s *Server) reviewTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rv, _, err := s.store.ReviewTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	rv, err := s.store.ReviewTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ type OutcomeInput struct {
 // moves the topic to concluded. A topic has one outcome, so a retry is known by its content:
 // the same outcome again from the one who published it returns the stored one and
 // created=false.
-func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput) (*Outcome, *TopicChange, bool, error) {
+func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput) (*Outcome, bool, error) {
 	p := Problems{}
 	in.Consensus = strings.TrimSpace(in.Consensus)
 	if n := utf8.RuneCountInString(in.Consensus); n == 0 || n > 50000 {
@@ -104,15 +104,12 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 		dues[i] = d
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
 	if o, err := s.repeatedOutcome(ctx, u, topicID, in, dues); o != nil || err != nil {
-		return o, &TopicChange{}, false, err
+		return o, false, err
 	}
-	var (
-		out Outcome
-		ch  TopicChange
-	)
+	var out Outcome
 	err := s.Tx(ctx, func(tx *Store) error {
 		t, to, err := tx.stepTopic(ctx, u, topicID, ActConclude)
 		if err != nil {
@@ -131,19 +128,18 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 				return err
 			}
 		}
-		ch, err = tx.moveAndTell(ctx, t, u.ID, ActConclude, to)
-		return err
+		return tx.moveAndTell(ctx, t, u.ID, ActConclude, to)
 	})
 	if isDuplicate(err) || ErrorCode(err) == CodeWrongState {
 		if o, err := s.repeatedOutcome(ctx, u, topicID, in, dues); o != nil || err != nil {
-			return o, &TopicChange{}, false, err
+			return o, false, err
 		}
 	}
 	if err != nil {
-		return nil, nil, false, wrap("publish outcome", err)
+		return nil, false, wrap("publish outcome", err)
 	}
 	o, err := s.outcomeOf(ctx, topicID)
-	return o, &ch, true, err
+	return o, true, err
 }
 
 // repeatedOutcome returns the topic's outcome when u already published exactly this one
@@ -256,7 +252,7 @@ type ProgressInput struct {
 // every recommendation of the topic is done or not adopted, the topic closes and the
 // collectors of its opinions are told (反馈). Sending the same id again returns the
 // recommendation as it is now and created=false, and changes nothing.
-func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, *TopicChange, bool, error) {
+func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, bool, error) {
 	in.Note, in.Reason = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reason)
 	p := Problems{}
 	CheckID(p, "id", in.ID)
@@ -275,19 +271,16 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		p.Add("reason", "is required when a recommendation is not adopted")
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
 	if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
-		return r, &TopicChange{}, false, err
+		return r, false, err
 	}
 	noteID := in.ID
 	if noteID == "" {
 		noteID = NewID()
 	}
-	var (
-		rec Recommendation
-		ch  TopicChange
-	)
+	var rec Recommendation
 	err := s.Tx(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Where("id = ?", recID).Take(&rec).Error; err != nil {
 			return notFound(err, "recommendation")
@@ -332,18 +325,18 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		if open > 0 {
 			return nil
 		}
-		return tx.closeTopic(ctx, t, &ch)
+		return tx.closeTopic(ctx, t)
 	})
 	if retried(in.ID, err) {
 		if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
-			return r, &TopicChange{}, false, err
+			return r, false, err
 		}
 	}
 	if err != nil {
-		return nil, nil, false, wrap("add progress", err)
+		return nil, false, wrap("add progress", err)
 	}
 	rec.decorate(s.today())
-	return &rec, &ch, true, nil
+	return &rec, true, nil
 }
 
 // repeatedProgress returns the recommendation as it is now when u already sent the note
@@ -374,12 +367,12 @@ func (s *Store) repeatedProgress(ctx context.Context, u *User, id, recID string)
 
 // closeTopic is the server's own move: every recommendation is settled, so the topic closes
 // and the residents' collectors hear back.
-func (s *Store) closeTopic(ctx context.Context, t *Topic, ch *TopicChange) error {
+func (s *Store) closeTopic(ctx context.Context, t *Topic) error {
 	to, err := TopicStep(t.Status, ActClose, ActorSystem)
 	if err != nil {
 		return err
 	}
-	if *ch, err = s.moveAndTell(ctx, t, "system", ActClose, to); err != nil {
+	if err = s.moveAndTell(ctx, t, "system", ActClose, to); err != nil {
 		return err
 	}
 	var collectors []string
@@ -390,9 +383,8 @@ func (s *Store) closeTopic(ctx context.Context, t *Topic, ch *TopicChange) error
 	if err := s.conn(ctx).Model(&Recommendation{}).Where("topic_id = ? AND status = ?", t.ID, RecDone).Count(&done).Error; err != nil {
 		return err
 	}
-	evs, err := s.AddEvents(ctx, Notice{Type: EventTopicClosed, Recipients: collectors,
+	_, err = s.AddEvents(ctx, Notice{Type: EventTopicClosed, Recipients: collectors,
 		Data: map[string]any{"topic_id": t.ID, "title": t.Title, "recommendations_done": done}})
-	ch.Events = append(ch.Events, evs...)
 	return err
 }
 

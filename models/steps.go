@@ -48,7 +48,7 @@ type ScheduleItem struct {
 // SavePlan writes the work plan of an approved (or already planned) topic, moves it to
 // planned, and tells every participant who is a user (plan.published). Participants are
 // told the content in advance, as the programme asks.
-func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) (*Plan, *TopicChange, error) {
+func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) (*Plan, error) {
 	p := Problems{}
 	in.Theme, in.Lead = strings.TrimSpace(in.Theme), strings.TrimSpace(in.Lead)
 	if n := utf8.RuneCountInString(in.Theme); n == 0 || n > 200 {
@@ -85,7 +85,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		p.Add("participants", "too many participants or schedule steps")
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	in.Participants.UserIDs = dedupe(in.Participants.UserIDs)
 	if in.Participants.UserIDs == nil {
@@ -97,10 +97,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 	if in.Schedule == nil {
 		in.Schedule = []ScheduleItem{}
 	}
-	var (
-		plan Plan
-		ch   TopicChange
-	)
+	var plan Plan
 	err := s.Tx(ctx, func(tx *Store) error {
 		t, to, err := tx.stepTopic(ctx, u, topicID, ActPlan)
 		if err != nil {
@@ -138,14 +135,13 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 			notices = append(notices, Notice{Type: EventTopicStatusChanged, Recipients: followers,
 				Data: map[string]any{"topic_id": t.ID, "title": t.Title, "from": from, "to": to}})
 		}
-		ch.Topic = t
-		ch.Events, err = tx.AddEvents(ctx, notices...)
+		_, err = tx.AddEvents(ctx, notices...)
 		return err
 	})
 	if err != nil {
-		return nil, nil, wrap("save plan", err)
+		return nil, wrap("save plan", err)
 	}
-	return &plan, &ch, nil
+	return &plan, nil
 }
 
 // checkParticipants: a plan's participants who are users must be able to see its topic
@@ -222,18 +218,15 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 // HoldMeeting records the consultation meeting (协商会) of a planned topic and moves it to
 // consulted. No research, no consultation (不调研不协商): the topic needs a research record.
 // Sending the same id again returns the stored meeting and created=false, and raises nothing.
-func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, *TopicChange, bool, error) {
+func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, bool, error) {
 	in.Kind = KindConsultation
 	if err := in.validate(s.now()); err != nil {
-		return nil, nil, false, err
+		return nil, false, err
 	}
 	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
-		return a, &TopicChange{}, false, err
+		return a, false, err
 	}
-	var (
-		a  *Activity
-		ch TopicChange
-	)
+	var a *Activity
 	err := s.Tx(ctx, func(tx *Store) error {
 		t, to, err := tx.stepTopic(ctx, u, topicID, ActMeet)
 		if err != nil {
@@ -250,31 +243,30 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 		if a, err = tx.insertActivity(ctx, u, t.RoomID, in); err != nil {
 			return err
 		}
-		ch, err = tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
-		return err
+		return tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
 	})
 	if retried(in.ID, err) {
 		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
-			return a, &TopicChange{}, false, err
+			return a, false, err
 		}
 	}
 	if err != nil {
-		return nil, nil, false, wrap("hold meeting", err)
+		return nil, false, wrap("hold meeting", err)
 	}
-	return a, &ch, true, nil
+	return a, true, nil
 }
 
 // moveAndTell moves a topic and tells its followers of the new status.
-func (s *Store) moveAndTell(ctx context.Context, t *Topic, actorID, action, to string) (TopicChange, error) {
+func (s *Store) moveAndTell(ctx context.Context, t *Topic, actorID, action, to string) error {
 	from := t.Status
 	if err := s.moveTopic(ctx, t, actorID, action, to); err != nil {
-		return TopicChange{}, err
+		return err
 	}
 	followers, err := s.topicFollowers(ctx, t)
 	if err != nil {
-		return TopicChange{}, err
+		return err
 	}
-	evs, err := s.AddEvents(ctx, Notice{Type: EventTopicStatusChanged, Recipients: followers,
+	_, err = s.AddEvents(ctx, Notice{Type: EventTopicStatusChanged, Recipients: followers,
 		Data: map[string]any{"topic_id": t.ID, "title": t.Title, "from": from, "to": to}})
-	return TopicChange{Topic: t, Events: evs}, err
+	return err
 }

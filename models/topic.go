@@ -135,21 +135,14 @@ func (in *TopicInput) validate(creating bool) Problems {
 	return p
 }
 
-// TopicChange is what a change of a topic produced: the topic and the events it raised,
-// already stored in the same transaction.
-type TopicChange struct {
-	Topic  *Topic
-	Events []Event
-}
-
 // CreateTopic drafts a topic from opinions of the room; the opinions become adopted and
 // their collectors are told.
-func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*TopicChange, error) {
+func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic, error) {
 	p := in.validate(true)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	var ch TopicChange
+	var out *Topic
 	err := s.Tx(ctx, func(tx *Store) error {
 		if _, err := tx.FindRoom(ctx, in.RoomID); err != nil {
 			if ErrorCode(err) == CodeNotFound {
@@ -176,20 +169,19 @@ func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic
 		if err := tx.addHistory(ctx, t, u.ID, ActCreate, "", TopicDraft); err != nil {
 			return err
 		}
-		evs, err := tx.linkOpinions(ctx, t, nil, derefIDs(in.OpinionIDs))
-		if err != nil {
+		if _, err := tx.linkOpinions(ctx, t, nil, derefIDs(in.OpinionIDs)); err != nil {
 			return err
 		}
 		if err := tx.AttachPhotos(ctx, u.ID, AttachTopic, t.ID, "photo_ids", in.PhotoIDs); err != nil {
 			return err
 		}
-		ch = TopicChange{Topic: t, Events: evs}
+		out = t
 		return nil
 	})
 	if err != nil {
 		return nil, wrap("create topic", err)
 	}
-	return &ch, s.fillTopic(ctx, ch.Topic, false)
+	return out, s.fillTopic(ctx, out, false)
 }
 
 func derefIDs(p *[]string) []string {
@@ -258,11 +250,11 @@ func (s *Store) linkOpinions(ctx context.Context, t *Topic, have, want []string)
 }
 
 // UpdateTopic edits a draft or returned topic.
-func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInput) (*TopicChange, error) {
+func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInput) (*Topic, error) {
 	if err := in.validate(false).Err(); err != nil {
 		return nil, err
 	}
-	var ch TopicChange
+	var out *Topic
 	err := s.Tx(ctx, func(tx *Store) error {
 		t, to, err := tx.stepTopic(ctx, u, id, ActEdit)
 		if err != nil {
@@ -292,7 +284,7 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 			if err != nil {
 				return err
 			}
-			if ch.Events, err = tx.linkOpinions(ctx, t, have, *in.OpinionIDs); err != nil {
+			if _, err = tx.linkOpinions(ctx, t, have, *in.OpinionIDs); err != nil {
 				return err
 			}
 		}
@@ -302,19 +294,19 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 		if err := tx.addHistory(ctx, t, u.ID, ActEdit, t.Status, to); err != nil {
 			return err
 		}
-		ch.Topic = t
+		out = t
 		return nil
 	})
 	if err != nil {
 		return nil, wrap("update topic", err)
 	}
-	return &ch, s.fillTopic(ctx, ch.Topic, false)
+	return out, s.fillTopic(ctx, out, false)
 }
 
 // SubmitTopic sends a draft or returned topic to both review bodies (双报告). The first
 // submit is round 1; each resubmit after a return starts the next round.
-func (s *Store) SubmitTopic(ctx context.Context, u *User, id string) (*TopicChange, error) {
-	var ch TopicChange
+func (s *Store) SubmitTopic(ctx context.Context, u *User, id string) (*Topic, error) {
+	var out *Topic
 	err := s.Tx(ctx, func(tx *Store) error {
 		t, to, err := tx.stepTopic(ctx, u, id, ActSubmit)
 		if err != nil {
@@ -333,16 +325,16 @@ func (s *Store) SubmitTopic(ctx context.Context, u *User, id string) (*TopicChan
 		if err != nil {
 			return err
 		}
-		ch.Events, err = tx.AddEvents(ctx,
+		_, err = tx.AddEvents(ctx,
 			Notice{Type: EventTopicSubmitted, Data: map[string]any{"topic_id": t.ID, "title": t.Title, "room_id": t.RoomID, "round": t.Round}, Recipients: reviewers},
 			Notice{Type: EventTopicStatusChanged, Data: map[string]any{"topic_id": t.ID, "title": t.Title, "from": from, "to": to}, Recipients: followers})
-		ch.Topic = t
+		out = t
 		return err
 	})
 	if err != nil {
 		return nil, wrap("submit topic", err)
 	}
-	return &ch, s.fillTopic(ctx, ch.Topic, true)
+	return out, s.fillTopic(ctx, out, true)
 }
 
 // ReviewInput is one body's decision.
@@ -357,7 +349,7 @@ var ErrAlreadyDecided = &Error{Code: CodeConflict, Message: "your body has alrea
 // ReviewTopic records a reviewer's decision for their body. The topic is approved when both
 // bodies approved in the same round, rejected when either rejects, and returned for editing
 // when either returns it.
-func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewInput) (*Review, *TopicChange, error) {
+func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewInput) (*Review, error) {
 	in.Comment = strings.TrimSpace(in.Comment)
 	p := Problems{}
 	if !oneOf(in.Decision, DecisionApprove, DecisionReject, DecisionReturn) {
@@ -368,12 +360,9 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 	}
 	CheckText(p, "comment", in.Comment, MaxReviewComment, true)
 	if err := p.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var (
-		rv *Review
-		ch TopicChange
-	)
+	var rv *Review
 	err := s.Tx(ctx, func(tx *Store) error {
 		t, actor, err := tx.lockTopic(ctx, u, id)
 		if err != nil {
@@ -420,17 +409,16 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 			notices = append(notices, Notice{Type: EventTopicStatusChanged, Recipients: followers,
 				Data: map[string]any{"topic_id": t.ID, "title": t.Title, "from": from, "to": to}})
 		}
-		ch.Events, err = tx.AddEvents(ctx, notices...)
-		ch.Topic = t
+		_, err = tx.AddEvents(ctx, notices...)
 		return err
 	})
 	if err != nil {
 		if isDuplicate(err) {
-			return nil, nil, ErrAlreadyDecided
+			return nil, ErrAlreadyDecided
 		}
-		return nil, nil, wrap("review topic", err)
+		return nil, wrap("review topic", err)
 	}
-	return rv, &ch, s.fillTopic(ctx, ch.Topic, true)
+	return rv, nil
 }
 
 // lockTopic reads a topic for a change, row-locked on MySQL so concurrent changes of one
