@@ -29,7 +29,8 @@ func TestBadInputIsA4xx(t *testing.T) {
 			continue
 		}
 		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
-			f.h.t = t
+			t.Parallel()
+			f := f.on(t)
 			token := ""
 			for _, role := range rc.allow {
 				if a := f.byRole[role]; a != nil {

@@ -2,14 +2,12 @@ package api
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"frontline/internal/testenv"
+	"frontline/internal/testenv/proxy"
 	"frontline/models"
 
 	"golang.org/x/crypto/bcrypt"
@@ -68,65 +66,13 @@ func cuttableStore(t *testing.T) (*models.Store, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startProxy(t, cfg.Addr)
-	cfg.Addr = p.addr()
+	p := proxy.Start(t, cfg.Addr)
+	cfg.Addr = p.Addr()
 	st, err := models.OpenMySQL(ctx, cfg.FormatDSN())
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.PasswordCost = bcrypt.MinCost
 	t.Cleanup(func() { st.Close() })
-	return st, p.cut
-}
-
-// tcpProxy passes connections through to a server until it is cut: then it closes every
-// connection and accepts no more, as a dead network or a stopped server would.
-type tcpProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *tcpProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *tcpProxy) serve() {
-	for {
-		in, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		out, err := net.Dial("tcp", p.target)
-		if err != nil {
-			in.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns = append(p.conns, in, out)
-		p.mu.Unlock()
-		go func() { _, _ = io.Copy(out, in); out.Close() }()
-		go func() { _, _ = io.Copy(in, out); in.Close() }()
-	}
-}
-
-func (p *tcpProxy) cut() {
-	p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
+	return st, p.Cut
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"frontline/internal/testenv"
+	"frontline/internal/testenv/proxy"
 	"frontline/models"
 	"frontline/uploads"
 
@@ -61,24 +62,21 @@ type readiness struct {
 	Checks map[string]string `json:"checks"`
 }
 
-// TestFaultMinIOStopped kills the real MinIO under a running server: uploads answer 503 at
-// once, /readyz names the photo store, opinions still work, and when MinIO is back uploads
-// work again without restarting anything.
+// TestFaultMinIOStopped cuts the real MinIO away from a running server (the server reaches
+// it through a TCP proxy that the test cuts, as a stopped MinIO or a dead network would):
+// uploads answer 503 at once, /readyz names the photo store, opinions still work, and when
+// MinIO is back uploads work again without restarting anything.
 func TestFaultMinIOStopped(t *testing.T) {
-	srv := testenv.StartMinIO(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	photos, err := uploads.NewMinIO(ctx, uploads.MinIOConfig{Endpoint: srv.Addr, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: "photos"})
-	if err != nil {
-		t.Fatalf("NewMinIO: %v", err)
-	}
+	endpoint, _, _ := testenv.MinIO(t)
+	link := proxy.Start(t, endpoint)
+	photos, _ := minioPhotosVia(t, link.Addr())
 	h := harnessWith(t, photos, map[string]func(context.Context) error{"photos": photos.Ping})
 	room, member := newCollector(h)
 	file := jpegBytes(t, 640, 480)
 	before := h.uploadPhoto(member, "", file)
 	expect(t, h.do("GET", "/readyz", "", nil), http.StatusOK)
 
-	srv.Stop()
+	link.Cut()
 	retried := models.NewID()
 	start := time.Now()
 	expectError(t, postPhoto(h, member, retried, file), http.StatusServiceUnavailable, models.CodeUnavailable)
@@ -108,7 +106,7 @@ func TestFaultMinIOStopped(t *testing.T) {
 		t.Fatalf("opinion with an earlier photo: %s", rec.Body)
 	}
 
-	srv.Start()
+	link.Restore()
 	rec = postPhoto(h, member, retried, file)
 	expect(t, rec, http.StatusCreated)
 	var after photoView
@@ -274,11 +272,21 @@ func diskPhotos(tb testing.TB) (*uploads.Store, func() []string) {
 // when the test ends; its list function names every object in the bucket.
 func minioPhotos(tb testing.TB) (*uploads.Store, func() []string) {
 	tb.Helper()
+	return minioPhotosVia(tb, "")
+}
+
+// minioPhotosVia is minioPhotos with the store reaching MinIO at via (a proxy in front of
+// it) when via is not empty; the list function and the clean-up reach MinIO directly.
+func minioPhotosVia(tb testing.TB, via string) (*uploads.Store, func() []string) {
+	tb.Helper()
 	endpoint, access, secret := testenv.MinIO(tb)
+	if via == "" {
+		via = endpoint
+	}
 	bucket := testenv.RandomName("t-")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := uploads.NewMinIO(ctx, uploads.MinIOConfig{Endpoint: endpoint, AccessKey: access, SecretKey: secret, Bucket: bucket})
+	st, err := uploads.NewMinIO(ctx, uploads.MinIOConfig{Endpoint: via, AccessKey: access, SecretKey: secret, Bucket: bucket})
 	if err != nil {
 		tb.Fatalf("NewMinIO: %v", err)
 	}

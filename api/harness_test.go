@@ -29,6 +29,9 @@ type harness struct {
 	srv    *Server
 	store  *models.Store
 	photos *uploads.Store
+	// base is the harness a view was taken from (see on), whose clock the view reads and
+	// moves; nil for a harness of its own.
+	base *harness
 
 	mu  sync.Mutex
 	now time.Time
@@ -52,13 +55,31 @@ func newHarness(t testing.TB) *harness {
 	return h
 }
 
+// on returns a view of h that reports failures on t: the same server, store, photo store
+// and clock, with nothing of h changed, so each subtest takes its own view and subtests
+// may run in parallel.
+func (h *harness) on(t testing.TB) *harness {
+	base := h
+	if h.base != nil {
+		base = h.base
+	}
+	return &harness{t: t, e: h.e, srv: h.srv, store: h.store, photos: h.photos, base: base}
+}
+
 func (h *harness) clock() time.Time {
+	if h.base != nil {
+		return h.base.clock()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.now
 }
 
 func (h *harness) advance(d time.Duration) {
+	if h.base != nil {
+		h.base.advance(d)
+		return
+	}
 	h.mu.Lock()
 	h.now = h.now.Add(d)
 	h.mu.Unlock()

@@ -231,7 +231,6 @@ func TestOpenAPIResponses(t *testing.T) {
 			t.Fatalf("%s: %v", key, err)
 		}
 		for _, role := range walkRoles {
-			f.h.t = t
 			if rc.setup != nil {
 				rc.setup(f)
 			}

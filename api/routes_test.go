@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,7 +16,8 @@ import (
 	"frontline/models"
 )
 
-// fixture is one room with a person in every role, shared by the route × role walk.
+// fixture is one room with a person in every role, shared by the route × role walk. A
+// subtest works on its own view of it (see on): what newFixture built is only read.
 type fixture struct {
 	h                                      *harness
 	room                                   *models.Room
@@ -24,12 +26,13 @@ type fixture struct {
 	byRole                                 map[string]*actor
 	extra                                  map[string]string // ids made by later fixtures (opinions, topics…)
 	live                                   *httptest.Server  // for streams, which need a real connection
-	root                                   testing.TB        // the test that made the fixture
 }
 
 func newFixture(t testing.TB) *fixture {
 	h := newHarness(t)
-	f := &fixture{h: h, room: h.room("东街议事室"), extra: map[string]string{}, root: t}
+	f := &fixture{h: h, room: h.room("东街议事室"), extra: map[string]string{}}
+	f.live = httptest.NewServer(h.e)
+	t.Cleanup(f.live.Close)
 	f.admin = h.user(models.RoleAdmin, "")
 	f.county = h.user(models.RoleReviewer, models.BodyCounty)
 	f.local = h.user(models.RoleReviewer, models.BodyLocal)
@@ -58,6 +61,15 @@ func newFixture(t testing.TB) *fixture {
 	f.extra["receipt"] = op.ReceiptCode
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
+}
+
+// on returns a view of f for the subtest t: failures are reported on t, and the ids its
+// cases' setups make go to a copy of extra of its own, so views may run in parallel.
+func (f *fixture) on(t testing.TB) *fixture {
+	v := *f
+	v.h = f.h.on(t)
+	v.extra = maps.Clone(f.extra)
+	return &v
 }
 
 // opinion makes an opinion with one photo, collected by a in the fixture's room.
@@ -281,10 +293,6 @@ var routeCases = map[string]routeCase{
 // once the head has come, answering as a recorder would (with the body of an error).
 func (f *fixture) streamOnce(path, token string) *httptest.ResponseRecorder {
 	t := f.h.t
-	if f.live == nil {
-		f.live = httptest.NewServer(f.h.e)
-		f.root.Cleanup(f.live.Close)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.live.URL+path, nil)
@@ -326,7 +334,8 @@ func TestRouteGuards(t *testing.T) {
 		}
 		for _, role := range walkRoles {
 			t.Run(strings.ReplaceAll(key, "/", "_")+"/"+role, func(t *testing.T) {
-				f.h.t = t
+				t.Parallel()
+				f := f.on(t)
 				if rc.setup != nil {
 					rc.setup(f)
 				}
@@ -386,5 +395,38 @@ func TestRouteGuards(t *testing.T) {
 		if !found {
 			t.Errorf("routeCases has %s, which is not a registered route", key)
 		}
+	}
+}
+
+// TestFixtureViews: a subtest's view of the walk's fixture reports on that subtest, keeps
+// the ids its setups make to itself, and shares the fixture's clock, so the walks' subtests
+// may run in parallel without touching what the fixture built.
+func TestFixtureViews(t *testing.T) {
+	f := newFixture(t)
+	before := maps.Clone(f.extra)
+	// The group returns once its parallel subtests have ended.
+	t.Run("Parallel", func(t *testing.T) {
+		for _, name := range []string{"A", "B"} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				v := f.on(t)
+				if v.h.t != t || v.h.on(t).base != f.h {
+					t.Fatalf("the view reports on %v, not on its subtest", v.h.t)
+				}
+				v.extra["opinion_new"] = v.opinion(v.member).ID
+				expect(t, v.h.do("GET", v.pathOf(routeCase{path: "/api/v1/opinions/{opinion_new}"}, ""), v.member.token, nil), http.StatusOK)
+			})
+		}
+	})
+	t.Run("Clock", func(t *testing.T) {
+		v := f.on(t)
+		start := f.h.clock()
+		v.h.advance(time.Minute)
+		if got := f.h.clock(); !got.Equal(start.Add(time.Minute)) || !v.h.clock().Equal(got) {
+			t.Fatalf("after a view's advance the fixture's clock reads %v, the view's %v; want %v", got, v.h.clock(), start.Add(time.Minute))
+		}
+	})
+	if f.h.t != t || !maps.Equal(f.extra, before) {
+		t.Fatalf("views changed the fixture: reports on %v, extra %v", f.h.t, f.extra)
 	}
 }

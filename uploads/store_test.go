@@ -13,13 +13,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"frontline/internal/testenv/proxy"
+
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 var testSecret = []byte("0123456789abcdef-test-secret")
@@ -42,6 +44,20 @@ func skipOrFail(t *testing.T, what string) {
 // in a bucket of its own that is emptied and removed after the test.
 func testMinIO(t *testing.T) *Store {
 	t.Helper()
+	cfg := testMinIOConfig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := NewMinIO(ctx, cfg)
+	if err != nil {
+		t.Fatalf("NewMinIO: %v", err)
+	}
+	return s
+}
+
+// testMinIOConfig names the MinIO of FRONTLINE_TEST_MINIO_* and a fresh bucket on it,
+// which is emptied and removed after the test.
+func testMinIOConfig(t *testing.T) MinIOConfig {
+	t.Helper()
 	cfg := MinIOConfig{
 		Endpoint:  os.Getenv("FRONTLINE_TEST_MINIO_ENDPOINT"),
 		AccessKey: os.Getenv("FRONTLINE_TEST_MINIO_ACCESS_KEY"),
@@ -51,14 +67,12 @@ func testMinIO(t *testing.T) *Store {
 	if cfg.Endpoint == "" || cfg.AccessKey == "" || cfg.SecretKey == "" {
 		skipOrFail(t, "MinIO (FRONTLINE_TEST_MINIO_ENDPOINT, _ACCESS_KEY, _SECRET_KEY)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	s, err := NewMinIO(ctx, cfg)
+	client, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, "")})
 	if err != nil {
-		t.Fatalf("NewMinIO: %v", err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { removeBucket(t, s) })
-	return s
+	t.Cleanup(func() { removeBucket(t, client, cfg.Bucket) })
+	return cfg
 }
 
 func randomBucket() string {
@@ -67,17 +81,16 @@ func randomBucket() string {
 	return "frontline-test-" + hex.EncodeToString(b)
 }
 
-func removeBucket(t *testing.T, s *Store) {
-	m := s.b.(*minioBackend)
+func removeBucket(t *testing.T, client *minio.Client, bucket string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for obj := range m.client.ListObjects(ctx, m.bucket, minio.ListObjectsOptions{Recursive: true}) {
+	for obj := range client.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}) {
 		if obj.Err == nil {
-			m.client.RemoveObject(ctx, m.bucket, obj.Key, minio.RemoveObjectOptions{})
+			client.RemoveObject(ctx, bucket, obj.Key, minio.RemoveObjectOptions{})
 		}
 	}
-	if err := m.client.RemoveBucket(ctx, m.bucket); err != nil {
-		t.Logf("removing test bucket %s: %v", m.bucket, err)
+	if err := client.RemoveBucket(ctx, bucket); err != nil && minio.ToErrorResponse(err).Code != minio.NoSuchBucket {
+		t.Logf("removing test bucket %s: %v", bucket, err)
 	}
 }
 
@@ -425,59 +438,14 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// minioServer runs a MinIO of the test's own that can be killed and
-// restarted on the same address and data.
-type minioServer struct {
-	t          *testing.T
-	bin, dir   string
-	addr, cons string
-	cmd        *exec.Cmd
-}
-
-func (m *minioServer) start() {
-	m.t.Helper()
-	cmd := exec.Command(m.bin, "server", m.dir, "--address", m.addr, "--console-address", m.cons, "--quiet")
-	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=minioadmin", "MINIO_ROOT_PASSWORD=minioadmin123",
-		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		m.t.Fatal(err)
-	}
-	m.cmd = cmd
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + m.addr + "/minio/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	m.stop()
-	m.t.Fatalf("minio did not become ready: %s", logs.String())
-}
-
-func (m *minioServer) stop() {
-	if m.cmd != nil {
-		m.cmd.Process.Kill()
-		m.cmd.Wait()
-		m.cmd = nil
-	}
-}
-
-// TestMinIOFault kills and restarts a real MinIO under a Store and checks
-// that the Store reports the outage quickly and recovers without a restart.
+// TestMinIOFault cuts a real MinIO away from a Store and brings it back (the
+// Store reaches MinIO through a TCP proxy that the test cuts, as a stopped
+// MinIO or a dead network would) and checks that the Store reports the outage
+// quickly and recovers without a restart.
 func TestMinIOFault(t *testing.T) {
-	bin := os.Getenv("FRONTLINE_TEST_MINIO_BIN")
-	if bin == "" {
-		skipOrFail(t, "a MinIO binary (FRONTLINE_TEST_MINIO_BIN)")
-	}
-	srv := &minioServer{t: t, bin: bin, dir: t.TempDir(), addr: freeAddr(t), cons: freeAddr(t)}
-	t.Cleanup(srv.stop)
-	cfg := MinIOConfig{Endpoint: srv.addr, AccessKey: "minioadmin", SecretKey: "minioadmin123", Bucket: "photos"}
+	cfg := testMinIOConfig(t)
+	link := proxy.Start(t, cfg.Endpoint)
+	cfg.Endpoint = link.Addr()
 
 	within := func(d time.Duration) context.Context {
 		ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -490,16 +458,17 @@ func TestMinIOFault(t *testing.T) {
 	}
 
 	// Down at start-up: a Store anyway, and the bucket made once MinIO is up.
+	link.Cut()
 	s, err := NewMinIO(within(3*time.Second), cfg)
 	if !errors.Is(err, ErrUnavailable) || s == nil {
 		t.Fatalf("NewMinIO while down = %v, %v", s, err)
 	}
-	srv.start()
+	link.Restore()
 	if err := s.Put(within(10*time.Second), "photos/first", p); err != nil {
 		t.Fatalf("Put once MinIO is up: %v", err)
 	}
 
-	srv.stop()
+	link.Cut()
 	for name, op := range map[string]func(context.Context) error{
 		"Ping": s.Ping,
 		"Put":  func(ctx context.Context) error { return s.Put(ctx, "photos/second", p) },
@@ -514,7 +483,7 @@ func TestMinIOFault(t *testing.T) {
 		}
 	}
 
-	srv.start()
+	link.Restore()
 	if err := s.Put(within(10*time.Second), "photos/third", p); err != nil {
 		t.Fatalf("Put after restart: %v", err)
 	}

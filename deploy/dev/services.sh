@@ -7,9 +7,11 @@
 #
 # DIR/env holds `export` lines for the tests:
 #   FRONTLINE_TEST_MYSQL_DSN, FRONTLINE_TEST_MINIO_ENDPOINT,
-#   FRONTLINE_TEST_MINIO_ACCESS_KEY, FRONTLINE_TEST_MINIO_SECRET_KEY,
-#   FRONTLINE_TEST_MINIO_BIN
-# Run deploy/dev/install.sh first.
+#   FRONTLINE_TEST_MINIO_ACCESS_KEY, FRONTLINE_TEST_MINIO_SECRET_KEY
+# This script is the one place that starts servers for the tests: the Go tests
+# only read these addresses (see internal/testenv), and a test that needs a
+# server to go away cuts a TCP proxy of its own in front of the shared one
+# (internal/testenv/proxy). Run deploy/dev/install.sh first.
 set -euo pipefail
 
 # mariadbd lives in /usr/sbin, which is not on every user's PATH.
@@ -160,7 +162,6 @@ export FRONTLINE_TEST_MYSQL_DSN='frontline:frontline@tcp(127.0.0.1:$db_port)/fro
 export FRONTLINE_TEST_MINIO_ENDPOINT='127.0.0.1:$s3_port'
 export FRONTLINE_TEST_MINIO_ACCESS_KEY='$MINIO_USER'
 export FRONTLINE_TEST_MINIO_SECRET_KEY='$MINIO_PASSWORD'
-export FRONTLINE_TEST_MINIO_BIN='$minio_bin'
 ENV
 	START_OK=1
 	echo "services started; environment in $dir/env"
