@@ -265,7 +265,8 @@ func canHijack(w http.ResponseWriter) bool {
 
 // replay writes the user's events after lastID, in id order, and returns the ids at or
 // above floor: those may still arrive live and must not be sent twice. When history has
-// been pruned past lastID the client gets a resync event instead and should reload.
+// been pruned past lastID the client gets a resync event instead and should reload; what
+// comes after it is replayed as usual.
 func (s *Server) replay(ctx context.Context, st *sseWriter, userID string, lastID, floor int64) ([]int64, error) {
 	oldest, err := s.store.OldestEventID(ctx)
 	if err != nil {
@@ -280,7 +281,8 @@ func (s *Server) replay(ctx context.Context, st *sseWriter, userID string, lastI
 		if err := st.write(resync); err != nil {
 			return nil, err
 		}
-		return nil, st.flush()
+		// The client reloads: it holds, as it were, every id up to the newest.
+		lastID = newest
 	}
 	// The client already holds every id up to lastID. Those at or above floor may still be
 	// on their way live (a fan-out or the tail has not reached them yet): they go in skip too,
