@@ -46,7 +46,7 @@ func set(field string, v any) func(map[string]any) {
 func runInputCases(t *testing.T, f *fixture, cases []inputCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f.h.t = t
+			f := f.on(t)
 			rc, ok := routeCases[tc.route]
 			if !ok || rc.body == nil {
 				t.Fatalf("no route case with a body for %s", tc.route)
@@ -95,12 +95,12 @@ func TestDatesOutOfRange(t *testing.T) {
 		{"/api/v1/exports/topics.xlsx?from=0000-01-01", "from"},
 	} {
 		t.Run(q.path, func(t *testing.T) {
-			f.h.t = t
+			f := f.on(t)
 			expectRefused(t, f.h.do("GET", q.path, f.admin.token, nil), q.field)
 		})
 	}
 	t.Run("EdgesOfTheRangeWork", func(t *testing.T) {
-		f.h.t = t
+		f := f.on(t)
 		expect(t, f.h.do("GET", "/api/v1/stats?from=2000-01-01&to=2100-12-31", f.admin.token, nil), http.StatusOK)
 		expect(t, f.h.do("GET", "/api/v1/exports/topics.csv?from=2000-01-01&to=2100-12-31", f.admin.token, nil), http.StatusOK)
 		expect(t, f.h.do("GET", "/api/v1/opinions?from=2000-01-01&to=2100-12-31T23:59:59Z", f.admin.token, nil), http.StatusOK)
@@ -127,7 +127,7 @@ func TestListFiltersBounded(t *testing.T) {
 		{"/api/v1/rooms/" + f.room.ID + "/activities?kind=" + strings.Repeat("x", 5000), "kind"},
 	} {
 		t.Run(q.field, func(t *testing.T) {
-			h.t = t
+			h := h.on(t)
 			expectRefused(t, h.do("GET", q.path, f.admin.token, nil), q.field)
 		})
 	}
@@ -165,7 +165,7 @@ func TestControlCharactersRefused(t *testing.T) {
 		{"CategoryNUL", "POST /api/v1/categories", set("name", "分类\x00"), "name"},
 	})
 	t.Run("LineBreaksAndTabsInLongText", func(t *testing.T) {
-		f.h.t = t
+		f := f.on(t)
 		body := map[string]any{"room_id": f.room.ID, "channel": "door_to_door", "category": "环境卫生", "content": "第一行\n\t第二行"}
 		expect(t, f.h.do("POST", "/api/v1/opinions", f.member.token, body), http.StatusCreated)
 	})
@@ -187,14 +187,14 @@ func TestCanonicalIDs(t *testing.T) {
 		{"TopicOpinions", "POST /api/v1/topics", set("opinion_ids", []string{strings.ToUpper(f.extra["opinion"])}), "opinion_ids"},
 	})
 	t.Run("Photo", func(t *testing.T) {
-		f.h.t = t
+		f := f.on(t)
 		expectRefused(t, postPhoto(f.h, f.member, upper, pngBytes(t, 20, 20)), "id")
 	})
 	for _, path := range []string{"/api/v1/opinions/" + strings.ToUpper(f.extra["opinion"]),
 		"/api/v1/topics/" + strings.ToUpper(f.extra["topic"]), "/api/v1/rooms/" + strings.ToUpper(f.room.ID),
 		"/api/v1/photos/" + strings.ToUpper(f.extra["photo"]), "/api/v1/users/" + strings.ToUpper(f.target.ID)} {
 		t.Run(path, func(t *testing.T) {
-			f.h.t = t
+			f := f.on(t)
 			expectError(t, f.h.do("GET", path, f.admin.token, nil), http.StatusNotFound, models.CodeNotFound)
 		})
 	}
