@@ -143,3 +143,23 @@ func TestSignInCacheBounded(t *testing.T) {
 		t.Fatalf("%d sign-ins cached by requests without a live one", n)
 	}
 }
+
+// TestSignInCacheGivesBack: sign-ins past the TTL are dropped when the cache is next written
+// after a while, so an idle server does not keep them.
+func TestSignInCacheGivesBack(t *testing.T) {
+	h := newHarness(t)
+	h.store.CacheSignIns(models.AuthCacheSize, 20*time.Millisecond)
+	for range 5 {
+		u := h.user(models.RoleMember, "")
+		expect(t, h.do("GET", "/api/v1/me", u.token, nil), http.StatusOK)
+	}
+	if n := h.store.CachedSignIns(); n != 5 {
+		t.Fatalf("%d sign-ins cached, want 5", n)
+	}
+	time.Sleep(250 * time.Millisecond) // past ten TTLs
+	last := h.user(models.RoleMember, "")
+	expect(t, h.do("GET", "/api/v1/me", last.token, nil), http.StatusOK)
+	if n := h.store.CachedSignIns(); n != 1 {
+		t.Fatalf("%d sign-ins cached after the others expired, want 1", n)
+	}
+}

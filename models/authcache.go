@@ -39,6 +39,7 @@ type authCache struct {
 	ttl     time.Duration
 	size    int
 	epoch   uint64
+	swept   time.Time // when expired entries were last dropped
 	entries map[authKey]*authEntry
 }
 
@@ -91,6 +92,15 @@ func (s *Store) AuthState(ctx context.Context, userID, sessionID string) (*AuthS
 	defer c.mu.Unlock()
 	if c.epoch != epoch {
 		return st, nil
+	}
+	if now := time.Now(); now.Sub(c.swept) > 10*c.ttl {
+		// Entries past their TTL are of no use: an idle server gives their memory back.
+		c.swept = now
+		for k, e := range c.entries {
+			if now.Sub(e.loaded) >= c.ttl {
+				delete(c.entries, k)
+			}
+		}
 	}
 	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.size {
 		for k := range c.entries { // map order is arbitrary: one entry goes
