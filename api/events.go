@@ -201,7 +201,7 @@ func (s *Server) eventStream(c echo.Context) error {
 		return err
 	}
 	r := c.Request()
-	if !hub.DirectWrites() || r.ProtoMajor != 1 || r.TLS != nil || !canHijack(c.Response().Writer) {
+	if !hub.DirectWrites() || r.TLS != nil {
 		// The hub writes streams itself, on the connection taken over from the HTTP server.
 		return echo.NewHTTPError(http.StatusHTTPVersionNotSupported, "event streams need a plain HTTP/1.1 connection (behind the proxy)")
 	}
@@ -247,20 +247,6 @@ func (s *Server) eventStream(c echo.Context) error {
 		_ = conn.Close()
 	}
 	return nil
-}
-
-// canHijack reports whether the connection under w can be taken over from the HTTP server.
-func canHijack(w http.ResponseWriter) bool {
-	for {
-		switch x := w.(type) {
-		case http.Hijacker:
-			return true
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = x.Unwrap()
-		default:
-			return false
-		}
-	}
 }
 
 // replay writes the user's events after lastID, in id order, and returns the ids at or
