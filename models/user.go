@@ -36,7 +36,10 @@ type User struct {
 	PasswordHash string `json:"-"`
 	Role         string `json:"role"`
 	ReviewBody   string `json:"review_body"`
-	Active       bool   `json:"active"`
+	// Sector (界别) and Unit (the township or unit) are what the office files a member under.
+	Sector string `json:"sector"`
+	Unit   string `json:"unit"`
+	Active bool   `json:"active"`
 	// MustChangePassword is set when an admin chose the password (creation, reset): until the
 	// user picks their own, only the routes that let them do so answer.
 	MustChangePassword bool      `json:"must_change_password"`
