@@ -19,10 +19,7 @@ func TestKeysUpgradeDeletesGarbage(t *testing.T) {
 	ctx := context.Background()
 	s, reopen := openUntil(t, before0017)
 	now := time.Now().UTC().Truncate(time.Second)
-	u, err := s.CreateUser(ctx, models.NewUser{Phone: "13800002222", Name: "乙", Password: "violet-harbour-42", Role: models.RoleMember})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := oldSchemaUser(t, s, "13800002222", "乙")
 	r, err := s.CreateRoom(ctx, models.RoomInput{Name: "升级议事室", Level: models.LevelVillage})
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +75,7 @@ func TestKeysUpgradeStopsOnOrphans(t *testing.T) {
 	ctx := context.Background()
 	s, reopen := openUntil(t, before0017)
 	now := time.Now().UTC().Truncate(time.Second)
-	u, err := s.CreateUser(ctx, models.NewUser{Phone: "13800003333", Name: "丙", Password: "violet-harbour-42", Role: models.RoleMember})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := oldSchemaUser(t, s, "13800003333", "丙")
 	for i, code := range []string{"AAAA0001", "AAAA0002"} {
 		if err := s.DB().Exec(`INSERT INTO opinions (id, room_id, collector_id, channel, category, content, collected_at, status, receipt_code, created_at, updated_at)
 VALUES (?, 'gone-room', ?, 'visit', '其他', '路灯坏了', ?, 'new', ?, ?, ?)`, "o"+string(rune('1'+i)), u.ID, now, code, now, now).Error; err != nil {
@@ -90,7 +84,7 @@ VALUES (?, 'gone-room', ?, 'visit', '其他', '路灯坏了', ?, 'new', ?, ?, ?)
 	}
 	s.Close()
 
-	_, err = reopen("")
+	_, err := reopen("")
 	if err == nil {
 		t.Fatal("the upgrade went over opinions of a missing room")
 	}
@@ -177,4 +171,17 @@ VALUES ('t1', ?, '路灯', '', 'assigned', '交通出行', 'draft', 0, ?, ?, ?)`
 	if stale, _ := s.StaleUnattachedPhotos(ctx, now.Add(time.Minute), 10); len(stale) != 1 || stale[0].ID != p.ID {
 		t.Fatalf("the photo of a deleted topic is not left to the sweep: %v", stale)
 	}
+}
+
+// oldSchemaUser adds a member to a store still at an older schema, where the model's
+// newer columns do not exist yet.
+func oldSchemaUser(t *testing.T, s *models.Store, phone, name string) models.User {
+	t.Helper()
+	u := models.User{ID: models.NewID(), Phone: phone, Name: name, Role: models.RoleMember, Active: true}
+	now := time.Now().UTC()
+	if err := s.DB().Exec(`INSERT INTO users (id, phone, name, password_hash, role, review_body, active, created_at, updated_at)
+		VALUES (?, ?, ?, 'x', ?, '', ?, ?, ?)`, u.ID, u.Phone, u.Name, u.Role, true, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

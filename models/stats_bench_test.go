@@ -167,6 +167,7 @@ func seedBenchCounty(tb testing.TB, s *models.Store, now time.Time) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	defer tx.Rollback() //nolint:errcheck // a no-op once committed; frees the connection after a failure
 	w := benchInserter{tb: tb, tx: tx, maxParams: 30000}
 	if s.Dialect() == models.DialectSQLite {
 		w.maxParams = 256
@@ -246,32 +247,6 @@ func seedBenchCounty(tb testing.TB, s *models.Store, now time.Time) {
 		})
 
 	cats := models.DefaultCategories
-	channels := []string{models.ChannelDoorToDoor, models.ChannelForum, models.ChannelOnline}
-	const alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-	receipt := func(i int) string {
-		b := []byte("22222222")
-		for k := 7; k >= 0 && i > 0; k-- {
-			b[k] = alphabet[i%len(alphabet)]
-			i /= len(alphabet)
-		}
-		return string(b)
-	}
-	w.insert("opinions", []string{"id", "room_id", "collector_id", "channel", "category", "content", "resident_name", "resident_phone",
-		"resident_consent", "address", "collected_at", "status", "status_reason", "topic_id", "receipt_code", "created_at", "updated_at"},
-		benchOpinions, func(i int) []any {
-			u := rnd.IntN(benchMembers)
-			at := past()
-			status, topic := models.OpinionNew, any(nil)
-			switch x := rnd.IntN(10); {
-			case x < 3:
-				status, topic = models.OpinionAdopted, id('d', rnd.IntN(benchTopics))
-			case x < 4:
-				status = models.OpinionDismissed
-			}
-			return []any{id('e', i), roomID(u % benchRooms), userID(u), channels[rnd.IntN(3)], cats[rnd.IntN(len(cats))],
-				"路灯不亮，夜间出行不便，希望尽快维修。", "居民", "13812345678", true, "东街", at, status, "", topic, receipt(i), at, at}
-		})
-
 	// Topics: how far each got decides its reviews, outcome and recommendations.
 	statuses := []string{models.TopicDraft, models.TopicInReview, models.TopicReturned, models.TopicApproved, models.TopicRejected,
 		models.TopicPlanned, models.TopicConsulted, models.TopicConcluded, models.TopicClosed}
@@ -324,6 +299,33 @@ func seedBenchCounty(tb testing.TB, s *models.Store, now time.Time) {
 			}
 			return []any{id('f', k), id('d', i), 1, body, userID(benchMembers + k%20), decision, "", topics[i].created.Add(48 * time.Hour)}
 		})
+	// Opinions after the topics some of them were adopted into.
+	channels := []string{models.ChannelDoorToDoor, models.ChannelForum, models.ChannelOnline}
+	const alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+	receipt := func(i int) string {
+		b := []byte("22222222")
+		for k := 7; k >= 0 && i > 0; k-- {
+			b[k] = alphabet[i%len(alphabet)]
+			i /= len(alphabet)
+		}
+		return string(b)
+	}
+	w.insert("opinions", []string{"id", "room_id", "collector_id", "channel", "category", "content", "resident_name", "resident_phone",
+		"resident_consent", "address", "collected_at", "status", "status_reason", "topic_id", "receipt_code", "created_at", "updated_at"},
+		benchOpinions, func(i int) []any {
+			u := rnd.IntN(benchMembers)
+			at := past()
+			status, topic := models.OpinionNew, any(nil)
+			switch x := rnd.IntN(10); {
+			case x < 3:
+				status, topic = models.OpinionAdopted, id('d', rnd.IntN(benchTopics))
+			case x < 4:
+				status = models.OpinionDismissed
+			}
+			return []any{id('e', i), roomID(u % benchRooms), userID(u), channels[rnd.IntN(3)], cats[rnd.IntN(len(cats))],
+				"路灯不亮，夜间出行不便，希望尽快维修。", "居民", "13812345678", true, "东街", at, status, "", topic, receipt(i), at, at}
+		})
+
 	var concluded []int
 	for i, t := range topics {
 		if t.status == models.TopicConcluded || t.status == models.TopicClosed {
