@@ -59,6 +59,12 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.extra["recommendation"] = out.Recommendations[0].ID
 	f.extra["receipt"] = op.ReceiptCode
+	// A room activity with a photo the convener shows on the public pages.
+	f.extra["activity"], f.extra["photo_activity"] = f.activityWithPhoto()
+	yes := true
+	if _, err := h.store.SetPhotoPublic(ctxb(), f.convener.User, f.extra["photo_activity"], models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
+		t.Fatal(err)
+	}
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -247,18 +253,10 @@ var routeCases = map[string]routeCase{
 	"GET /api/v1/photos/:id": {allow: []string{"admin", "county", "member", "convener"}, path: "/api/v1/photos/{photo}",
 		want: map[string]int{"local": 404}},
 	"PUT /api/v1/photos/:id/public": {allow: []string{"convener"}, path: "/api/v1/photos/{photo_activity}/public",
-		setup: func(f *fixture) { _, f.extra["photo_activity"] = f.activityWithPhoto() },
-		body:  func(*fixture) any { return map[string]any{"public": true, "label": "before"} }},
-	"GET /api/v1/activities/:id": {allow: signedInRoles, path: "/api/v1/activities/{activity}",
-		setup: func(f *fixture) { f.extra["activity"], _ = f.activityWithPhoto() }},
-	"GET /api/v1/public/county": {allow: everyone},
-	"GET /api/v1/public/rooms/:id": {allow: everyone, path: "/api/v1/public/rooms/{room}", setup: func(f *fixture) {
-		_, photo := f.activityWithPhoto()
-		yes := true
-		if _, err := f.h.store.SetPhotoPublic(ctxb(), f.convener.User, photo, models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
-			f.h.t.Fatal(err)
-		}
-	}},
+		body: func(*fixture) any { return map[string]any{"public": true, "label": "before"} }},
+	"GET /api/v1/activities/:id":   {allow: signedInRoles, path: "/api/v1/activities/{activity}"},
+	"GET /api/v1/public/county":    {allow: everyone},
+	"GET /api/v1/public/rooms/:id": {allow: everyone, path: "/api/v1/public/rooms/{room}"},
 	"POST /api/v1/opinions": {allow: []string{"member", "convener"}, body: func(f *fixture) any {
 		return map[string]any{"room_id": f.room.ID, "channel": "door_to_door", "category": "环境卫生", "content": "路灯坏了"}
 	}},
