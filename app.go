@@ -62,6 +62,7 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		Probes:            map[string]func(context.Context) error{"photos": photos.Ping},
 		Static:            pwa.Handler(),
 		QuotaCheckFrom:    cfg.QuotaCheckFrom,
+		CountyName:        cfg.CountyName,
 		TrustedProxies:    cfg.TrustedProxies,
 		AuditRetention:    cfg.AuditRetention,
 		ResidentRetention: cfg.ResidentRetention,

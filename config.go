@@ -33,7 +33,9 @@ type Config struct {
 	AdminPassword  string
 	EventRetention time.Duration
 	QuotaCheckFrom string
-	LogLevel       string
+	// CountyName heads the public pages and every printed record.
+	CountyName string
+	LogLevel   string
 	// MetricsAddr is where /metrics is served, apart from the public address; "" = not at all.
 	MetricsAddr string
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
@@ -66,6 +68,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		AdminPassword:  getenv("FRONTLINE_ADMIN_PASSWORD"),
 		LogLevel:       get("FRONTLINE_LOG_LEVEL", "info"),
 		QuotaCheckFrom: get("FRONTLINE_QUOTA_CHECK_FROM", "07-01"),
+		CountyName:     get("FRONTLINE_COUNTY_NAME", models.DefaultCountyName),
 		MetricsAddr:    get("FRONTLINE_METRICS_ADDR", "127.0.0.1:9464"),
 	}
 	var problems []string
@@ -164,6 +167,11 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.ResidentRetention, err = parseDays(get("FRONTLINE_RESIDENT_RETENTION", "365d")); err != nil {
 		bad("FRONTLINE_RESIDENT_RETENTION: %v", err)
+	}
+	county := models.Problems{}
+	models.CheckText(county, "county", c.CountyName, models.MaxCountyName, false)
+	if why, ok := county["county"]; ok {
+		bad("FRONTLINE_COUNTY_NAME %s", why)
 	}
 	if _, err := time.Parse("01-02", c.QuotaCheckFrom); err != nil {
 		bad("FRONTLINE_QUOTA_CHECK_FROM %q must be a month and day like 07-01", c.QuotaCheckFrom)

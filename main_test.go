@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"frontline/models"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -18,7 +20,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.MySQLDSN != "" || c.MinIOEndpoint != "" || c.MinIOBucket != "frontline" || c.EventRetention != 180*24*time.Hour ||
-		c.AuditRetention != 1095*24*time.Hour || c.ResidentRetention != 365*24*time.Hour {
+		c.AuditRetention != 1095*24*time.Hour || c.ResidentRetention != 365*24*time.Hour || c.CountyName != models.DefaultCountyName {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.MetricsAddr != "127.0.0.1:9464" || len(c.TrustedProxies) != 0 {
@@ -66,6 +68,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		"BadMetrics":           {map[string]string{"FRONTLINE_METRICS_ADDR": "9464"}, "FRONTLINE_METRICS_ADDR"},
 		"BadProxies":           {map[string]string{"FRONTLINE_TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, "FRONTLINE_TRUSTED_PROXIES"},
 		"BadAuditRetention":    {map[string]string{"FRONTLINE_AUDIT_RETENTION": "0d"}, "FRONTLINE_AUDIT_RETENTION"},
+		"BadCountyName":        {map[string]string{"FRONTLINE_COUNTY_NAME": "县政协\u202e"}, "FRONTLINE_COUNTY_NAME"},
 		"BadResidentRetention": {map[string]string{"FRONTLINE_RESIDENT_RETENTION": "a year"}, "FRONTLINE_RESIDENT_RETENTION"},
 	}
 	for name, tc := range cases {

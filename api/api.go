@@ -34,6 +34,8 @@ type Options struct {
 	// QuotaCheckFrom ("MM-DD") is the day of the year from which rooms below the activity
 	// quota are flagged; empty: the models default.
 	QuotaCheckFrom string
+	// CountyName heads the public pages and printed records; empty: models.DefaultCountyName.
+	CountyName string
 	// PhotoQuota bounds each user's uploads; nil: models.DefaultPhotoQuota.
 	PhotoQuota *models.PhotoQuota
 	// TrustedProxies are the proxies whose X-Forwarded-For entries are believed; the client
@@ -60,6 +62,7 @@ type Server struct {
 	receiptLimit   *windowLimiter
 	ready          probeStates
 	quotaCheckFrom string
+	countyName     string
 	photoQuota     models.PhotoQuota
 	metrics        *metrics
 	registry       *prometheus.Registry
@@ -85,6 +88,10 @@ func New(opt Options) (*echo.Echo, *Server) {
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	s.countyName = opt.CountyName
+	if s.countyName == "" {
+		s.countyName = models.DefaultCountyName
 	}
 	s.photoQuota = models.DefaultPhotoQuota
 	if opt.PhotoQuota != nil {
@@ -153,6 +160,8 @@ func New(opt Options) (*echo.Echo, *Server) {
 	// steps: members; room activities: members and admins).
 	add(http.MethodPost, "/photos", s.uploadPhoto, requireRole(models.RoleMember, models.RoleAdmin))
 	add(http.MethodGet, "/photos/:id", s.getPhoto, signedIn)
+	// A room's conveners choose which photos the public pages show.
+	add(http.MethodPut, "/photos/:id/public", s.setPhotoPublic, requireRole(models.RoleMember))
 
 	add(http.MethodPost, "/opinions", s.createOpinion, requireRole(models.RoleMember))
 	add(http.MethodGet, "/opinions", s.listOpinions, signedIn)
@@ -176,7 +185,11 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPost, "/recommendations/:id/progress", s.addProgress, requireRole(models.RoleMember))
 	add(http.MethodPost, "/rooms/:id/activities", s.createActivity, requireRole(models.RoleMember, models.RoleAdmin))
 	add(http.MethodGet, "/rooms/:id/activities", s.roomActivities, signedIn)
+	add(http.MethodGet, "/activities/:id", s.getActivity, signedIn)
 	add(http.MethodGet, "/receipts/:code", s.getReceipt, public)
+	// The public pages' data: outcomes without personal data, cacheable.
+	add(http.MethodGet, "/public/county", s.publicCounty, public)
+	add(http.MethodGet, "/public/rooms/:id", s.publicRoom, public)
 
 	add(http.MethodPost, "/events/ticket", s.eventTicket, signedIn)
 	add(http.MethodGet, "/events", s.eventStream, public) // authenticates by ticket or bearer itself

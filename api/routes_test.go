@@ -59,6 +59,12 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.extra["recommendation"] = out.Recommendations[0].ID
 	f.extra["receipt"] = op.ReceiptCode
+	// A room activity with a photo the convener shows on the public pages.
+	f.extra["activity"], f.extra["photo_activity"] = f.activityWithPhoto()
+	yes := true
+	if _, err := h.store.SetPhotoPublic(ctxb(), f.convener.User, f.extra["photo_activity"], models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
+		t.Fatal(err)
+	}
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -148,6 +154,20 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 	return tp
 }
 
+// activityWithPhoto records a room activity of the fixture's room, of no topic, with one
+// photo the convener took, and returns their ids.
+func (f *fixture) activityWithPhoto() (activityID, photoID string) {
+	t := f.h.t
+	t.Helper()
+	photo := f.h.uploadPhoto(f.convener, "", pngBytes(t, 24, 16))
+	a, _, err := f.h.store.CreateActivity(ctxb(), f.convener.User, f.room.ID, models.ActivityInput{Kind: models.KindVisit,
+		HeldAt: time.Now().UTC(), Place: "东街", Summary: "走访记录", PhotoIDs: []string{photo.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID, photo.ID
+}
+
 // pathOf is the path a case calls: its own, or the route's, with the fixture's ids filled in.
 func (f *fixture) pathOf(rc routeCase, routePath string) string {
 	path := rc.path
@@ -232,6 +252,11 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/photos": {allow: []string{"admin", "member", "convener"}, raw: func(f *fixture) ([]byte, string) { return multipartPhoto(f.h.t, "", pngBytes(f.h.t, 40, 30)) }},
 	"GET /api/v1/photos/:id": {allow: []string{"admin", "county", "member", "convener"}, path: "/api/v1/photos/{photo}",
 		want: map[string]int{"local": 404}},
+	"PUT /api/v1/photos/:id/public": {allow: []string{"convener"}, path: "/api/v1/photos/{photo_activity}/public",
+		body: func(*fixture) any { return map[string]any{"public": true, "label": "before"} }},
+	"GET /api/v1/activities/:id":   {allow: signedInRoles, path: "/api/v1/activities/{activity}"},
+	"GET /api/v1/public/county":    {allow: everyone},
+	"GET /api/v1/public/rooms/:id": {allow: everyone, path: "/api/v1/public/rooms/{room}"},
 	"POST /api/v1/opinions": {allow: []string{"member", "convener"}, body: func(f *fixture) any {
 		return map[string]any{"room_id": f.room.ID, "channel": "door_to_door", "category": "环境卫生", "content": "路灯坏了"}
 	}},

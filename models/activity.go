@@ -257,3 +257,15 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]*Activi
 	}
 	return out, next, s.fillActivityPhotos(ctx, out)
 }
+
+// FindActivity returns an activity v may see, with its photos.
+func (s *Store) FindActivity(ctx context.Context, v *Viewer, id string) (*Activity, error) {
+	var a Activity
+	if err := s.conn(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
+		return nil, notFound(err, "activity")
+	}
+	if !v.CanSeeRoom(a.RoomID) {
+		return nil, &Error{Code: CodeNotFound, Message: "activity not found"}
+	}
+	return &a, s.fillActivityPhotos(ctx, []*Activity{&a})
+}

@@ -133,6 +133,10 @@ func (v *Viewer) RecordsActivities(roomID string) bool {
 	return v.Role == RoleAdmin || v.ConvenesRoom(roomID)
 }
 
+// PublishesPhotos reports whether v chooses which photos of room's topics, activities and
+// follow-up show on the public pages: its conveners.
+func (v *Viewer) PublishesPhotos(roomID string) bool { return v.ConvenesRoom(roomID) }
+
 // TopicActor names the part v plays for a topic of room in the topic flow (topicflow.go):
 // county or local reviewer, convener, or other.
 func (v *Viewer) TopicActor(roomID string) string {

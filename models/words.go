@@ -70,6 +70,7 @@ var (
 	RecWords      = Words{{RecPending, "待办理"}, {RecInProgress, "办理中"}, {RecDone, "已办结"}, {RecNotAdopted, "未采纳"}}
 	KindWords     = Words{{KindVisit, "走访"}, {KindForum, "座谈"}, {KindResearch, "调研"},
 		{KindConsultation, "协商会"}, {KindTraining, "培训"}}
+	PhotoLabelWords  = Words{{PhotoBefore, "整改前"}, {PhotoAfter, "整改后"}}
 	AuditActionWords = Words{
 		{AuditSignIn, "登录"}, {AuditSignInFailed, "登录失败"}, {AuditUserCreate, "新建用户"},
 		{AuditUserUpdate, "修改用户"}, {AuditUserDisable, "停用用户"}, {AuditRoomCreate, "新建议事室"},
@@ -81,6 +82,10 @@ var (
 	AuditKindWords = Words{{AuditKindUser, "用户"}, {AuditKindRoom, "议事室"}, {AuditKindCategory, "分类"},
 		{AuditKindAnnouncement, "公告"}, {AuditKindExport, "台账"}, {AuditKindOpinion, "民意"}}
 )
+
+// DefaultCountyName names the county on the public pages and printed records until
+// FRONTLINE_COUNTY_NAME gives its own (such as "某某县政协").
+const DefaultCountyName = "县政协"
 
 // EventTypes lists the kinds of stored event a user may receive as a notice. The stream
 // also sends EventResync, which is no notice: it tells the client to reload.
@@ -137,6 +142,7 @@ const (
 	MaxProgressReason    = 5000
 	MaxAnnouncementTitle = 100
 	MaxAnnouncementBody  = 5000
+	MaxCountyName        = 50
 )
 
 // Limits names the longest texts for the app, by form and field.

@@ -27,7 +27,7 @@ func WordsModule() []byte {
 		{"level", models.LevelWords}, {"roomRole", models.RoomRoleWords}, {"role", models.RoleWords},
 		{"body", models.BodyWords}, {"channel", models.ChannelWords}, {"opinion", models.OpinionWords},
 		{"topic", models.TopicWords}, {"source", models.SourceWords}, {"decision", models.DecisionWords},
-		{"rec", models.RecWords}, {"kind", models.KindWords}, {"auditAction", models.AuditActionWords},
+		{"rec", models.RecWords}, {"kind", models.KindWords}, {"photoLabel", models.PhotoLabelWords}, {"auditAction", models.AuditActionWords},
 		{"auditKind", models.AuditKindWords},
 	} {
 		fmt.Fprintf(&b, "  %s: {\n", l.kind)

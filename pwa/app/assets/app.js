@@ -16,6 +16,18 @@ const topics = () => import('./screens/topics.js');
 const admin = () => import('./screens/admin.js');
 route('/login', login, { public: true }); // the first screen a newcomer sees comes with the shell
 route('/r/:code', lazy(() => import('./screens/receipt.js'), 'receipt'), { public: true });
+// The public pages: anyone, no sign-in; one small screen module.
+const pub = () => import('./screens/public.js');
+route('/p/county', lazy(pub, 'county'), { public: true });
+route('/p/rooms/:id', lazy(pub, 'room'), { public: true });
+route('/p/rooms/:id/plate', lazy(pub, 'plate'), { public: true });
+// Print pages: whoever may read a record may print it, through the one print frame.
+const print = () => import('./screens/print.js');
+route('/print/topics/:id/report', lazy(print, 'printReport'));
+route('/print/topics/:id/plan', lazy(print, 'printPlan'));
+route('/print/topics/:id/outcome', lazy(print, 'printOutcome'));
+route('/print/activities/:id', lazy(print, 'printActivity'));
+route('/print/rooms/:id/ledger', lazy(print, 'printLedger'));
 route('/', lazy(home, 'home'));
 route('/rooms/:id', lazy(home, 'room'));
 route('/opinions', lazy(opinions, 'opinions'));

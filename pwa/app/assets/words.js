@@ -68,6 +68,10 @@ export const LABELS = {
     'consultation': '协商会',
     'training': '培训',
   },
+  photoLabel: {
+    'before': '整改前',
+    'after': '整改后',
+  },
   auditAction: {
     'auth.sign_in': '登录',
     'auth.sign_in_failed': '登录失败',

@@ -102,6 +102,11 @@ export async function room(ctx) {
   const topicsBox = h('section', { 'aria-labelledby': 'rt-h' }, h('h3', { id: 'rt-h' }, '本室议题'), h('p', { class: 'loading' }, '正在加载…'));
   const actsBox = h('section', { 'aria-labelledby': 'acts-h' }, h('h3', { id: 'acts-h' }, '活动记录'), h('p', { class: 'loading' }, '正在加载…'));
   parts.push(screenBox, topicsBox, actsBox);
+  parts.push(h('section', { 'aria-labelledby': 'room-print-h' }, h('h3', { id: 'room-print-h' }, '台账与公开'),
+    h('p', { class: 'actions' },
+      h('a', { href: '/print/rooms/' + encodeURIComponent(id) + '/ledger?year=' + new Date().getFullYear(), class: 'btn' }, '打印本年台账'),
+      h('a', { href: '/p/rooms/' + encodeURIComponent(id), class: 'btn' }, '公开页'),
+      h('a', { href: '/p/rooms/' + encodeURIComponent(id) + '/plate', class: 'btn' }, '门牌二维码'))));
   if (r.members && r.members.length) {
     parts.push(h('section', { 'aria-labelledby': 'mem-h' }, h('h3', { id: 'mem-h' }, '成员'),
       h('ul', { class: 'list plain' }, r.members.map((m) => h('li', {}, m.name + ' · ' + label('roomRole', m.role))))));
@@ -144,7 +149,8 @@ async function activities(ctx, roomId, box, mayRecord) {
         h('p', {}, excerpt(a.summary, 200)),
         who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null,
         (a.photos || []).length ? h('div', { class: 'thumbs' }, a.photos.map((p, k) =>
-          h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: '活动照片 ' + (k + 1), class: 'thumb', loading: 'lazy' })))) : null)))
+          h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: '活动照片 ' + (k + 1), class: 'thumb', loading: 'lazy' })))) : null,
+        h('a', { href: '/print/activities/' + encodeURIComponent(a.id), class: 'btn small' }, '打印活动记录'))))
       : waiting.length ? '' : empty('还没有活动记录。'),
     mayRecord ? activityForm(path, roomId, ctx.signal) : null);
 }

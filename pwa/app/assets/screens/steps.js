@@ -65,7 +65,8 @@ async function fill(box, bar, t, convener, signal) {
       h('li', { class: 'card' }, h('strong', {}, a.kind === 'research' ? '调研' : '协商会'), ' ', fmtTime(a.held_at), ' ', a.place || '',
         h('p', {}, a.summary),
         attendeesLine(a.attendees),
-        thumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片')))));
+        thumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片'),
+        h('a', { href: '/print/activities/' + encodeURIComponent(a.id), class: 'btn small' }, a.kind === 'research' ? '打印调研记录' : '打印会议纪要')))));
   }
   const topic = { topic_id: t.id, room_id: t.room_id, title: t.title };
   if (outcome) box.append(outcomeBlock(outcome, convener && t.status === 'concluded', topic, signal));

@@ -97,6 +97,19 @@ function actionName(a) {
   }[a] || a;
 }
 
+// printLinks lead to the topic's printed records: the written report once submitted, the
+// plan and the outcome once they exist.
+function printLinks(t) {
+  const base = '/print/topics/' + encodeURIComponent(t.id);
+  const links = [[base + '/report', '打印书面报告', t.status !== 'draft']];
+  links.push([base + '/plan', '打印工作方案', ['planned', 'consulted', 'concluded', 'closed'].includes(t.status)]);
+  links.push([base + '/outcome', '打印协商成果', ['concluded', 'closed'].includes(t.status)]);
+  const shown = links.filter(([, , ok]) => ok);
+  if (!shown.length) return null;
+  return h('section', { 'aria-labelledby': 'print-h', 'data-testid': 'print-links' }, h('h3', { id: 'print-h' }, '打印'),
+    h('p', { class: 'actions' }, shown.map(([href, text]) => h('a', { href, class: 'btn' }, text))));
+}
+
 async function linkedOpinions(t, box) {
   const ids = t.opinion_ids || [];
   if (!ids.length) { box.remove(); return; }
@@ -146,7 +159,8 @@ export async function topic(ctx) {
     reviewsBlock(t),
     !res.offline && pendingForMe(t) ? reviewForm(t) : null,
     opinionsBox,
-    historyBlock(t));
+    historyBlock(t),
+    printLinks(t));
   linkedOpinions(t, opinionsBox);
   document.addEventListener('fl:event', (e) => {
     if (e.detail.data && e.detail.data.topic_id === id) showAnew();
