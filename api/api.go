@@ -4,6 +4,8 @@ package api
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,6 +56,7 @@ type Server struct {
 	hub            *hub.Hub
 	photos         *uploads.Store
 	secret         []byte
+	checkinKey     models.CheckinKey
 	log            *slog.Logger
 	version        string
 	now            func() time.Time
@@ -98,6 +101,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 		s.photoQuota = *opt.PhotoQuota
 	}
 	s.auditRetention, s.residentRetention = opt.AuditRetention, opt.ResidentRetention
+	s.checkinKey = checkinKey(opt.Secret)
 	s.registry, s.metrics = newMetrics()
 	s.loginLimit = newLoginLimiter(s.now, s.loginAlarm)
 	s.loginLimit.failed = s.metrics.loginFailures.Inc
@@ -186,6 +190,11 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPost, "/rooms/:id/activities", s.createActivity, requireRole(models.RoleMember, models.RoleAdmin))
 	add(http.MethodGet, "/rooms/:id/activities", s.roomActivities, signedIn)
 	add(http.MethodGet, "/activities/:id", s.getActivity, signedIn)
+	add(http.MethodGet, "/activities/:id/attendance", s.listAttendance, signedIn)
+	add(http.MethodPut, "/activities/:id/attendance/:user_id", s.markAttendance, requireRole(models.RoleMember, models.RoleAdmin))
+	add(http.MethodPost, "/activities/:id/checkin-codes", s.issueCheckinCodes, requireRole(models.RoleMember, models.RoleAdmin))
+	add(http.MethodPost, "/activities/:id/leave", s.askLeave, signedIn)
+	add(http.MethodPost, "/checkins", s.checkIn, signedIn)
 	add(http.MethodGet, "/receipts/:code", s.getReceipt, public)
 	// The public pages' data: outcomes without personal data, cacheable.
 	add(http.MethodGet, "/public/county", s.publicCounty, public)
@@ -220,6 +229,14 @@ func New(opt Options) (*echo.Echo, *Server) {
 		e.HEAD("/*", echo.WrapHandler(opt.Static))
 	}
 	return e, s
+}
+
+// checkinKey derives the key that signs check-in codes from the token secret, so that no
+// token key signs a code.
+func checkinKey(secret []byte) models.CheckinKey {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("checkin"))
+	return m.Sum(nil)
 }
 
 // ipExtractor finds the client's address. Without trusted proxies it is the socket's peer,

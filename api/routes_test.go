@@ -65,6 +65,8 @@ func newFixture(t testing.TB) *fixture {
 	if _, err := h.store.SetPhotoPublic(ctxb(), f.convener.User, f.extra["photo_activity"], models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
 		t.Fatal(err)
 	}
+	f.extra["activity_ahead"] = f.openActivity(48 * time.Hour).ID
+	f.extra["activity_started"] = f.openActivity(-time.Minute).ID
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -166,6 +168,30 @@ func (f *fixture) activityWithPhoto() (activityID, photoID string) {
 		t.Fatal(err)
 	}
 	return a.ID, photo.ID
+}
+
+// openActivity schedules a forum of the fixture's room, held at the harness clock plus
+// from, with its summary to come, inviting the member.
+func (f *fixture) openActivity(from time.Duration) *models.Activity {
+	t := f.h.t
+	t.Helper()
+	a, _, err := f.h.store.CreateActivity(ctxb(), f.convener.User, f.room.ID, models.ActivityInput{Kind: models.KindForum,
+		HeldAt: f.h.clock().Add(from), Place: "村委会", Attendees: models.Attendees{UserIDs: []string{f.member.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// checkinCode is a code of activity that the server signed, valid now (the store's clock).
+func (f *fixture) checkinCode(activityID string) string {
+	t := f.h.t
+	t.Helper()
+	codes, err := f.h.store.IssueCheckinCodes(ctxb(), f.convener.User, f.h.srv.checkinKey, activityID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return codes[0].Code
 }
 
 // pathOf is the path a case calls: its own, or the route's, with the fixture's ids filled in.
@@ -296,22 +322,32 @@ var routeCases = map[string]routeCase{
 		body: func(*fixture) any { return map[string]string{"note": "已联系交通局"} }},
 	"POST /api/v1/rooms/:id/activities": {allow: []string{"admin", "convener"}, want: map[string]int{"member": 403},
 		path: "/api/v1/rooms/{room}/activities", body: func(*fixture) any { a := activity("走访"); a["kind"] = "visit"; return a }},
-	"GET /api/v1/rooms/:id/activities": {allow: signedInRoles, path: "/api/v1/rooms/{room}/activities"},
-	"GET /api/v1/receipts/:code":       {allow: everyone, path: "/api/v1/receipts/{receipt}"},
-	"GET /api/v1/stats":                {allow: countyRoles},
-	"GET /api/v1/exports/topics.csv":   {allow: countyRoles},
-	"GET /api/v1/exports/topics.xlsx":  {allow: countyRoles},
-	"GET /api/v1/exports/rooms.csv":    {allow: countyRoles},
-	"GET /api/v1/exports/rooms.xlsx":   {allow: countyRoles},
-	"GET /api/v1/audit":                {allow: adminOnly},
-	"GET /api/v1/exports/audit.xlsx":   {allow: adminOnly},
-	"POST /api/v1/events/ticket":       {allow: signedInRoles},
-	"GET /api/v1/events":               {allow: signedInRoles, stream: true},
-	"GET /api/v1/notifications":        {allow: signedInRoles},
-	"POST /api/v1/notifications/read":  {allow: signedInRoles, body: func(*fixture) any { return map[string]int{"up_to_id": 1} }},
-	"POST /api/v1/announcements":       {allow: adminOnly, body: func(*fixture) any { return map[string]string{"title": "通知", "body": "周五议事"} }},
-	"GET /api/v1/categories":           {allow: signedInRoles},
-	"POST /api/v1/categories":          {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
+	"GET /api/v1/rooms/:id/activities":      {allow: signedInRoles, path: "/api/v1/rooms/{room}/activities"},
+	"GET /api/v1/receipts/:code":            {allow: everyone, path: "/api/v1/receipts/{receipt}"},
+	"GET /api/v1/activities/:id/attendance": {allow: signedInRoles, path: "/api/v1/activities/{activity_started}/attendance"},
+	"PUT /api/v1/activities/:id/attendance/:user_id": {allow: []string{"admin", "convener"}, want: map[string]int{"member": 403},
+		path: "/api/v1/activities/{activity_started}/attendance/{user}", body: func(*fixture) any { return map[string]string{"status": "absent", "reason": "未到"} }},
+	"POST /api/v1/activities/:id/checkin-codes": {allow: []string{"admin", "convener"}, want: map[string]int{"member": 403},
+		path: "/api/v1/activities/{activity_started}/checkin-codes", body: func(*fixture) any { return map[string]int{"count": 2} }},
+	"POST /api/v1/activities/:id/leave": {allow: []string{"member"}, path: "/api/v1/activities/{activity_ahead}/leave",
+		body: func(*fixture) any { return map[string]string{"reason": "外出开会"} }},
+	"POST /api/v1/checkins": {allow: signedInRoles, body: func(f *fixture) any {
+		return map[string]string{"id": models.NewID(), "code": f.checkinCode(f.extra["activity_started"]), "scanned_at": time.Now().UTC().Format(time.RFC3339Nano)}
+	}},
+	"GET /api/v1/stats":               {allow: countyRoles},
+	"GET /api/v1/exports/topics.csv":  {allow: countyRoles},
+	"GET /api/v1/exports/topics.xlsx": {allow: countyRoles},
+	"GET /api/v1/exports/rooms.csv":   {allow: countyRoles},
+	"GET /api/v1/exports/rooms.xlsx":  {allow: countyRoles},
+	"GET /api/v1/audit":               {allow: adminOnly},
+	"GET /api/v1/exports/audit.xlsx":  {allow: adminOnly},
+	"POST /api/v1/events/ticket":      {allow: signedInRoles},
+	"GET /api/v1/events":              {allow: signedInRoles, stream: true},
+	"GET /api/v1/notifications":       {allow: signedInRoles},
+	"POST /api/v1/notifications/read": {allow: signedInRoles, body: func(*fixture) any { return map[string]int{"up_to_id": 1} }},
+	"POST /api/v1/announcements":      {allow: adminOnly, body: func(*fixture) any { return map[string]string{"title": "通知", "body": "周五议事"} }},
+	"GET /api/v1/categories":          {allow: signedInRoles},
+	"POST /api/v1/categories":         {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
 
 // streamOnce opens GET path over a real connection to the fixture's server and closes it

@@ -215,8 +215,8 @@ func (s *Server) getReceipt(c echo.Context) error {
 }
 
 // Jobs lists the server's periodic work for the jobs loop: telling people of overdue
-// recommendations, removing photos left attached to nothing, and the retention of audit
-// rows and residents' data. Each is safe on several instances at once.
+// recommendations, removing photos left attached to nothing, the retention of audit
+// rows and residents' data, and reminding people of tomorrow's activities. Each is safe on several instances at once.
 func (s *Server) Jobs() []jobs.Job {
 	return []jobs.Job{
 		{Name: "overdue recommendations", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
@@ -231,5 +231,9 @@ func (s *Server) Jobs() []jobs.Job {
 			return err
 		}},
 		{Name: "retention", Every: time.Hour, Run: s.runRetention},
+		{Name: "activity reminders", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := s.store.RemindInvited(ctx)
+			return err
+		}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,8 +25,10 @@ const (
 var ActivityKinds = []string{KindVisit, KindForum, KindResearch, KindConsultation, KindTraining}
 
 // Attendees are who took part, by kind: members, residents' representatives, heads of the
-// responsible units, and anyone else.
+// responsible units, and anyone else, by name; and the users invited, whose attendance is
+// taken (attendance.go).
 type Attendees struct {
+	UserIDs   []string `json:"user_ids"`
 	Members   []string `json:"members"`
 	Residents []string `json:"residents"`
 	Units     []string `json:"units"`
@@ -49,8 +52,26 @@ type Activity struct {
 	Photos []Photo `json:"-" gorm:"-"`
 }
 
+// Open reports whether the activity is scheduled or under way: its summary (findings,
+// minutes) is not written yet. An open activity takes attendance and invites its users;
+// the same record sent again with a summary writes it (see completeActivity).
+func (a *Activity) Open() bool { return a.Summary == "" }
+
+// Invites reports whether userID is one of the users invited to the activity.
+func (a *Activity) Invites(userID string) bool { return slices.Contains(a.Attendees.UserIDs, userID) }
+
+// AfterFind gives activities stored before users were invited an empty list of them.
+func (a *Activity) AfterFind(*gorm.DB) error {
+	if a.Attendees.UserIDs == nil {
+		a.Attendees.UserIDs = []string{}
+	}
+	return nil
+}
+
 // ActivityInput records an activity; for a topic's research the summary holds the findings,
-// for its meeting the minutes. ID is optional: one made on the phone makes a retry safe.
+// for its meeting the minutes. An empty summary schedules or starts the activity ahead of
+// them (Open): the same id sent again with the summary writes it. ID is optional: one made
+// on the phone makes a retry safe.
 type ActivityInput struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
@@ -77,9 +98,6 @@ func (in *ActivityInput) validate(now time.Time) error {
 	}
 	CheckTime(p, "held_at", in.HeldAt)
 	CheckText(p, "place", in.Place, MaxPlace, false)
-	if in.Summary == "" {
-		p.Add("summary", "is required")
-	}
 	CheckText(p, "summary", in.Summary, MaxSummary, true)
 	total, long := 0, false
 	for _, l := range [][]string{in.Attendees.Members, in.Attendees.Residents, in.Attendees.Units, in.Attendees.Others} {
@@ -91,6 +109,14 @@ func (in *ActivityInput) validate(now time.Time) error {
 	}
 	if total > 500 || long {
 		p.Add("attendees", "at most 500 names of at most 100 characters")
+	}
+	for _, id := range in.Attendees.UserIDs {
+		if !ValidID(id) {
+			p.Add("attendees", "user_ids must be user ids")
+		}
+	}
+	if len(in.Attendees.UserIDs) > 500 {
+		p.Add("attendees", "at most 500 user_ids")
 	}
 	if in.TopicID != nil {
 		CheckID(p, "topic_id", *in.TopicID)
@@ -127,7 +153,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		return nil, false, Invalid("topic_id", "a topic's research and meeting are recorded through /topics/{id}/research and /topics/{id}/meeting")
 	}
 	if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
-		return a, false, err
+		return s.completeActivity(ctx, a, err, in, nil)
 	}
 	var a *Activity
 	err := s.Tx(ctx, func(tx *Store) error {
@@ -137,19 +163,21 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		if err := tx.mayRecordActivities(ctx, u, roomID); err != nil {
 			return err
 		}
+		title := ""
 		if in.TopicID != nil {
 			t, err := tx.TopicByID(ctx, *in.TopicID)
 			if err != nil || t.RoomID != roomID {
 				return Invalid("topic_id", "must be a topic of this room")
 			}
+			title = t.Title
 		}
 		var err error
-		a, err = tx.insertActivity(ctx, u, roomID, in)
+		a, err = tx.insertActivity(ctx, u, roomID, in, title)
 		return err
 	})
 	if retried(in.ID, err) {
 		if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
-			return a, false, err
+			return s.completeActivity(ctx, a, err, in, nil)
 		}
 	}
 	if err != nil {
@@ -181,19 +209,114 @@ func (s *Store) repeatedActivity(ctx context.Context, u *User, id, roomID string
 	return &a, s.fillActivityPhotos(ctx, []*Activity{&a})
 }
 
-func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, error) {
+// insertActivity stores a new activity. The users it names must be active users; an open
+// one (scheduled or started ahead of its summary) invites them, and for a topic's step
+// also the participants of the topic's plan, with the date and place (activity.invited).
+// title is the topic's, or "".
+func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in ActivityInput, title string) (*Activity, error) {
 	if in.ID == "" {
 		in.ID = NewID()
 	}
+	attendees := in.Attendees.normalised()
+	if err := s.checkInvitees(ctx, attendees.UserIDs); err != nil {
+		return nil, err
+	}
 	a := &Activity{ID: in.ID, RoomID: roomID, TopicID: in.TopicID, Kind: in.Kind, HeldAt: in.HeldAt.UTC().Truncate(time.Microsecond),
-		Place: in.Place, Attendees: in.Attendees.normalised(), Summary: in.Summary, CreatedBy: u.ID, CreatedAt: s.now()}
+		Place: in.Place, Attendees: attendees, Summary: in.Summary, CreatedBy: u.ID, CreatedAt: s.now()}
+	if a.Open() && a.TopicID != nil {
+		var plan Plan
+		err := s.conn(ctx).Where("topic_id = ?", *a.TopicID).Take(&plan).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, err
+		}
+		participants, err := s.activeUserIDs(ctx, plan.Participants.UserIDs)
+		if err != nil {
+			return nil, err
+		}
+		a.Attendees.UserIDs = dedupe(append(a.Attendees.UserIDs, participants...))
+	}
 	if err := s.conn(ctx).Create(a).Error; err != nil {
 		return nil, err
 	}
 	if err := s.AttachPhotos(ctx, u.ID, AttachActivity, a.ID, "photo_ids", in.PhotoIDs); err != nil {
 		return nil, err
 	}
+	if a.Open() {
+		invited := slices.DeleteFunc(slices.Clone(a.Attendees.UserIDs), func(id string) bool { return id == u.ID })
+		if _, err := s.AddEvents(ctx, Notice{Type: EventActivityInvited, Recipients: invited, Data: a.noticeData(title)}); err != nil {
+			return nil, err
+		}
+	}
 	return a, s.fillActivityPhotos(ctx, []*Activity{a})
+}
+
+// noticeData is what an invitation or a reminder says of the activity: what, when, where.
+func (a *Activity) noticeData(title string) map[string]any {
+	return map[string]any{"activity_id": a.ID, "room_id": a.RoomID, "topic_id": a.TopicID, "title": title,
+		"kind": a.Kind, "held_at": a.HeldAt, "place": a.Place}
+}
+
+// checkInvitees: the users an activity names must be active users. Any other id, whether
+// or not a user has it, gets the same answer.
+func (s *Store) checkInvitees(ctx context.Context, ids []string) error {
+	active, err := s.activeUserIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if len(active) != len(ids) {
+		return Invalid("attendees", "user_ids must be active users")
+	}
+	return nil
+}
+
+// activeUserIDs returns those of ids that name active users, in no order.
+func (s *Store) activeUserIDs(ctx context.Context, ids []string) ([]string, error) {
+	out := []string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.conn(ctx).Model(&User{}).Where("id IN ? AND active = ?", ids, true).Pluck("id", &out).Error
+	return out, err
+}
+
+// completeActivity answers a record sent again under the id of activity a (err is what
+// finding it said). A retry gets a back unchanged. The summary of an open activity, sent
+// with its id, is written now, with the place, the names and the photos sent with it;
+// step, when given, runs in the same transaction first (a meeting's minutes move its topic
+// on). Several instances writing at once write it once: the write is conditional on the
+// summary being still empty.
+func (s *Store) completeActivity(ctx context.Context, a *Activity, err error, in ActivityInput, step func(tx *Store) error) (*Activity, bool, error) {
+	if err != nil || !a.Open() || in.Summary == "" {
+		return a, false, err
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		if step != nil {
+			if err := step(tx); err != nil {
+				return err
+			}
+		}
+		names := in.Attendees.normalised()
+		attendees := a.Attendees
+		attendees.Members, attendees.Residents, attendees.Units, attendees.Others = names.Members, names.Residents, names.Units, names.Others
+		place := in.Place
+		if place == "" {
+			place = a.Place
+		}
+		res := tx.conn(ctx).Model(&Activity{ID: a.ID}).Where("summary = ?", "").Select("summary", "place", "attendees").
+			Updates(&Activity{Summary: in.Summary, Place: place, Attendees: attendees})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // written meanwhile: the retry gets the written one
+		}
+		return tx.AttachPhotos(ctx, a.CreatedBy, AttachActivity, a.ID, "photo_ids", in.PhotoIDs)
+	})
+	if err != nil {
+		return nil, false, wrap("write activity", err)
+	}
+	var done Activity
+	if err := s.conn(ctx).Where("id = ?", a.ID).Take(&done).Error; err != nil {
+		return nil, false, wrap("write activity", err)
+	}
+	return &done, false, s.fillActivityPhotos(ctx, []*Activity{&done})
 }
 
 func (a Attendees) normalised() Attendees {
@@ -206,7 +329,11 @@ func (a Attendees) normalised() Attendees {
 		}
 		return out
 	}
-	return Attendees{Members: clean(a.Members), Residents: clean(a.Residents), Units: clean(a.Units), Others: clean(a.Others)}
+	ids := dedupe(a.UserIDs)
+	if ids == nil {
+		ids = []string{}
+	}
+	return Attendees{UserIDs: ids, Members: clean(a.Members), Residents: clean(a.Residents), Units: clean(a.Units), Others: clean(a.Others)}
 }
 
 func (s *Store) fillActivityPhotos(ctx context.Context, as []*Activity) error {
@@ -258,14 +385,11 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]*Activi
 	return out, next, s.fillActivityPhotos(ctx, out)
 }
 
-// FindActivity returns an activity v may see, with its photos.
+// FindActivity returns an activity v may see (see findActivity), with its photos.
 func (s *Store) FindActivity(ctx context.Context, v *Viewer, id string) (*Activity, error) {
-	var a Activity
-	if err := s.conn(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
-		return nil, notFound(err, "activity")
+	a, err := s.findActivity(ctx, v, id)
+	if err != nil {
+		return nil, err
 	}
-	if !v.CanSeeRoom(a.RoomID) {
-		return nil, &Error{Code: CodeNotFound, Message: "activity not found"}
-	}
-	return &a, s.fillActivityPhotos(ctx, []*Activity{&a})
+	return a, s.fillActivityPhotos(ctx, []*Activity{a})
 }

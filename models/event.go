@@ -21,6 +21,8 @@ const (
 	EventPlanPublished      = "plan.published"
 	EventRecommendationDue  = "recommendation.overdue"
 	EventTopicClosed        = "topic.closed"
+	EventActivityInvited    = "activity.invited"
+	EventActivityReminder   = "activity.reminder"
 
 	// EventSessionEnded is a control event, not a notice: it tells every instance to close
 	// the event streams of the sign-ins it names. It is never replayed to a client nor

@@ -137,6 +137,11 @@ func (v *Viewer) RecordsActivities(roomID string) bool {
 // follow-up show on the public pages: its conveners.
 func (v *Viewer) PublishesPhotos(roomID string) bool { return v.ConvenesRoom(roomID) }
 
+// SeesActivity reports whether v may see an activity and its attendance, and check in to it
+// with its code: those who see its room, and the users it invites (a county reviewer, say,
+// or a member of another room named in the plan).
+func (v *Viewer) SeesActivity(a *Activity) bool { return v.CanSeeRoom(a.RoomID) || a.Invites(v.ID) }
+
 // TopicActor names the part v plays for a topic of room in the topic flow (topicflow.go):
 // county or local reviewer, convener, or other.
 func (v *Viewer) TopicActor(roomID string) string {

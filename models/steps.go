@@ -178,15 +178,16 @@ func (s *Store) FindPlan(ctx context.Context, v *Viewer, topicID string) (*Plan,
 }
 
 // AddResearch records a research visit (调研) of a planned topic: an activity of its room.
-// Sending the same id again returns the stored activity and created=false, whatever the
-// topic's state is now.
+// Without findings it schedules (or starts) the visit and invites its people; the same id
+// sent again with the findings writes them. Sending the same id again returns the stored
+// activity and created=false, whatever the topic's state is now.
 func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, bool, error) {
 	in.Kind = KindResearch
 	if err := in.validate(s.now()); err != nil {
 		return nil, false, err
 	}
 	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
-		return a, false, err
+		return s.completeActivity(ctx, a, err, in, nil)
 	}
 	var a *Activity
 	err := s.Tx(ctx, func(tx *Store) error {
@@ -201,12 +202,12 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 			return Errorf(CodeWrongState, "research is recorded for an approved topic before its outcomes; this one is %s", t.Status)
 		}
 		in.TopicID = &t.ID
-		a, err = tx.insertActivity(ctx, u, t.RoomID, in)
+		a, err = tx.insertActivity(ctx, u, t.RoomID, in, t.Title)
 		return err
 	})
 	if retried(in.ID, err) {
 		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
-			return a, false, err
+			return s.completeActivity(ctx, a, err, in, nil)
 		}
 	}
 	if err != nil {
@@ -216,38 +217,55 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 }
 
 // HoldMeeting records the consultation meeting (协商会) of a planned topic and moves it to
-// consulted. No research, no consultation (不调研不协商): the topic needs a research record.
+// consulted. No research, no consultation (不调研不协商): the topic needs written research.
+// Without minutes it schedules (or starts) the meeting, invites its people and leaves the
+// topic planned; the same id sent again with the minutes writes them and moves the topic.
 // Sending the same id again returns the stored meeting and created=false, and raises nothing.
 func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, bool, error) {
 	in.Kind = KindConsultation
 	if err := in.validate(s.now()); err != nil {
 		return nil, false, err
 	}
-	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
-		return a, false, err
-	}
-	var a *Activity
-	err := s.Tx(ctx, func(tx *Store) error {
+	// ready checks the topic may hold its meeting now and returns where the minutes take it.
+	ready := func(tx *Store) (*Topic, string, error) {
 		t, to, err := tx.stepTopic(ctx, u, topicID, ActMeet)
+		if err != nil {
+			return nil, "", err
+		}
+		var research int64
+		if err := tx.conn(ctx).Model(&Activity{}).Where("topic_id = ? AND kind = ? AND summary <> ?", t.ID, KindResearch, "").Count(&research).Error; err != nil {
+			return nil, "", err
+		}
+		if research == 0 {
+			return nil, "", Errorf(CodeWrongState, "no research, no consultation: record the topic's research first")
+		}
+		return t, to, nil
+	}
+	minutes := func(tx *Store) error {
+		t, to, err := ready(tx)
 		if err != nil {
 			return err
 		}
-		var research int64
-		if err := tx.conn(ctx).Model(&Activity{}).Where("topic_id = ? AND kind = ?", t.ID, KindResearch).Count(&research).Error; err != nil {
+		return tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
+	}
+	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+		return s.completeActivity(ctx, a, err, in, minutes)
+	}
+	var a *Activity
+	err := s.Tx(ctx, func(tx *Store) error {
+		t, to, err := ready(tx)
+		if err != nil {
 			return err
 		}
-		if research == 0 {
-			return Errorf(CodeWrongState, "no research, no consultation: record the topic's research first")
-		}
 		in.TopicID = &t.ID
-		if a, err = tx.insertActivity(ctx, u, t.RoomID, in); err != nil {
+		if a, err = tx.insertActivity(ctx, u, t.RoomID, in, t.Title); err != nil || a.Open() {
 			return err
 		}
 		return tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
 	})
 	if retried(in.ID, err) {
 		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
-			return a, false, err
+			return s.completeActivity(ctx, a, err, in, minutes)
 		}
 	}
 	if err != nil {

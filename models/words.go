@@ -70,7 +70,11 @@ var (
 	RecWords      = Words{{RecPending, "待办理"}, {RecInProgress, "办理中"}, {RecDone, "已办结"}, {RecNotAdopted, "未采纳"}}
 	KindWords     = Words{{KindVisit, "走访"}, {KindForum, "座谈"}, {KindResearch, "调研"},
 		{KindConsultation, "协商会"}, {KindTraining, "培训"}}
-	PhotoLabelWords  = Words{{PhotoBefore, "整改前"}, {PhotoAfter, "整改后"}}
+	PhotoLabelWords = Words{{PhotoBefore, "整改前"}, {PhotoAfter, "整改后"}}
+	// AttendanceWords name the statuses of attendance; invited is never stored: it is how
+	// a user invited to an activity that has not started yet, with no row, is listed.
+	AttendanceWords  = Words{{AttendPresent, "出席"}, {AttendLeave, "请假"}, {AttendAbsent, "缺席"}, {AttendInvited, "待签到"}}
+	ViaWords         = Words{{ViaQR, "扫码签到"}, {ViaConvener, "召集人登记"}, {ViaMember, "本人请假"}}
 	AuditActionWords = Words{
 		{AuditSignIn, "登录"}, {AuditSignInFailed, "登录失败"}, {AuditUserCreate, "新建用户"},
 		{AuditUserUpdate, "修改用户"}, {AuditUserDisable, "停用用户"}, {AuditRoomCreate, "新建议事室"},
@@ -90,7 +94,7 @@ const DefaultCountyName = "县政协"
 // EventTypes lists the kinds of stored event a user may receive as a notice. The stream
 // also sends EventResync, which is no notice: it tells the client to reload.
 var EventTypes = []string{EventReviewDecided, EventTopicStatusChanged, EventTopicSubmitted, EventOpinionAdopted,
-	EventAnnouncement, EventPlanPublished, EventRecommendationDue, EventTopicClosed}
+	EventAnnouncement, EventPlanPublished, EventRecommendationDue, EventTopicClosed, EventActivityInvited, EventActivityReminder}
 
 // Patterns of the phone numbers the server accepts: a member's (a mobile number, it signs
 // in) and a resident's (a mobile or a landline with its area code).
@@ -143,6 +147,7 @@ const (
 	MaxAnnouncementTitle = 100
 	MaxAnnouncementBody  = 5000
 	MaxCountyName        = 50
+	MaxAttendanceReason  = 500
 )
 
 // Limits names the longest texts for the app, by form and field.
@@ -159,4 +164,5 @@ var Limits = []struct {
 	{"consensus", MaxConsensus}, {"rec_content", MaxRecContent}, {"rec_unit", MaxRecUnit},
 	{"rec_contact", MaxRecContact}, {"progress_note", MaxProgressNote}, {"progress_reason", MaxProgressReason},
 	{"announcement_title", MaxAnnouncementTitle}, {"announcement_body", MaxAnnouncementBody},
+	{"attendance_reason", MaxAttendanceReason},
 }

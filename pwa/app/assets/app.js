@@ -37,6 +37,8 @@ route('/topics/new', lazy(topics, 'topicForm'));
 route('/topics/:id', lazy(topics, 'topic'));
 route('/topics/:id/edit', lazy(topics, 'topicForm'));
 route('/review', lazy(topics, 'reviewQueue'));
+route('/activities/:id', lazy(() => import('./screens/attend.js'), 'activity'));
+route('/scan', lazy(() => import('./screens/attend.js'), 'scan'));
 route('/notices', lazy(() => import('./screens/notices.js'), 'notices'));
 route('/me', lazy(home, 'me'));
 route('/password', lazy(() => import('./screens/password.js'), 'password'));

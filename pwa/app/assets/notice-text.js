@@ -1,6 +1,6 @@
 // The words of a notice: what an event says to the person who receives it.
 
-import { label } from './ui.js';
+import { label, fmtTime } from './ui.js';
 
 export function describe(type, d = {}) {
   const topic = d.topic_id ? '/topics/' + encodeURIComponent(d.topic_id) : '';
@@ -28,6 +28,13 @@ export function describe(type, d = {}) {
       return { text: '议题' + t + '有意见建议已逾期', href: topic };
     case 'topic.closed':
       return { text: '议题' + t + '已办结，感谢你的反映', href: topic };
+    case 'activity.invited':
+    case 'activity.reminder': {
+      const when = d.held_at ? fmtTime(d.held_at) : '';
+      const what = (t ? '议题' + t + '的' : '') + label('kind', d.kind);
+      const head = type === 'activity.invited' ? '邀请你参加' : '明天请参加';
+      return { text: head + what + '：' + when + (d.place ? '，地点：' + d.place : ''), href: d.activity_id ? '/activities/' + encodeURIComponent(d.activity_id) : topic };
+    }
     default:
       return { text: '新消息' + t, href: topic };
   }

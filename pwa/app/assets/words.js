@@ -97,10 +97,21 @@ export const LABELS = {
     'export': '台账',
     'opinion': '民意',
   },
+  attendance: {
+    'present': '出席',
+    'leave': '请假',
+    'absent': '缺席',
+    'invited': '待签到',
+  },
+  via: {
+    'qr': '扫码签到',
+    'convener': '召集人登记',
+    'member': '本人请假',
+  },
 };
 
 // EVENT_TYPES are the notices the event stream sends; RESYNC tells the app to reload.
-export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed'];
+export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed', 'activity.invited', 'activity.reminder'];
 export const RESYNC = 'resync';
 
 // DEFAULT_CATEGORIES is the starting list of opinion categories.
@@ -146,6 +157,7 @@ export const LIMITS = {
   progress_reason: 5000,
   announcement_title: 100,
   announcement_body: 5000,
+  attendance_reason: 500,
 };
 
 // Phone numbers the server accepts: a member's and a resident's.

@@ -145,7 +145,8 @@ async function activities(ctx, roomId, box, mayRecord) {
   box.replaceChildren(head, staleNote(res) || '', pending,
     list.length
       ? h('ul', { class: 'list', 'data-testid': 'activities' }, list.map((a) => h('li', { class: 'card' },
-        h('p', {}, chip(KIND[a.kind] || a.kind), ' ', fmtTime(a.held_at), a.place ? ' · ' + a.place : ''),
+        h('p', {}, chip(KIND[a.kind] || a.kind), ' ', fmtTime(a.held_at), a.place ? ' · ' + a.place : '',
+          ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.summary ? '出勤' : '签到')),
         h('p', {}, excerpt(a.summary, 200)),
         who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null,
         (a.photos || []).length ? h('div', { class: 'thumbs' }, a.photos.map((p, k) =>

@@ -63,6 +63,7 @@ async function fill(box, bar, t, convener, signal) {
   if (list.length) {
     box.append(h('ul', { class: 'list', 'data-testid': 'topic-activities' }, list.map((a) =>
       h('li', { class: 'card' }, h('strong', {}, a.kind === 'research' ? '调研' : '协商会'), ' ', fmtTime(a.held_at), ' ', a.place || '',
+        ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.summary ? '出勤' : '签到'),
         h('p', {}, a.summary),
         attendeesLine(a.attendees),
         thumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片'),

@@ -1,0 +1,138 @@
+// Attendance (签到) in a village hall without signal: the convener shows a rotating QR
+// code fetched while online, two members scan it with both phones offline, and their
+// check-ins go up later, once each. A member asks for leave and the convener sees it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startServer, launch, seed, signIn, signInAll, topicAt, serviceWorkerReady, screenshot, sleep, OUT, PASSWORD, GIVEN } from './helpers.mjs';
+
+let server;
+let browser;
+let world;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  world = await seed(server.url);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// member2 is a second member of the world's room.
+async function secondMember() {
+  const { api, admin, room } = world;
+  const u = await api.call('POST', '/api/v1/users', { phone: '13900000011', name: '孙委员', password: GIVEN, role: 'member' }, admin);
+  await api.ownPassword(u.phone, GIVEN, PASSWORD);
+  await api.call('PUT', '/api/v1/rooms/' + room.id + '/members/' + u.id, { role: 'member' }, admin);
+  return { ...u, password: PASSWORD };
+}
+
+async function attendance(activityId, token) {
+  return (await world.api.call('GET', '/api/v1/activities/' + activityId + '/attendance', undefined, token)).items;
+}
+
+test('two members sign in by QR with both phones offline; their check-ins sync once', async () => {
+  const { api, users } = world;
+  const member2 = await secondMember();
+  const as = await signInAll(world);
+  const { base } = await topicAt(world, as, 'researched', { topic: { title: '东关村道路硬化' } });
+  // The convener starts the meeting ahead of its minutes, inviting both members.
+  const meeting = await api.call('POST', base + '/meeting', { held_at: new Date().toISOString(), place: '村委会会议室',
+    attendees: { user_ids: [users.member.id, member2.id] } }, as.convener);
+  assert.equal(meeting.summary, '');
+
+  // The convener's phone fetches the codes while online, then loses the signal.
+  const convCtx = await browser.newContext();
+  const conv = await convCtx.newPage();
+  await signIn(conv, server.url, users.convener);
+  await conv.goto(server.url + '/activities/' + meeting.id);
+  await conv.locator('[data-user="' + users.member.id + '"][data-status=absent]').waitFor();
+  await conv.getByTestId('show-qr').click();
+  const qr = conv.locator('[data-testid=checkin-qr] svg');
+  await qr.waitFor();
+  await convCtx.setOffline(true);
+
+  // Each member's phone opens the scan screen, then is offline too.
+  const phones = [];
+  for (const u of [users.member, member2]) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await signIn(page, server.url, u);
+    await serviceWorkerReady(page);
+    await page.goto(server.url + '/scan');
+    await page.getByRole('heading', { name: '扫码签到' }).waitFor();
+    await ctx.setOffline(true);
+    phones.push({ ctx, page, u });
+  }
+
+  // Each scans the code on the convener's screen (a photo of it, decoded in the page).
+  await mkdir(OUT, { recursive: true });
+  for (const [i, { page }] of phones.entries()) {
+    const file = join(OUT, 'checkin-qr-' + i + '.png');
+    await writeFile(file, await qr.screenshot());
+    await page.getByTestId('scan-image').setInputFiles(file);
+    await page.getByText('已在手机上保存签到，联网后自动提交。').waitFor();
+  }
+  await screenshot(phones[0].page, '60-checkin-queued');
+  assert.equal((await attendance(meeting.id, as.convener)).filter((x) => x.status === 'present').length, 0, 'nothing reached the server offline');
+
+  // The signal returns: each check-in goes up by itself, once.
+  for (const { ctx } of phones) await ctx.setOffline(false);
+  await convCtx.setOffline(false);
+  const deadline = Date.now() + 20000;
+  let present = [];
+  while (Date.now() < deadline) {
+    present = (await attendance(meeting.id, as.convener)).filter((x) => x.status === 'present');
+    if (present.length === 2) break;
+    await sleep(200);
+  }
+  assert.deepEqual(present.map((x) => x.user_id).sort(), [users.member.id, member2.id].sort());
+  assert.ok(present.every((x) => x.via === 'qr'), 'both by QR');
+
+  // Reopening the apps syncs again: nothing is sent twice.
+  for (const { page } of phones) {
+    await page.reload();
+    await page.getByRole('heading', { name: '扫码签到' }).waitFor();
+  }
+  await sleep(1500);
+  const after = await attendance(meeting.id, as.convener);
+  assert.equal(after.length, 2, 'one row per member');
+  assert.deepEqual(after.map((x) => x.at).sort(), present.map((x) => x.at).sort(), 'rows unchanged');
+  await conv.reload();
+  await conv.locator('[data-user="' + member2.id + '"][data-status=present]').waitFor();
+  await screenshot(conv, '61-attendance-present');
+  for (const { ctx } of phones) await ctx.close();
+  await convCtx.close();
+});
+
+test('a member asks for leave of a coming activity and the convener sees it', async () => {
+  const { api, users, room } = world;
+  const as = await signInAll(world);
+  const tomorrow = new Date(Date.now() + 30 * 3600 * 1000).toISOString();
+  const forum = await api.call('POST', '/api/v1/rooms/' + room.id + '/activities', { kind: 'forum', held_at: tomorrow, place: '村文化广场',
+    attendees: { user_ids: [users.member.id] } }, as.convener);
+
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, users.member);
+  await page.goto(server.url + '/notices');
+  await page.getByText('邀请你参加座谈').first().waitFor();
+  await page.goto(server.url + '/activities/' + forum.id);
+  await page.getByLabel('请假原因').fill('外出参加培训');
+  await page.getByRole('button', { name: '请假' }).click();
+  await page.locator('[data-user="' + users.member.id + '"][data-status=leave]').waitFor();
+
+  const cctx = await browser.newContext();
+  const conv = await cctx.newPage();
+  await signIn(conv, server.url, users.convener);
+  await conv.goto(server.url + '/activities/' + forum.id);
+  const row = conv.locator('[data-user="' + users.member.id + '"][data-status=leave]');
+  await row.getByText('外出参加培训').waitFor();
+  await screenshot(conv, '62-attendance-leave');
+  await ctx.close();
+  await cctx.close();
+});
