@@ -117,6 +117,8 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/components/schemas/StatsRoom/properties/flags/items":                                                         {models.StatsFlagChecklist, models.StatsFlagBelowQuota},
 		"/components/schemas/StatsOverdue/properties/status":                                                           {models.RecPending, models.RecInProgress},
 		"/components/schemas/Notice/properties/type":                                                                   models.EventTypes,
+		"/components/schemas/PushSubscription/properties/kinds/items":                                                  models.PushKindWords.Codes(),
+		"/components/schemas/PushSubscriptionInput/properties/kinds/items":                                             models.PushKindWords.Codes(),
 		"/components/schemas/AuditEntry/properties/action":                                                             auditActions,
 		"/components/schemas/AuditEntry/properties/target_kind":                                                        append([]string{""}, models.AuditKindWords.Codes()...),
 		"/paths/~1rooms~1{id}~1members~1{user_id}/put/requestBody/content/application~1json/schema/properties/role":    models.RoomRoleWords.Codes(),
