@@ -27,6 +27,7 @@ route('/topics/:id/edit', lazy(topics, 'topicForm'));
 route('/review', lazy(topics, 'reviewQueue'));
 route('/notices', lazy(() => import('./screens/notices.js'), 'notices'));
 route('/me', lazy(home, 'me'));
+route('/push', lazy(() => import('./screens/push.js'), 'push'));
 route('/password', lazy(() => import('./screens/password.js'), 'password'));
 route('/stats', lazy(() => import('./screens/dashboard.js'), 'dashboard'), { allow: countyView });
 route('/admin', lazy(admin, 'admin'), { roles: ['admin'] });
