@@ -13,6 +13,7 @@ import (
 	"frontline/hub"
 	"frontline/jobs"
 	"frontline/models"
+	"frontline/notify"
 	"frontline/pwa"
 	"frontline/uploads"
 )
@@ -37,7 +38,22 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 	// The hub reads every instance's ended sign-ins from the outbox; the store's cache of
 	// sign-in state forgets them. A commit that stored events wakes the hub.
 	events := hub.New(store, hub.Options{Logger: log, SessionsEnded: store.SessionsEnded})
-	store.OnEventsStored(events.Wake)
+	vapid, err := cfg.vapid()
+	if err != nil {
+		return nil, fmt.Errorf("push keys: %w", err)
+	}
+	// Notices beyond the app read the same outbox: Web Push to subscribed browsers, and the
+	// outside channel (the log until a gateway is plugged in).
+	notices := notify.Options{Pusher: notify.NewPusher(vapid, cfg.PushAllowHosts), ChannelKinds: cfg.NotifyKinds, Logger: log}
+	if cfg.NotifyChannel == "log" {
+		notices.Channel = notify.LogChannel{Log: log}
+	}
+	if store.Dialect() == models.DialectMySQL {
+		notices.Settle = 3 * time.Second
+	}
+	outside := notify.NewWorker(store, notices)
+	store.OnEventsStored(func() { events.Wake(); outside.Wake() })
+	a.background(ctx, outside.Run)
 	a.background(ctx, func(ctx context.Context) {
 		if err := events.Run(ctx); err != nil {
 			log.Error("event hub stopped", "err", err)
@@ -66,6 +82,8 @@ func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []by
 		TrustedProxies:    cfg.TrustedProxies,
 		AuditRetention:    cfg.AuditRetention,
 		ResidentRetention: cfg.ResidentRetention,
+		PushKey:           vapid.Public,
+		PushAllowHosts:    cfg.PushAllowHosts,
 	})
 	srv.Registry().MustRegister(events.Collectors()...)
 	a.handler = e

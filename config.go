@@ -10,11 +10,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"frontline/models"
+	"frontline/notify"
 )
 
 // Config is everything the server reads from its environment.
@@ -44,6 +46,14 @@ type Config struct {
 	// resident's name and phone are kept once the opinion's topic is closed or it is dismissed.
 	AuditRetention    time.Duration
 	ResidentRetention time.Duration
+	// VAPIDPublic and VAPIDPrivate are the Web Push key pair (empty: made once and kept in
+	// the data dir); VAPIDSubject the contact push services may write to.
+	VAPIDPublic, VAPIDPrivate, VAPIDSubject string
+	// PushAllowHosts ("host:port") may be push endpoints although not public.
+	PushAllowHosts []string
+	// NotifyChannel is the outside channel ("log" or "off"); NotifyKinds the events it carries.
+	NotifyChannel string
+	NotifyKinds   []string
 }
 
 // loadConfig reads the FRONTLINE_* variables and reports every bad value at once.
@@ -70,6 +80,10 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		QuotaCheckFrom: get("FRONTLINE_QUOTA_CHECK_FROM", "07-01"),
 		CountyName:     get("FRONTLINE_COUNTY_NAME", models.DefaultCountyName),
 		MetricsAddr:    get("FRONTLINE_METRICS_ADDR", "127.0.0.1:9464"),
+		VAPIDPublic:    get("FRONTLINE_VAPID_PUBLIC_KEY", ""),
+		VAPIDPrivate:   get("FRONTLINE_VAPID_PRIVATE_KEY", ""),
+		VAPIDSubject:   get("FRONTLINE_VAPID_SUBJECT", "mailto:admin@frontline.invalid"),
+		NotifyChannel:  get("FRONTLINE_NOTIFY_CHANNEL", "log"),
 	}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -176,6 +190,41 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	if _, err := time.Parse("01-02", c.QuotaCheckFrom); err != nil {
 		bad("FRONTLINE_QUOTA_CHECK_FROM %q must be a month and day like 07-01", c.QuotaCheckFrom)
 	}
+	if (c.VAPIDPublic == "") != (c.VAPIDPrivate == "") {
+		bad("FRONTLINE_VAPID_PUBLIC_KEY and FRONTLINE_VAPID_PRIVATE_KEY go together")
+	} else if c.VAPIDPublic != "" {
+		if err := notify.CheckVAPID(c.VAPIDPrivate, c.VAPIDPublic); err != nil {
+			bad("FRONTLINE_VAPID_PRIVATE_KEY/PUBLIC_KEY: %v", err)
+		}
+	}
+	if !strings.HasPrefix(c.VAPIDSubject, "mailto:") && !strings.HasPrefix(c.VAPIDSubject, "https://") {
+		bad("FRONTLINE_VAPID_SUBJECT %q must be a mailto: or https: address", c.VAPIDSubject)
+	}
+	for _, h := range strings.Split(getenv("FRONTLINE_PUSH_ALLOW_HOSTS"), ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			bad("FRONTLINE_PUSH_ALLOW_HOSTS: %q must be host:port", h)
+			continue
+		}
+		c.PushAllowHosts = append(c.PushAllowHosts, h)
+	}
+	if c.NotifyChannel != "log" && c.NotifyChannel != "off" {
+		bad("FRONTLINE_NOTIFY_CHANNEL %q must be log or off", c.NotifyChannel)
+	}
+	c.NotifyKinds = notify.DefaultChannelKinds
+	if v := strings.TrimSpace(getenv("FRONTLINE_NOTIFY_KINDS")); v != "" {
+		c.NotifyKinds = nil
+		for _, k := range strings.Split(v, ",") {
+			k = strings.TrimSpace(k)
+			if !slices.Contains(models.EventTypes, k) && !slices.Contains(notify.DefaultChannelKinds, k) {
+				bad("FRONTLINE_NOTIFY_KINDS: %q is not a kind of notice (%s)", k, strings.Join(models.EventTypes, ", "))
+				continue
+			}
+			c.NotifyKinds = append(c.NotifyKinds, k)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -240,6 +289,47 @@ func (c *Config) secret() ([]byte, error) {
 		return nil, err
 	}
 	return []byte(s), f.Close()
+}
+
+// vapid returns the configured Web Push key pair, or one generated on first start and kept
+// in the data dir (like the token secret), so browsers' subscriptions survive restarts.
+func (c *Config) vapid() (notify.VAPID, error) {
+	v := notify.VAPID{Public: c.VAPIDPublic, Private: c.VAPIDPrivate, Subject: c.VAPIDSubject}
+	if v.Public != "" {
+		return v, nil
+	}
+	path := filepath.Join(c.DataDir, "vapid.keys")
+	if b, err := os.ReadFile(path); err == nil {
+		priv, pub, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+		if err := notify.CheckVAPID(strings.TrimSpace(priv), strings.TrimSpace(pub)); err != nil {
+			return v, fmt.Errorf("%s: %w; delete it to make a new pair (subscribed browsers must subscribe again)", path, err)
+		}
+		v.Private, v.Public = strings.TrimSpace(priv), strings.TrimSpace(pub)
+		return v, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return v, err
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return v, err
+	}
+	priv, pub, err := notify.GenerateVAPID()
+	if err != nil {
+		return v, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another instance sharing the data dir wrote it first.
+		return c.vapid()
+	}
+	if err != nil {
+		return v, err
+	}
+	if _, err := f.WriteString(priv + "\n" + pub + "\n"); err != nil {
+		f.Close()
+		return v, err
+	}
+	v.Private, v.Public = priv, pub
+	return v, f.Close()
 }
 
 func hmacSHA256(key, msg []byte) []byte {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"frontline/models"
+	"frontline/notify"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -164,5 +165,33 @@ func TestServesWithNoServices(t *testing.T) {
 		}
 	case <-time.After(25 * time.Second):
 		t.Fatal("server did not stop")
+	}
+}
+
+func TestVAPIDKeysKeptAcrossStarts(t *testing.T) {
+	c := &Config{DataDir: t.TempDir(), VAPIDSubject: "mailto:a@example.org"}
+	a, err := c.vapid()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.vapid()
+	if err != nil || a != b || notify.CheckVAPID(a.Private, a.Public) != nil {
+		t.Fatalf("keys changed or bad: %+v %+v %v", a, b, err)
+	}
+	env := map[string]string{"FRONTLINE_VAPID_PUBLIC_KEY": a.Public}
+	if _, err := loadConfig(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "go together") {
+		t.Fatalf("half a key pair accepted: %v", err)
+	}
+	env["FRONTLINE_VAPID_PRIVATE_KEY"] = a.Private
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := cfg.vapid(); v.Public != a.Public || v.Private != a.Private {
+		t.Fatalf("configured keys not used: %+v", v)
+	}
+	env["FRONTLINE_VAPID_PUBLIC_KEY"] = b.Public[:10] + "AAAA" + b.Public[14:]
+	if _, err := loadConfig(func(k string) string { return env[k] }); err == nil {
+		t.Fatal("a mismatched pair accepted")
 	}
 }

@@ -46,6 +46,10 @@ type Options struct {
 	// AuditRetention is how long audit rows are kept, ResidentRetention how long a
 	// resident's name and phone outlive the opinion's purpose; zero: the defaults.
 	AuditRetention, ResidentRetention time.Duration
+	// PushKey is the VAPID public key browsers subscribe with; empty: push is off.
+	PushKey string
+	// PushAllowHosts ("host:port") may be push endpoints although they are not public.
+	PushAllowHosts []string
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -72,6 +76,9 @@ type Server struct {
 	routes         []route
 	// auditRetention and residentRetention are the periods of the retention job.
 	auditRetention, residentRetention time.Duration
+	// pushKeyPublic and pushAllowHosts: see Options.PushKey and PushAllowHosts.
+	pushKeyPublic  string
+	pushAllowHosts []string
 }
 
 // route is one line of the route table: where, what, and who may call it.
@@ -102,6 +109,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 	}
 	s.auditRetention, s.residentRetention = opt.AuditRetention, opt.ResidentRetention
 	s.checkinKey = checkinKey(opt.Secret)
+	s.pushKeyPublic, s.pushAllowHosts = opt.PushKey, opt.PushAllowHosts
 	s.registry, s.metrics = newMetrics()
 	s.loginLimit = newLoginLimiter(s.now, s.loginAlarm)
 	s.loginLimit.failed = s.metrics.loginFailures.Inc
@@ -205,6 +213,9 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/notifications", s.listNotifications, signedIn)
 	add(http.MethodPost, "/notifications/read", s.readNotifications, signedIn)
 	add(http.MethodPost, "/announcements", s.createAnnouncement, admin)
+	add(http.MethodGet, "/push/key", s.pushKey, signedIn)
+	add(http.MethodPost, "/push/subscriptions", s.subscribePush, signedIn)
+	add(http.MethodDelete, "/push/subscriptions", s.unsubscribePush, signedIn)
 
 	// The county dashboard and the ledgers: for those who see the whole county.
 	add(http.MethodGet, "/stats", s.stats, countyView)

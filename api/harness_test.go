@@ -51,7 +51,7 @@ func newHarness(t testing.TB) *harness {
 	ran := make(chan struct{})
 	go func() { defer close(ran); _ = hb.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-ran })
-	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock})
+	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock, PushKey: testVAPID.Public})
 	return h
 }
 

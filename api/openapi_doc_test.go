@@ -135,6 +135,8 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/components/schemas/AttendanceItem/properties/status":                                                                models.AttendanceWords.Codes(),
 		"/components/schemas/AttendanceItem/properties/via":                                                                   append([]string{""}, models.ViaWords.Codes()...),
 		"/paths/~1activities~1{id}~1attendance~1{user_id}/put/requestBody/content/application~1json/schema/properties/status": {models.AttendPresent, models.AttendLeave, models.AttendAbsent},
+		"/components/schemas/PushSubscription/properties/kinds/items":                                                         models.PushKindWords.Codes(),
+		"/components/schemas/PushSubscriptionInput/properties/kinds/items":                                                    models.PushKindWords.Codes(),
 	}
 	// Enums that are no list of the programme's words.
 	others := map[string]bool{

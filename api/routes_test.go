@@ -348,6 +348,11 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/announcements":      {allow: adminOnly, body: func(*fixture) any { return map[string]string{"title": "通知", "body": "周五议事"} }},
 	"GET /api/v1/categories":          {allow: signedInRoles},
 	"POST /api/v1/categories":         {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
+	"GET /api/v1/push/key":            {allow: signedInRoles},
+	"POST /api/v1/push/subscriptions": {allow: signedInRoles, body: func(f *fixture) any {
+		return newDevice(f.h.t, fmt.Sprintf("https://push.example.com/walk/%d", unique())).subscription([]string{"announcement"})
+	}},
+	"DELETE /api/v1/push/subscriptions": {allow: signedInRoles, path: "/api/v1/push/subscriptions?endpoint=https%3A%2F%2Fpush.example.com%2Fgone"},
 }
 
 // streamOnce opens GET path over a real connection to the fixture's server and closes it

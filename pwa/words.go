@@ -29,6 +29,7 @@ func WordsModule() []byte {
 		{"topic", models.TopicWords}, {"source", models.SourceWords}, {"decision", models.DecisionWords},
 		{"rec", models.RecWords}, {"kind", models.KindWords}, {"photoLabel", models.PhotoLabelWords}, {"auditAction", models.AuditActionWords},
 		{"auditKind", models.AuditKindWords}, {"attendance", models.AttendanceWords}, {"via", models.ViaWords},
+		{"push", models.PushKindWords},
 	} {
 		fmt.Fprintf(&b, "  %s: {\n", l.kind)
 		for _, w := range l.words {

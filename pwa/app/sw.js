@@ -86,3 +86,30 @@ function askPages(pages) {
     }
   });
 }
+
+// A notice pushed while the app is closed (see screens/push.js): show it, and open its page
+// on a tap, in a window of the app that is already open if there is one.
+self.addEventListener('push', (event) => {
+  let d = {};
+  try { d = event.data ? event.data.json() : {}; } catch { d = { body: event.data ? event.data.text() : '' }; }
+  const url = typeof d.url === 'string' && d.url.startsWith('/') ? d.url : '/notices';
+  event.waitUntil(self.registration.showNotification(d.title || '新消息', {
+    body: d.body || '', tag: d.id ? 'notice-' + d.id : undefined, data: { url }, icon: '/icons/icon-192.png',
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || '/notices', self.location.origin).href;
+  event.waitUntil((async () => {
+    const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const w of wins) {
+      if (new URL(w.url).origin === self.location.origin && 'focus' in w) {
+        await w.focus();
+        if ('navigate' in w) await w.navigate(url);
+        return;
+      }
+    }
+    await self.clients.openWindow(url);
+  })());
+});

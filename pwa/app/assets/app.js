@@ -41,6 +41,7 @@ route('/activities/:id', lazy(() => import('./screens/attend.js'), 'activity'));
 route('/scan', lazy(() => import('./screens/attend.js'), 'scan'));
 route('/notices', lazy(() => import('./screens/notices.js'), 'notices'));
 route('/me', lazy(home, 'me'));
+route('/push', lazy(() => import('./screens/push.js'), 'push'));
 route('/password', lazy(() => import('./screens/password.js'), 'password'));
 route('/stats', lazy(() => import('./screens/dashboard.js'), 'dashboard'), { allow: countyView });
 route('/admin', lazy(admin, 'admin'), { roles: ['admin'] });

@@ -108,6 +108,18 @@ export const LABELS = {
     'convener': '召集人登记',
     'member': '本人请假',
   },
+  push: {
+    'review.decided': '审核结果',
+    'topic.status_changed': '议题进展',
+    'topic.submitted': '待审核议题',
+    'opinion.adopted': '民意被采纳',
+    'announcement': '通知公告',
+    'plan.published': '工作方案发布',
+    'recommendation.overdue': '意见建议逾期',
+    'topic.closed': '议题办结',
+    'activity.invited': '活动邀请',
+    'activity.reminder': '活动提醒',
+  },
 };
 
 // EVENT_TYPES are the notices the event stream sends; RESYNC tells the app to reload.

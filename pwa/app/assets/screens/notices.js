@@ -18,7 +18,7 @@ export async function notices(ctx) {
   ctx.title('消息');
   const list = h('ul', { class: 'list cards', 'data-testid': 'notices' });
   const box = h('div', {}, h('p', { class: 'loading' }, '正在加载…'));
-  ctx.show(h('h2', {}, '消息'), box);
+  ctx.show(h('h2', {}, '消息'), h('p', {}, h('a', { href: '/push', 'data-testid': 'push-link' }, '应用关闭时也接收消息（推送设置）')), box);
   document.addEventListener('fl:event', (e) => {
     const { type, data } = e.detail;
     list.prepend(row(type, data, new Date().toISOString(), true));
