@@ -118,6 +118,8 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/components/schemas/StatsOverdue/properties/status":                                                           {models.RecPending, models.RecInProgress},
 		"/components/schemas/Notice/properties/type":                                                                   models.EventTypes,
 		"/components/schemas/AuditEntry/properties/action":                                                             auditActions,
+		"/components/schemas/CreditItem/properties/kind":                                                               models.CreditKinds,
+		"/components/schemas/CreditItem/properties/source_kind":                                                        models.CreditSourceWords.Codes(),
 		"/components/schemas/AuditEntry/properties/target_kind":                                                        append([]string{""}, models.AuditKindWords.Codes()...),
 		"/paths/~1rooms~1{id}~1members~1{user_id}/put/requestBody/content/application~1json/schema/properties/role":    models.RoomRoleWords.Codes(),
 		"/paths/~1opinions~1{id}/patch/requestBody/content/application~1json/schema/properties/status":                 {models.OpinionAdopted, models.OpinionDismissed},

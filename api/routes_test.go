@@ -59,6 +59,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.extra["recommendation"] = out.Recommendations[0].ID
 	f.extra["receipt"] = op.ReceiptCode
+	f.extra["member"] = f.member.ID
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -278,15 +279,25 @@ var routeCases = map[string]routeCase{
 	"GET /api/v1/exports/topics.xlsx":  {allow: countyRoles},
 	"GET /api/v1/exports/rooms.csv":    {allow: countyRoles},
 	"GET /api/v1/exports/rooms.xlsx":   {allow: countyRoles},
-	"GET /api/v1/audit":                {allow: adminOnly},
-	"GET /api/v1/exports/audit.xlsx":   {allow: adminOnly},
-	"POST /api/v1/events/ticket":       {allow: signedInRoles},
-	"GET /api/v1/events":               {allow: signedInRoles, stream: true},
-	"GET /api/v1/notifications":        {allow: signedInRoles},
-	"POST /api/v1/notifications/read":  {allow: signedInRoles, body: func(*fixture) any { return map[string]int{"up_to_id": 1} }},
-	"POST /api/v1/announcements":       {allow: adminOnly, body: func(*fixture) any { return map[string]string{"title": "通知", "body": "周五议事"} }},
-	"GET /api/v1/categories":           {allow: signedInRoles},
-	"POST /api/v1/categories":          {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
+	"GET /api/v1/me/credits":           {allow: signedInRoles},
+	"GET /api/v1/members/:id/file": {allow: []string{"admin", "county", "member"}, path: "/api/v1/members/{member}/file",
+		want: map[string]int{"local": 404, "convener": 404}},
+	"GET /api/v1/credits":           {allow: countyRoles},
+	"GET /api/v1/exports/duty.xlsx": {allow: countyRoles},
+	"GET /api/v1/credit-rules":      {allow: adminOnly},
+	"PUT /api/v1/credit-rules": {allow: adminOnly, body: func(*fixture) any {
+		return map[string]any{"year": 2030, "line": 20, "points": map[string]int{"opinion_collected": 2}}
+	}},
+	"POST /api/v1/credit-rules/:year/rescore": {allow: adminOnly, path: "/api/v1/credit-rules/2030/rescore"},
+	"GET /api/v1/audit":                       {allow: adminOnly},
+	"GET /api/v1/exports/audit.xlsx":          {allow: adminOnly},
+	"POST /api/v1/events/ticket":              {allow: signedInRoles},
+	"GET /api/v1/events":                      {allow: signedInRoles, stream: true},
+	"GET /api/v1/notifications":               {allow: signedInRoles},
+	"POST /api/v1/notifications/read":         {allow: signedInRoles, body: func(*fixture) any { return map[string]int{"up_to_id": 1} }},
+	"POST /api/v1/announcements":              {allow: adminOnly, body: func(*fixture) any { return map[string]string{"title": "通知", "body": "周五议事"} }},
+	"GET /api/v1/categories":                  {allow: signedInRoles},
+	"POST /api/v1/categories":                 {allow: adminOnly, body: func(*fixture) any { return map[string]string{"name": fmt.Sprintf("分类%d", unique())} }},
 }
 
 // streamOnce opens GET path over a real connection to the fixture's server and closes it

@@ -231,5 +231,6 @@ func (s *Server) Jobs() []jobs.Job {
 			return err
 		}},
 		{Name: "retention", Every: time.Hour, Run: s.runRetention},
+		{Name: "credits", Every: 5 * time.Minute, Run: s.fillCredits},
 	}
 }

@@ -28,7 +28,8 @@ func WordsModule() []byte {
 		{"body", models.BodyWords}, {"channel", models.ChannelWords}, {"opinion", models.OpinionWords},
 		{"topic", models.TopicWords}, {"source", models.SourceWords}, {"decision", models.DecisionWords},
 		{"rec", models.RecWords}, {"kind", models.KindWords}, {"auditAction", models.AuditActionWords},
-		{"auditKind", models.AuditKindWords},
+		{"auditKind", models.AuditKindWords}, {"credit", models.CreditWords}, {"creditSource", models.CreditSourceWords},
+		{"attendance", models.AttendanceWords}, {"topicPart", models.TopicPartWords},
 	} {
 		fmt.Fprintf(&b, "  %s: {\n", l.kind)
 		for _, w := range l.words {
