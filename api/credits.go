@@ -14,8 +14,9 @@ import (
 // Credits (履职积分) are filled in from the field records by the credits job (see Jobs): a
 // record is written by many routes, some of them other people's (attendance), and the job
 // derives the credit from the record whichever route wrote it, idempotently on every
-// instance by the credits' unique key. A member's own read runs the same fill for their
-// records first, so what they did a moment ago shows at once.
+// instance by the credits' unique key. Reads run the same fill first (a member's for their
+// own records, the county's for all), so what was done a moment ago shows at once; the job
+// keeps the table current for everything else.
 
 // yearParam reads ?year=, this year by default.
 func (s *Server) yearParam(c echo.Context) (int, error) {
@@ -60,7 +61,11 @@ func (s *Server) countyCredits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.store.CountyCreditList(c.Request().Context(), f)
+	ctx := c.Request().Context()
+	if _, err := s.store.FillCredits(ctx); err != nil {
+		return err
+	}
+	out, err := s.store.CountyCreditList(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -149,7 +154,11 @@ func (s *Server) exportDutyXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.writeXLSX(c, export.DutyLedger(c.Request().Context(), s.store, year))
+	ctx := c.Request().Context()
+	if _, err := s.store.FillCredits(ctx); err != nil {
+		return err
+	}
+	return s.writeXLSX(c, export.DutyLedger(ctx, s.store, year))
 }
 
 // fillCredits is the credits job.

@@ -138,8 +138,11 @@ func TestCreditsEarnedOnce(t *testing.T) {
 		}
 	}
 	for _, it := range cy.Items {
-		if it.SourceID == w.plain.ID && it.Title != "东街污水外溢" {
-			t.Errorf("the opinion's title is %q", it.Title)
+		if it.SourceID == w.plain.ID && (it.Title != "东街污水外溢" || it.TopicID != "") {
+			t.Errorf("the opinion's title is %q, its topic %q", it.Title, it.TopicID)
+		}
+		if it.SourceID == w.meeting.ID && (it.TopicID != w.led.ID || it.Title != "协商会 协商会纪要") {
+			t.Errorf("the meeting's title is %q, its topic %q", it.Title, it.TopicID)
 		}
 	}
 	if cy.Line != models.DefaultCreditRule(cy.Year).Line {

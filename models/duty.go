@@ -21,6 +21,8 @@ type CreditItem struct {
 	SourceID   string    `json:"source_id"`
 	At         time.Time `json:"at"`
 	Title      string    `json:"title"`
+	// TopicID is the topic the record belongs to, when it belongs to one: where the app links.
+	TopicID string `json:"topic_id"`
 }
 
 // CreditYear is a member's credits in one year against the county's line.
@@ -71,8 +73,11 @@ func (s *Store) creditTitles(ctx context.Context, items []CreditItem) error {
 	for _, it := range items {
 		ids[it.SourceKind] = append(ids[it.SourceKind], it.SourceID)
 	}
-	titles := map[string]string{}
-	type row struct{ ID, A, B string }
+	titles, topics := map[string]string{}, map[string]string{}
+	type row struct {
+		ID, A, B string
+		TopicID  *string
+	}
 	read := func(kind, sql string) error {
 		if len(ids[kind]) == 0 {
 			return nil
@@ -87,21 +92,25 @@ func (s *Store) creditTitles(ctx context.Context, items []CreditItem) error {
 				t = strings.TrimSpace(KindWords.Name(r.A) + " " + clipRunes(r.B, titleRunes))
 			}
 			titles[kind+"|"+r.ID] = clipRunes(t, titleRunes)
+			if r.TopicID != nil {
+				topics[kind+"|"+r.ID] = *r.TopicID
+			}
 		}
 		return nil
 	}
 	for kind, sql := range map[string]string{
-		CreditSourceOpinion:        "SELECT id, content AS a, '' AS b FROM opinions WHERE id IN ?",
-		CreditSourceTopic:          "SELECT id, title AS a, '' AS b FROM topics WHERE id IN ?",
-		CreditSourceActivity:       "SELECT id, kind AS a, summary AS b FROM activities WHERE id IN ?",
-		CreditSourceRecommendation: "SELECT id, content AS a, '' AS b FROM recommendations WHERE id IN ?",
+		CreditSourceOpinion:        "SELECT id, content AS a, '' AS b, topic_id FROM opinions WHERE id IN ?",
+		CreditSourceTopic:          "SELECT id, title AS a, '' AS b, id AS topic_id FROM topics WHERE id IN ?",
+		CreditSourceActivity:       "SELECT id, kind AS a, summary AS b, topic_id FROM activities WHERE id IN ?",
+		CreditSourceRecommendation: "SELECT id, content AS a, '' AS b, topic_id FROM recommendations WHERE id IN ?",
 	} {
 		if err := read(kind, sql); err != nil {
 			return err
 		}
 	}
 	for i := range items {
-		items[i].Title = titles[items[i].SourceKind+"|"+items[i].SourceID]
+		k := items[i].SourceKind + "|" + items[i].SourceID
+		items[i].Title, items[i].TopicID = titles[k], topics[k]
 	}
 	return nil
 }
