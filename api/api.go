@@ -223,6 +223,16 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/exports/topics.xlsx", s.exportTopicsXLSX, countyView)
 	add(http.MethodGet, "/exports/rooms.csv", s.exportRoomsCSV, countyView)
 	add(http.MethodGet, "/exports/rooms.xlsx", s.exportRoomsXLSX, countyView)
+	// The duty record (履职): each member's own credits and file, everyone's for the county,
+	// and the rules the admin sets.
+	add(http.MethodGet, "/me/credits", s.myCredits, signedIn)
+	add(http.MethodGet, "/members/:id/file", s.memberFile, signedIn) // the member themself or the county: models.Viewer
+	add(http.MethodGet, "/credits", s.countyCredits, countyView)
+	add(http.MethodGet, "/exports/duty.xlsx", s.exportDutyXLSX, countyView)
+	add(http.MethodGet, "/credit-rules", s.getCreditRule, admin)
+	add(http.MethodPut, "/credit-rules", s.putCreditRule, admin)
+	add(http.MethodPost, "/credit-rules/:year/rescore", s.rescoreCredits, admin)
+
 	add(http.MethodGet, "/audit", s.listAudit, admin)
 	add(http.MethodGet, "/exports/audit.xlsx", s.exportAuditXLSX, admin)
 

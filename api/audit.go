@@ -35,7 +35,7 @@ func (s *Server) audit(c echo.Context, st *models.Store, action, kind, id string
 // called once the ledger's query has passed its checks, so a refused export records nothing.
 func (s *Server) auditExport(c echo.Context, l export.Sheet, format string) error {
 	filters := map[string]any{}
-	for _, k := range []string{"from", "to", "actor_id", "action"} {
+	for _, k := range []string{"from", "to", "actor_id", "action", "year"} {
 		if v := c.QueryParam(k); v != "" {
 			filters[k] = clipRunes(v, 64)
 		}

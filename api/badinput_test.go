@@ -115,7 +115,7 @@ func TestBadInputIsA4xx(t *testing.T) {
 var badQueries = func() []string {
 	var out []string
 	for _, name := range []string{"limit", "cursor", "from", "to", "room_id", "status", "q", "mine", "channel",
-		"category", "kind", "unread", "collector_id", "topic_id", "after", "before", "level", "actor_id", "action"} {
+		"category", "kind", "unread", "collector_id", "topic_id", "after", "before", "level", "actor_id", "action", "year", "sector", "sort"} {
 		for _, v := range []string{"-1", "abc", "99999999999999999999", "2030-13-45", "%00", "%ZZ", strings.Repeat("x", 5000), ""} {
 			out = append(out, name+"="+v)
 		}

@@ -137,6 +137,8 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/paths/~1activities~1{id}~1attendance~1{user_id}/put/requestBody/content/application~1json/schema/properties/status": {models.AttendPresent, models.AttendLeave, models.AttendAbsent},
 		"/components/schemas/PushSubscription/properties/kinds/items":                                                         models.PushKindWords.Codes(),
 		"/components/schemas/PushSubscriptionInput/properties/kinds/items":                                                    models.PushKindWords.Codes(),
+		"/components/schemas/CreditItem/properties/kind":                                                                      models.CreditKinds,
+		"/components/schemas/CreditItem/properties/source_kind":                                                               models.CreditSourceWords.Codes(),
 	}
 	// Enums that are no list of the programme's words.
 	others := map[string]bool{

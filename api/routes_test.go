@@ -67,6 +67,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.extra["activity_ahead"] = f.openActivity(48 * time.Hour).ID
 	f.extra["activity_started"] = f.openActivity(-time.Minute).ID
+	f.extra["member"] = f.member.ID
 	f.byRole = map[string]*actor{"admin": f.admin, "county": f.county, "local": f.local, "member": f.member, "convener": f.convener}
 	return f
 }
@@ -353,6 +354,16 @@ var routeCases = map[string]routeCase{
 		return newDevice(f.h.t, fmt.Sprintf("https://push.example.com/walk/%d", unique())).subscription([]string{"announcement"})
 	}},
 	"DELETE /api/v1/push/subscriptions": {allow: signedInRoles, path: "/api/v1/push/subscriptions?endpoint=https%3A%2F%2Fpush.example.com%2Fgone"},
+	"GET /api/v1/me/credits":            {allow: signedInRoles},
+	"GET /api/v1/members/:id/file": {allow: []string{"admin", "county", "member"}, path: "/api/v1/members/{member}/file",
+		want: map[string]int{"local": 404, "convener": 404}},
+	"GET /api/v1/credits":           {allow: countyRoles},
+	"GET /api/v1/exports/duty.xlsx": {allow: countyRoles},
+	"GET /api/v1/credit-rules":      {allow: adminOnly},
+	"PUT /api/v1/credit-rules": {allow: adminOnly, body: func(*fixture) any {
+		return map[string]any{"year": 2030, "line": 20, "points": map[string]int{"opinion_collected": 2}}
+	}},
+	"POST /api/v1/credit-rules/:year/rescore": {allow: adminOnly, path: "/api/v1/credit-rules/2030/rescore"},
 }
 
 // streamOnce opens GET path over a real connection to the fixture's server and closes it

@@ -235,5 +235,6 @@ func (s *Server) Jobs() []jobs.Job {
 			_, err := s.store.RemindInvited(ctx)
 			return err
 		}},
+		{Name: "credits", Every: 5 * time.Minute, Run: s.fillCredits},
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // Attendance statuses, and how one was taken.
 const (
-	AttendPresent = "present"
+	AttendPresent = "present" // the one status that earns credit: leave (请假) is no absence, and earns nothing either
 	AttendLeave   = "leave"
 	AttendAbsent  = "absent"
 	// AttendInvited is never stored: it lists a user invited to an activity that has not

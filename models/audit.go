@@ -26,6 +26,8 @@ const (
 	AuditContactRead     = "opinion.contact_read"
 	AuditResidentsErased = "retention.residents_erased"
 	AuditLogPruned       = "retention.audit_pruned"
+	AuditCreditRules     = "credit_rules.update"
+	AuditCreditRescore   = "credit_rules.rescore"
 )
 
 // AuditActions gives every action its Chinese name, as the audit export shows it.
@@ -39,6 +41,7 @@ const (
 	AuditKindAnnouncement = "announcement"
 	AuditKindExport       = "export"
 	AuditKindOpinion      = "opinion"
+	AuditKindCreditRules  = "credit_rules"
 )
 
 // AuditEntry is one row of the audit trail (审计日志): who did what to which record, when and

@@ -201,6 +201,10 @@ func (v *Viewer) SeesContact(op *Opinion) bool {
 	return v.Role == RoleAdmin || op.CollectorID == v.ID || v.ConvenesRoom(op.RoomID)
 }
 
+// SeesMemberFile reports whether v may see the duty record and file (一人一档) of user id:
+// the member themself, and those who see the county.
+func (v *Viewer) SeesMemberFile(id string) bool { return v.ID == id || v.SeesCounty() }
+
 // SeesEveryPhoto reports whether v sees any photo, attached or not: admins, who look after
 // what is uploaded. Anyone else sees their own uploads and those attached to a record they
 // may see.

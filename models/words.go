@@ -81,10 +81,17 @@ var (
 		{AuditRoomUpdate, "修改议事室"}, {AuditMemberSet, "设置成员"}, {AuditMemberRemove, "移除成员"},
 		{AuditCategoryCreate, "新增分类"}, {AuditAnnouncement, "发布公告"}, {AuditExport, "导出"},
 		{AuditContactRead, "查看群众联系方式"}, {AuditResidentsErased, "清除群众个人信息"},
-		{AuditLogPruned, "清理过期审计日志"},
+		{AuditLogPruned, "清理过期审计日志"}, {AuditCreditRules, "修改积分规则"}, {AuditCreditRescore, "重算年度积分"},
 	}
 	AuditKindWords = Words{{AuditKindUser, "用户"}, {AuditKindRoom, "议事室"}, {AuditKindCategory, "分类"},
-		{AuditKindAnnouncement, "公告"}, {AuditKindExport, "台账"}, {AuditKindOpinion, "民意"}}
+		{AuditKindAnnouncement, "公告"}, {AuditKindExport, "台账"}, {AuditKindOpinion, "民意"},
+		{AuditKindCreditRules, "积分规则"}}
+	CreditWords = Words{{CreditOpinionCollected, "收集民意"}, {CreditOpinionAdopted, "民意被采纳"},
+		{CreditTopicLed, "牵头议题"}, {CreditResearchAttended, "参加调研"}, {CreditMeetingAttended, "参加协商会"},
+		{CreditActivityAttended, "参加活动"}, {CreditRecommendationDone, "建议办结"}}
+	CreditSourceWords = Words{{CreditSourceOpinion, "民意"}, {CreditSourceTopic, "议题"},
+		{CreditSourceActivity, "活动"}, {CreditSourceRecommendation, "意见建议"}}
+	TopicPartWords = Words{{TopicPartLead, "牵头"}, {TopicPartParticipant, "参加"}, {TopicPartContributor, "提供民意"}}
 )
 
 // DefaultCountyName names the county on the public pages and printed records until

@@ -29,7 +29,8 @@ func WordsModule() []byte {
 		{"topic", models.TopicWords}, {"source", models.SourceWords}, {"decision", models.DecisionWords},
 		{"rec", models.RecWords}, {"kind", models.KindWords}, {"photoLabel", models.PhotoLabelWords}, {"auditAction", models.AuditActionWords},
 		{"auditKind", models.AuditKindWords}, {"attendance", models.AttendanceWords}, {"via", models.ViaWords},
-		{"push", models.PushKindWords},
+		{"push", models.PushKindWords}, {"credit", models.CreditWords}, {"creditSource", models.CreditSourceWords},
+		{"topicPart", models.TopicPartWords},
 	} {
 		fmt.Fprintf(&b, "  %s: {\n", l.kind)
 		for _, w := range l.words {

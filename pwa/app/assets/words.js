@@ -88,6 +88,8 @@ export const LABELS = {
     'opinion.contact_read': '查看群众联系方式',
     'retention.residents_erased': '清除群众个人信息',
     'retention.audit_pruned': '清理过期审计日志',
+    'credit_rules.update': '修改积分规则',
+    'credit_rules.rescore': '重算年度积分',
   },
   auditKind: {
     'user': '用户',
@@ -96,6 +98,7 @@ export const LABELS = {
     'announcement': '公告',
     'export': '台账',
     'opinion': '民意',
+    'credit_rules': '积分规则',
   },
   attendance: {
     'present': '出席',
@@ -119,6 +122,26 @@ export const LABELS = {
     'topic.closed': '议题办结',
     'activity.invited': '活动邀请',
     'activity.reminder': '活动提醒',
+  },
+  credit: {
+    'opinion_collected': '收集民意',
+    'opinion_adopted': '民意被采纳',
+    'topic_led': '牵头议题',
+    'research_attended': '参加调研',
+    'meeting_attended': '参加协商会',
+    'activity_attended': '参加活动',
+    'recommendation_done': '建议办结',
+  },
+  creditSource: {
+    'opinion': '民意',
+    'topic': '议题',
+    'activity': '活动',
+    'recommendation': '意见建议',
+  },
+  topicPart: {
+    'lead': '牵头',
+    'participant': '参加',
+    'contributor': '提供民意',
   },
 };
 

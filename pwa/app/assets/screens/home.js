@@ -45,6 +45,8 @@ export async function home(ctx) {
     waitBox,
     u.role === 'reviewer' ? h('p', {}, h('a', { href: '/review', class: 'btn block' }, '待我审核的议题')) : null,
     countyView(u) ? h('p', {}, h('a', { href: '/stats', class: 'btn block' }, '统计与台账')) : null,
+    u.role === 'member' ? h('p', {}, h('a', { href: '/duty', class: 'btn block' }, '我的履职')) : null,
+    countyView(u) ? h('p', {}, h('a', { href: '/duty/county', class: 'btn block' }, '全县履职')) : null,
     u.role === 'admin' ? h('section', { 'aria-labelledby': 'admin-h' }, h('h3', { id: 'admin-h' }, '管理'),
       h('div', { class: 'row' }, h('a', { href: '/admin/users', class: 'btn' }, '用户'), h('a', { href: '/admin/rooms', class: 'btn' }, '议事室与成员'))) : null,
     roomsBox, recentBox);
@@ -267,6 +269,7 @@ export async function me(ctx) {
       h('dt', {}, '待同步'), h('dd', {}, waiting + ' 条')),
     u.role === 'admin' ? h('p', {}, h('a', { href: '/admin', class: 'btn block' }, '管理')) : null,
     collects() ? h('p', {}, h('a', { href: '/opinions', class: 'btn block' }, '我的民意')) : null,
+    u.role === 'member' ? h('p', {}, h('a', { href: '/duty', class: 'btn block' }, '我的履职')) : null,
     h('p', {}, h('a', { href: '/password', class: 'btn block' }, '修改密码')),
     out);
 }
