@@ -28,7 +28,7 @@ func WordsModule() []byte {
 		{"body", models.BodyWords}, {"channel", models.ChannelWords}, {"opinion", models.OpinionWords},
 		{"topic", models.TopicWords}, {"source", models.SourceWords}, {"decision", models.DecisionWords},
 		{"rec", models.RecWords}, {"kind", models.KindWords}, {"auditAction", models.AuditActionWords},
-		{"auditKind", models.AuditKindWords},
+		{"auditKind", models.AuditKindWords}, {"unitReply", models.UnitReplyWords}, {"rating", models.RatingWords},
 	} {
 		fmt.Fprintf(&b, "  %s: {\n", l.kind)
 		for _, w := range l.words {

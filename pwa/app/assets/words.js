@@ -93,10 +93,21 @@ export const LABELS = {
     'export': '台账',
     'opinion': '民意',
   },
+  unitReply: {
+    'accepted': '已接收，将办理',
+    'in_progress': '正在办理',
+    'done': '已办结',
+    'rejected': '无法采纳',
+  },
+  rating: {
+    'satisfied': '满意',
+    'basically_satisfied': '基本满意',
+    'unsatisfied': '不满意',
+  },
 };
 
 // EVENT_TYPES are the notices the event stream sends; RESYNC tells the app to reload.
-export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed'];
+export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed', 'recommendation.unit_replied', 'rating.unsatisfied'];
 export const RESYNC = 'resync';
 
 // DEFAULT_CATEGORIES is the starting list of opinion categories.
@@ -142,6 +153,7 @@ export const LIMITS = {
   progress_reason: 5000,
   announcement_title: 100,
   announcement_body: 5000,
+  rating_comment: 500,
 };
 
 // Phone numbers the server accepts: a member's and a resident's.
