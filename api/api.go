@@ -65,9 +65,9 @@ type Server struct {
 	// unitAddrLimit and unitLinkLimit bound what reaches the unit pages: per client address,
 	// and per link (a leaked link used from many addresses).
 	unitAddrLimit, unitLinkLimit *windowLimiter
-	metrics        *metrics
-	registry       *prometheus.Registry
-	routes         []route
+	metrics                      *metrics
+	registry                     *prometheus.Registry
+	routes                       []route
 	// auditRetention and residentRetention are the periods of the retention job.
 	auditRetention, residentRetention time.Duration
 }
