@@ -123,6 +123,14 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/paths/~1opinions~1{id}/patch/requestBody/content/application~1json/schema/properties/status":                 {models.OpinionAdopted, models.OpinionDismissed},
 		"/paths/~1topics~1{id}~1reviews/post/requestBody/content/application~1json/schema/properties/decision":         models.DecisionWords.Codes(),
 		"/paths/~1recommendations~1{id}~1progress/post/requestBody/content/application~1json/schema/properties/status": {models.RecInProgress, models.RecDone, models.RecNotAdopted},
+		"/components/schemas/Recommendation/properties/progress/items/properties/unit_status":                          models.UnitReplyWords.Codes(),
+		"/components/schemas/Receipt/properties/recommendations/items/properties/replies/items/properties/status":      models.UnitReplyWords.Codes(),
+		"/components/schemas/Receipt/properties/path/items/properties/step":                                            {models.StepReceived, models.StepInTopic, models.StepApproved, models.StepResearched, models.StepConsulted, models.StepRecommendations, models.StepClosed},
+		"/components/schemas/ReceiptRating/properties/rating":                                                          models.RatingWords.Codes(),
+		"/components/schemas/UnitReply/properties/unit_status":                                                         models.UnitReplyWords.Codes(),
+		"/components/schemas/UnitPage/properties/recommendation/properties/status":                                     models.StatsRecStatuses,
+		"/paths/~1unit-replies~1{token}/post/requestBody/content/application~1json/schema/properties/status":           models.UnitReplyWords.Codes(),
+		"/paths/~1receipts~1{code}~1rating/post/requestBody/content/application~1json/schema/properties/rating":        models.RatingWords.Codes(),
 	}
 	// Enums that are no list of the programme's words.
 	others := map[string]bool{
@@ -308,6 +316,7 @@ func TestOpenAPIResponses(t *testing.T) {
 // other states (a contact only a reader of contacts sees, a closed topic's outcome…).
 var neverInWalk = map[string]bool{
 	"Receipt.topic_title": true, "Receipt.topic_status": true, "Receipt.outcome": true, "Receipt.recommendations": true, // a receipt of an adopted opinion
+	"Receipt.rating": true,                         // a receipt whose resident gave a verdict
 	"Topic.reviews":  true,                         // only once reviewed (omitempty)
 	"Photo.exif_lat": true, "Photo.exif_lng": true, // only from a photo with GPS (omitempty)
 }

@@ -334,6 +334,18 @@ func TestReceiptRating(t *testing.T) {
 		}
 	}
 
+	// The dashboard counts it, for the county and the room.
+	var st models.Stats
+	mustDecode(t, expectRec(t, h.do("GET", "/api/v1/stats", f.county.token, nil)), &st)
+	if r := st.Totals.Ratings; r.Total != 1 || r.Unsatisfied != 1 || r.Rate == nil || *r.Rate != 0 {
+		t.Fatalf("county ratings %+v", r)
+	}
+	for _, room := range st.Rooms {
+		if room.ID == f.room.ID && (room.Ratings.Total != 1 || room.Ratings.Unsatisfied != 1) {
+			t.Fatalf("room ratings %+v", room.Ratings)
+		}
+	}
+
 	// After 30 days the verdict stands.
 	h.advance(models.RatingWindow + time.Minute)
 	defer h.advance(-models.RatingWindow - time.Minute)
@@ -352,4 +364,79 @@ func TestRatingLimited(t *testing.T) {
 	}
 	expectError(t, h.do("GET", "/api/v1/receipts/ZZZZZZZZ", "", nil), 429, "rate_limited")
 	expect(t, h.do("GET", "/healthz", "", nil), http.StatusOK)
+}
+
+// unitToken returns a live unit link's token for a recommendation of its own topic, made
+// once per view of the fixture (issuing another for the same recommendation would end it).
+func (f *fixture) unitToken() string {
+	if tok := f.extra["unit_token"]; tok != "" {
+		return tok
+	}
+	tp := f.topicAt(models.TopicConcluded, true)
+	out, err := f.h.store.FindOutcome(ctxb(), models.NewViewer(f.admin.User, nil), tp.ID)
+	if err != nil {
+		f.h.t.Fatal(err)
+	}
+	l, err := f.h.store.IssueUnitLink(ctxb(), f.convener.User, out.Recommendations[0].ID)
+	if err != nil {
+		f.h.t.Fatal(err)
+	}
+	f.extra["unit_token"] = l.Token
+	return l.Token
+}
+
+// closedReceipt returns the receipt code of an opinion whose topic is closed, made once per
+// view of the fixture.
+func (f *fixture) closedReceipt() string {
+	if code := f.extra["receipt_closed"]; code != "" {
+		return code
+	}
+	t, st := f.h.t, f.h.store
+	op := f.opinion(f.member)
+	title, source, cat := "西街积水", models.SourceCollected, "城市更新"
+	tp, err := st.CreateTopic(ctxb(), f.convener.User, models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &[]string{op.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []func() error{
+		func() error { _, err := st.SubmitTopic(ctxb(), f.convener.User, tp.ID); return err },
+		func() error {
+			_, err := st.ReviewTopic(ctxb(), f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+			return err
+		},
+		func() error {
+			_, err := st.ReviewTopic(ctxb(), f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+			return err
+		},
+		func() error {
+			_, err := st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+			return err
+		},
+		func() error {
+			_, _, err := st.AddResearch(ctxb(), f.convener.User, tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "调研"})
+			return err
+		},
+		func() error {
+			_, _, err := st.HoldMeeting(ctxb(), f.convener.User, tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "纪要"})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var in models.OutcomeInput
+	if err := json.Unmarshal([]byte(`{"consensus":"共识","recommendations":[{"content":"疏通","unit":"城管局","due_on":"2030-01-01"}]}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	o, _, err := st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.AddProgress(ctxb(), f.convener.User, o.Recommendations[0].ID, models.ProgressInput{Status: models.RecDone, Note: "已疏通"}); err != nil {
+		t.Fatal(err)
+	}
+	f.extra["receipt_closed"] = op.ReceiptCode
+	return op.ReceiptCode
 }
