@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -343,6 +344,22 @@ func TestReceiptRating(t *testing.T) {
 	for _, room := range st.Rooms {
 		if room.ID == f.room.ID && (room.Ratings.Total != 1 || room.Ratings.Unsatisfied != 1) {
 			t.Fatalf("room ratings %+v", room.Ratings)
+		}
+	}
+
+	// The ledgers show it, for the topic and the room.
+	for _, l := range []struct{ path, title string }{{"/api/v1/exports/topics.csv", tp.Title}, {"/api/v1/exports/rooms.csv", f.room.Name}} {
+		found := false
+		for _, row := range readCSV(t, expect(t, h.do("GET", l.path, f.admin.token, nil), 200)) {
+			if slices.Contains(row, l.title) {
+				found = true
+				if got := row[len(row)-1]; got != "满意 0，基本满意 0，不满意 1；满意率 0%" {
+					t.Errorf("%s: the verdicts read %q", l.path, got)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s has no row for %s", l.path, l.title)
 		}
 	}
 
