@@ -16,6 +16,7 @@ const topics = () => import('./screens/topics.js');
 const admin = () => import('./screens/admin.js');
 route('/login', login, { public: true }); // the first screen a newcomer sees comes with the shell
 route('/r/:code', lazy(() => import('./screens/receipt.js'), 'receipt'), { public: true });
+route('/u/:token', lazy(() => import('./screens/unit.js'), 'unit'), { public: true });
 route('/', lazy(home, 'home'));
 route('/rooms/:id', lazy(home, 'room'));
 route('/opinions', lazy(opinions, 'opinions'));

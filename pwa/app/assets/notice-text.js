@@ -28,6 +28,10 @@ export function describe(type, d = {}) {
       return { text: '议题' + t + '有意见建议已逾期', href: topic };
     case 'topic.closed':
       return { text: '议题' + t + '已办结，感谢你的反映', href: topic };
+    case 'recommendation.unit_replied':
+      return { text: (d.unit || '承办单位') + '答复了议题' + t + '的意见建议：' + label('unitReply', d.unit_status) + (d.note ? '。' + d.note : ''), href: topic };
+    case 'rating.unsatisfied':
+      return { text: '有群众对议题' + t + '的办理结果表示不满意' + (d.comment ? '：' + d.comment : ''), href: topic };
     default:
       return { text: '新消息' + t, href: topic };
   }
