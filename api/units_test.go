@@ -371,6 +371,15 @@ func TestReceiptRating(t *testing.T) {
 	if r.CanRate || r.Rating.Rating != "unsatisfied" {
 		t.Fatalf("after the window: %+v", r)
 	}
+
+	// The comment is the resident's words: retention erases it, the verdict stays.
+	if _, err := h.store.EraseResidents(ctxb(), h.clock().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var kept models.Rating
+	if err := h.store.DB().Where("opinion_id = ?", op.ID).Take(&kept).Error; err != nil || kept.Comment != "" || kept.Rating != "unsatisfied" {
+		t.Fatalf("after retention: %+v %v", kept, err)
+	}
 }
 
 // TestRatingLimited: verdicts share the receipt lookups' limit per address.
