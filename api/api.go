@@ -71,9 +71,13 @@ type Server struct {
 	quotaCheckFrom string
 	countyName     string
 	photoQuota     models.PhotoQuota
-	metrics        *metrics
-	registry       *prometheus.Registry
-	routes         []route
+	linkPhotoQuota models.PhotoQuota
+	// unitAddrLimit and unitLinkLimit bound what reaches the unit pages: per client address,
+	// and per link (a leaked link used from many addresses).
+	unitAddrLimit, unitLinkLimit *windowLimiter
+	metrics                      *metrics
+	registry                     *prometheus.Registry
+	routes                       []route
 	// auditRetention and residentRetention are the periods of the retention job.
 	auditRetention, residentRetention time.Duration
 	// pushKeyPublic and pushAllowHosts: see Options.PushKey and PushAllowHosts.
@@ -114,6 +118,9 @@ func New(opt Options) (*echo.Echo, *Server) {
 	s.loginLimit = newLoginLimiter(s.now, s.loginAlarm)
 	s.loginLimit.failed = s.metrics.loginFailures.Inc
 	s.receiptLimit = newWindowLimiter(s.now, time.Minute, 30)
+	s.unitAddrLimit = newWindowLimiter(s.now, time.Minute, 30)
+	s.unitLinkLimit = newWindowLimiter(s.now, time.Minute, 20)
+	s.linkPhotoQuota = models.UnitLinkPhotoQuota
 	s.ready.down = map[string]bool{}
 	// The database pool: open, in use and idle connections, and waits for one.
 	if db, err := s.store.DB().DB(); err == nil {
@@ -136,7 +143,9 @@ func New(opt Options) (*echo.Echo, *Server) {
 
 	// JSON bodies are capped here; the photo route sets its own, larger cap.
 	g := e.Group("/api/v1", middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit: jsonBodyLimit, Skipper: func(c echo.Context) bool { return c.Path() == "/api/v1/photos" },
+		Limit: jsonBodyLimit, Skipper: func(c echo.Context) bool {
+			return c.Path() == "/api/v1/photos" || c.Path() == "/api/v1/unit-replies/:token/photos"
+		},
 	}), s.authenticate)
 	add := func(method, path string, h echo.HandlerFunc, gd guard) {
 		g.Add(method, path, h, gd.middleware, canonicalIDs)
@@ -207,6 +216,15 @@ func New(opt Options) (*echo.Echo, *Server) {
 	// The public pages' data: outcomes without personal data, cacheable.
 	add(http.MethodGet, "/public/county", s.publicCounty, public)
 	add(http.MethodGet, "/public/rooms/:id", s.publicRoom, public)
+	add(http.MethodPost, "/receipts/:code/rating", s.rateReceipt, public)
+
+	// Responsible units answer a recommendation through a link the convener shares: no
+	// sign-in, the token in the path is the credential (see units.go).
+	add(http.MethodPost, "/recommendations/:id/unit-link", s.issueUnitLink, requireRole(models.RoleMember))
+	add(http.MethodDelete, "/recommendations/:id/unit-link", s.revokeUnitLink, requireRole(models.RoleMember))
+	add(http.MethodGet, "/unit-replies/:token", s.getUnitLink, public)
+	add(http.MethodPost, "/unit-replies/:token", s.addUnitReply, public)
+	add(http.MethodPost, "/unit-replies/:token/photos", s.uploadUnitPhoto, public)
 
 	add(http.MethodPost, "/events/ticket", s.eventTicket, signedIn)
 	add(http.MethodGet, "/events", s.eventStream, public) // authenticates by ticket or bearer itself

@@ -139,6 +139,14 @@ func TestOpenAPIEnums(t *testing.T) {
 		"/components/schemas/PushSubscriptionInput/properties/kinds/items":                                                    models.PushKindWords.Codes(),
 		"/components/schemas/CreditItem/properties/kind":                                                                      models.CreditKinds,
 		"/components/schemas/CreditItem/properties/source_kind":                                                               models.CreditSourceWords.Codes(),
+		"/components/schemas/Recommendation/properties/progress/items/properties/unit_status":                                 models.UnitReplyWords.Codes(),
+		"/components/schemas/Receipt/properties/recommendations/items/properties/replies/items/properties/status":             models.UnitReplyWords.Codes(),
+		"/components/schemas/Receipt/properties/path/items/properties/step":                                                   {models.StepReceived, models.StepInTopic, models.StepApproved, models.StepResearched, models.StepConsulted, models.StepRecommendations, models.StepClosed},
+		"/components/schemas/ReceiptRating/properties/rating":                                                                 models.RatingWords.Codes(),
+		"/components/schemas/UnitReply/properties/unit_status":                                                                models.UnitReplyWords.Codes(),
+		"/components/schemas/UnitPage/properties/recommendation/properties/status":                                            models.StatsRecStatuses,
+		"/paths/~1unit-replies~1{token}/post/requestBody/content/application~1json/schema/properties/status":                  models.UnitReplyWords.Codes(),
+		"/paths/~1receipts~1{code}~1rating/post/requestBody/content/application~1json/schema/properties/rating":               models.RatingWords.Codes(),
 	}
 	// Enums that are no list of the programme's words.
 	others := map[string]bool{
@@ -324,6 +332,7 @@ func TestOpenAPIResponses(t *testing.T) {
 // other states (a contact only a reader of contacts sees, a closed topic's outcome…).
 var neverInWalk = map[string]bool{
 	"Receipt.topic_title": true, "Receipt.topic_status": true, "Receipt.outcome": true, "Receipt.recommendations": true, // a receipt of an adopted opinion
+	"Receipt.rating": true,                         // a receipt whose resident gave a verdict
 	"Topic.reviews":  true,                         // only once reviewed (omitempty)
 	"Photo.exif_lat": true, "Photo.exif_lng": true, // only from a photo with GPS (omitempty)
 }

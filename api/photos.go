@@ -86,10 +86,28 @@ func uploadError(err error) error {
 	return err
 }
 
+// photoOwner is whom a photo is uploaded by: a signed-in user, or a responsible unit through
+// its link (which has no user: its photos, and its quota, are the link's).
+type photoOwner struct {
+	userID, linkID string
+}
+
+func (o photoOwner) owns(p *models.Photo) bool {
+	if o.linkID != "" {
+		return p.UnitLinkID != nil && *p.UnitLinkID == o.linkID
+	}
+	return p.UploaderID == o.userID
+}
+
 // uploadPhoto streams a multipart upload: the optional "id" field (a UUID made on the
 // phone) and the "file" part, which goes through the photo pipeline without being held in
 // memory. A repeat of the same id by the same user answers 200 with the stored photo.
 func (s *Server) uploadPhoto(c echo.Context) error {
+	return s.receivePhoto(c, photoOwner{userID: currentUser(c).ID})
+}
+
+// receivePhoto is the one upload path, for a user and for a unit's link alike.
+func (s *Server) receivePhoto(c echo.Context, owner photoOwner) error {
 	if s.photos == nil {
 		return models.Errorf(models.CodeUnavailable, "no photo store is configured")
 	}
@@ -102,7 +120,7 @@ func (s *Server) uploadPhoto(c echo.Context) error {
 	if err != nil {
 		return models.Errorf(models.CodeBadRequest, "malformed multipart body")
 	}
-	ctx, u := req.Context(), currentUser(c)
+	ctx, u := req.Context(), owner
 	var (
 		id        string
 		processed *uploads.Processed
@@ -166,9 +184,16 @@ func (s *Server) uploadPhoto(c echo.Context) error {
 	return c.JSON(status, v)
 }
 
-// checkPhotoQuota answers 429 with Retry-After when u has used their upload quota.
-func (s *Server) checkPhotoQuota(ctx context.Context, u *models.User) error {
-	wait, err := s.store.PhotoQuotaWait(ctx, u.ID, s.photoQuota, s.now())
+// checkPhotoQuota answers 429 with Retry-After when the owner has used their upload quota:
+// a user theirs, a unit link the smaller one of a link.
+func (s *Server) checkPhotoQuota(ctx context.Context, o photoOwner) error {
+	var wait time.Duration
+	var err error
+	if o.linkID != "" {
+		wait, err = s.store.LinkPhotoQuotaWait(ctx, o.linkID, s.linkPhotoQuota, s.now())
+	} else {
+		wait, err = s.store.PhotoQuotaWait(ctx, o.userID, s.photoQuota, s.now())
+	}
 	if err != nil || wait <= 0 {
 		return err
 	}
@@ -223,7 +248,7 @@ func badMultipart(err error) error {
 	return models.Errorf(models.CodeBadRequest, "malformed multipart body")
 }
 
-func (s *Server) existingPhoto(ctx context.Context, u *models.User, id string) (*models.Photo, error) {
+func (s *Server) existingPhoto(ctx context.Context, u photoOwner, id string) (*models.Photo, error) {
 	p, err := s.store.FindPhoto(ctx, id)
 	if models.ErrorCode(err) == models.CodeNotFound {
 		return nil, nil
@@ -231,7 +256,7 @@ func (s *Server) existingPhoto(ctx context.Context, u *models.User, id string) (
 	if err != nil {
 		return nil, err
 	}
-	if p.UploaderID != u.ID {
+	if !u.owns(p) {
 		return nil, &models.Error{Code: models.CodeConflict, Message: "a photo with this id was sent by someone else", Fields: map[string]string{"id": "is taken"}}
 	}
 	return p, nil
@@ -246,14 +271,17 @@ func (s *Server) answerExistingPhoto(c echo.Context, p *models.Photo, err error)
 
 // storePhoto writes the object, then the record. If the record cannot be written the object
 // is removed again, so a failure leaves no orphan behind.
-func (s *Server) storePhoto(ctx context.Context, u *models.User, id string, pr *uploads.Processed) (*models.Photo, bool, error) {
+func (s *Server) storePhoto(ctx context.Context, u photoOwner, id string, pr *uploads.Processed) (*models.Photo, bool, error) {
 	now := s.now()
 	key := uploads.NewKey(now, id)
 	if err := s.photos.Put(ctx, key, pr); err != nil {
 		return nil, false, uploadError(err)
 	}
-	p := &models.Photo{ID: id, UploaderID: u.ID, ObjectKey: key, ContentType: pr.ContentType, Size: pr.Size,
+	p := &models.Photo{ID: id, UploaderID: u.userID, ObjectKey: key, ContentType: pr.ContentType, Size: pr.Size,
 		Width: pr.Width, Height: pr.Height, SHA256: pr.SHA256, CreatedAt: now}
+	if u.linkID != "" {
+		p.UnitLinkID = &u.linkID
+	}
 	err := s.store.CreatePhoto(ctx, p)
 	if err == nil {
 		return p, true, nil

@@ -239,7 +239,11 @@ func newWindowLimiter(now func() time.Time, window time.Duration, max int) *wind
 }
 
 // allow counts a call from the client address ip.
-func (l *windowLimiter) allow(ip string) error {
+func (l *windowLimiter) allow(ip string) error { return l.allowKey(sourceKey(ip)) }
+
+// allowKey counts a call under key, which the caller has bounded (an address's key, a hash).
+func (l *windowLimiter) allowKey(key string) error {
+	key = capKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -251,14 +255,13 @@ func (l *windowLimiter) allow(ip string) error {
 			}
 		}
 	}
-	key := sourceKey(ip)
 	f := l.counts[key]
 	if f == nil || now.Sub(f.first) >= l.window {
 		l.counts[key] = &failures{count: 1, first: now}
 		return nil
 	}
 	if f.count >= l.max {
-		return limited("too many lookups; try again later", l.window-now.Sub(f.first))
+		return limited("too many requests; try again later", l.window-now.Sub(f.first))
 	}
 	f.count++
 	return nil

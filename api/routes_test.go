@@ -335,6 +335,23 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/checkins": {allow: signedInRoles, body: func(f *fixture) any {
 		return map[string]string{"id": models.NewID(), "code": f.checkinCode(f.extra["activity_started"]), "scanned_at": time.Now().UTC().Format(time.RFC3339Nano)}
 	}},
+	"POST /api/v1/receipts/:code/rating": {allow: everyone, path: "/api/v1/receipts/{receipt_closed}/rating",
+		setup: func(f *fixture) { f.closedReceipt() },
+		body: func(*fixture) any {
+			return map[string]string{"rating": "basically_satisfied", "comment": "基本解决"}
+		}},
+	"POST /api/v1/recommendations/:id/unit-link":   {allow: []string{"convener"}, path: "/api/v1/recommendations/{recommendation}/unit-link"},
+	"DELETE /api/v1/recommendations/:id/unit-link": {allow: []string{"convener"}, path: "/api/v1/recommendations/{recommendation}/unit-link"},
+	"GET /api/v1/unit-replies/:token": {allow: everyone, path: "/api/v1/unit-replies/{unit_token}",
+		setup: func(f *fixture) { f.unitToken() }},
+	"POST /api/v1/unit-replies/:token": {allow: everyone, path: "/api/v1/unit-replies/{unit_token}",
+		setup: func(f *fixture) { f.unitToken() },
+		body: func(*fixture) any {
+			return map[string]any{"id": models.NewID(), "status": "in_progress", "note": "正在办理", "expected_on": "2029-01-01"}
+		}},
+	"POST /api/v1/unit-replies/:token/photos": {allow: everyone, path: "/api/v1/unit-replies/{unit_token}/photos",
+		setup: func(f *fixture) { f.unitToken() },
+		raw:   func(f *fixture) ([]byte, string) { return multipartPhoto(f.h.t, "", pngBytes(f.h.t, 40, 30)) }},
 	"GET /api/v1/stats":               {allow: countyRoles},
 	"GET /api/v1/exports/topics.csv":  {allow: countyRoles},
 	"GET /api/v1/exports/topics.xlsx": {allow: countyRoles},

@@ -259,7 +259,7 @@ func TestExportRooms(t *testing.T) {
 	w := newStatsWorld(t)
 	w.countyOnly(t, "/api/v1/exports/rooms.csv")
 	w.countyOnly(t, "/api/v1/exports/rooms.xlsx")
-	want := []string{"1", "东街议事室", "村", "东街1号", "有", "有", "有", "有", "有", "有", "1", "否", "今年活动不足3次", "2", "用户member"}
+	want := []string{"1", "东街议事室", "村", "东街1号", "有", "有", "有", "有", "有", "有", "1", "否", "今年活动不足3次", "2", "用户member", ""}
 
 	rec := w.h.do("GET", "/api/v1/exports/rooms.csv", w.admin.token, nil)
 	expect(t, rec, http.StatusOK)
@@ -273,7 +273,8 @@ func TestExportRooms(t *testing.T) {
 	expect(t, rec, http.StatusOK)
 	checkDownload(t, rec, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "room-ledger", roomLedgerName)
 	f, xrows := readXLSX(t, rec.Body.Bytes(), "议事室台账")
-	if len(xrows) != 2 || strings.Join(xrows[0], ",") != strings.Join(export.RoomHeaders, ",") || strings.Join(xrows[1], ",") != strings.Join(want, ",") {
+	// A spreadsheet row ends at its last filled cell: no verdicts yet.
+	if len(xrows) != 2 || strings.Join(xrows[0], ",") != strings.Join(export.RoomHeaders, ",") || strings.Join(xrows[1], ",") != strings.Join(want[:len(want)-1], ",") {
 		t.Errorf("rows %q", xrows)
 	}
 	// Counts are numbers in the spreadsheet, not text.

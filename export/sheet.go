@@ -34,14 +34,14 @@ type Sheet struct {
 var TopicHeaders = []string{
 	"序号", "议题", "议事室", "分类", "来源", "状态", "创建日期", "提交日期",
 	"县政协党组审核日期", "县政协党组审核结论", "所在地党委审核日期", "所在地党委审核结论",
-	"协商成果摘要", "意见建议及办理状态",
+	"协商成果摘要", "意见建议及办理状态", "群众评价",
 }
 
 // RoomHeaders are the columns of the room ledger (议事室台账).
 var RoomHeaders = []string{
 	"序号", "议事室", "层级", "地址",
 	"六有·场地", "六有·门牌", "六有·制度", "六有·召集人", "六有·委员", "六有·活动记录",
-	"今年活动次数", "是否达标", "未达标原因", "成员数", "召集人",
+	"今年活动次数", "是否达标", "未达标原因", "成员数", "召集人", "群众评价",
 }
 
 // AuditHeaders are the columns of the audit export. Times are UTC, as the filter's days are.
@@ -94,7 +94,7 @@ func date(t *time.Time) string {
 // TopicLedger is the topic ledger of the topics f chooses, oldest first.
 func TopicLedger(ctx context.Context, st *models.Store, f models.LedgerFilter) Sheet {
 	return Sheet{Title: "议题台账", ASCII: "topic-ledger", Headers: TopicHeaders,
-		Widths: []float64{6, 30, 20, 10, 10, 12, 12, 12, 12, 24, 12, 24, 40, 60},
+		Widths: []float64{6, 30, 20, 10, 10, 12, 12, 12, 12, 24, 12, 24, 40, 60, 30},
 		Rows: func(fn func(Row) error) error {
 			n := 0
 			return st.StreamTopicLedger(ctx, f, func(t models.TopicLedgerEntry) error {
@@ -112,7 +112,20 @@ func topicRow(n int, t models.TopicLedgerEntry) Row {
 	return Row{n, t.Title, t.Room, t.Category, name(sources, t.Source),
 		name(topicStatuses, t.Status), date(t.Created), date(t.Submitted),
 		date(t.County.At), decision(t.County), date(t.Local.At), decision(t.Local),
-		clip(t.Consensus, summaryRunes), clip(strings.Join(recs, "\n"), cellRunes)}
+		clip(t.Consensus, summaryRunes), clip(strings.Join(recs, "\n"), cellRunes), ratings(t.Ratings)}
+}
+
+// ratings writes residents' verdicts as "满意 2，基本满意 1，不满意 1；满意率 75%", the rate
+// counting the satisfied and the basically satisfied; "" when none was given.
+func ratings(r models.LedgerRatings) string {
+	total := r.Satisfied + r.BasicallySatisfied + r.Unsatisfied
+	if total == 0 {
+		return ""
+	}
+	w := models.RatingWords
+	return fmt.Sprintf("%s %d，%s %d，%s %d；满意率 %d%%", w.Name(models.RatingSatisfied), r.Satisfied,
+		w.Name(models.RatingBasicallySatisfied), r.BasicallySatisfied, w.Name(models.RatingUnsatisfied), r.Unsatisfied,
+		(r.Satisfied+r.BasicallySatisfied)*100/total)
 }
 
 func decision(r models.LedgerReview) string {
@@ -139,7 +152,7 @@ func recommendation(n int, r models.LedgerRecommendation) string {
 // RoomLedger is the room ledger, by level and name.
 func RoomLedger(ctx context.Context, st *models.Store) Sheet {
 	return Sheet{Title: "议事室台账", ASCII: "room-ledger", Headers: RoomHeaders,
-		Widths: []float64{6, 24, 12, 24, 10, 10, 10, 12, 10, 14, 14, 10, 36, 8, 20},
+		Widths: []float64{6, 24, 12, 24, 10, 10, 10, 12, 10, 14, 14, 10, 36, 8, 20, 30},
 		Rows: func(fn func(Row) error) error {
 			n := 0
 			return st.StreamRoomLedger(ctx, func(r models.RoomLedgerEntry) error {
@@ -171,7 +184,7 @@ func roomRow(n int, r models.RoomLedgerEntry) Row {
 	if len(why) > 0 {
 		meets = "否"
 	}
-	return append(row, r.ThisYear, meets, strings.Join(why, "；"), r.Members, strings.Join(r.Conveners, "、"))
+	return append(row, r.ThisYear, meets, strings.Join(why, "；"), r.Members, strings.Join(r.Conveners, "、"), ratings(r.Ratings))
 }
 
 // AuditLog is the audit trail f chooses, newest first, read a thousand rows at a time.

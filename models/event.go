@@ -23,6 +23,10 @@ const (
 	EventTopicClosed        = "topic.closed"
 	EventActivityInvited    = "activity.invited"
 	EventActivityReminder   = "activity.reminder"
+	// EventUnitReplied: a responsible unit answered a recommendation through its link.
+	EventUnitReplied = "recommendation.unit_replied"
+	// EventRatingUnsatisfied: a resident said by their receipt code the problem is not solved.
+	EventRatingUnsatisfied = "rating.unsatisfied"
 
 	// EventSessionEnded is a control event, not a notice: it tells every instance to close
 	// the event streams of the sign-ins it names. It is never replayed to a client nor

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,12 +41,13 @@ func (f LedgerFilter) bounds() (from, to *time.Time, err error) {
 
 // ledgerTopicSQL reads one row per topic and recommendation (a topic without any gives one
 // row), in the order of the ledger; the caller folds a topic's rows into one.
-const ledgerTopicSQL = `SELECT t.id, t.title, COALESCE(r.name, ''), t.category, t.source, t.status, t.created_at,
+var ledgerTopicSQL = `SELECT t.id, t.title, COALESCE(r.name, ''), t.category, t.source, t.status, t.created_at,
   (SELECT MAX(h.at) FROM topic_history h WHERE h.topic_id = t.id AND h.action = 'submit') AS submitted_at,
   rc.created_at, COALESCE(rc.decision, ''), COALESCE(rc.comment, ''),
   rl.created_at, COALESCE(rl.decision, ''), COALESCE(rl.comment, ''),
   COALESCE(SUBSTR(o.consensus, 1, %d), ''),
-  rec.id, COALESCE(rec.content, ''), COALESCE(rec.unit, ''), rec.due_on, COALESCE(rec.status, '')
+  rec.id, COALESCE(rec.content, ''), COALESCE(rec.unit, ''), rec.due_on, COALESCE(rec.status, ''),
+  ` + ratingCountsSQL("t.id", "topic_id") + `
 FROM topics t
 LEFT JOIN rooms r ON r.id = t.room_id
 LEFT JOIN reviews rc ON rc.topic_id = t.id AND rc.round = t.round AND rc.body = 'county'
@@ -64,6 +66,22 @@ type TopicLedgerEntry struct {
 	County, Local             LedgerReview
 	Consensus                 string // the outcome's first characters ("" before an outcome)
 	Recommendations           []LedgerRecommendation
+	Ratings                   LedgerRatings
+}
+
+// LedgerRatings counts residents' verdicts (群众评价) on a topic or on a room's topics.
+type LedgerRatings struct {
+	Satisfied, BasicallySatisfied, Unsatisfied int64
+}
+
+// ratingCountsSQL selects the verdicts on the record whose id is idExpr, by column, as three
+// columns: satisfied, basically satisfied, unsatisfied.
+func ratingCountsSQL(idExpr, column string) string {
+	var cols []string
+	for _, r := range []string{RatingSatisfied, RatingBasicallySatisfied, RatingUnsatisfied} {
+		cols = append(cols, fmt.Sprintf("(SELECT COUNT(*) FROM ratings g WHERE g.%s = %s AND g.rating = '%s')", column, idExpr, r))
+	}
+	return strings.Join(cols, ", ")
 }
 
 // LedgerReview is a body's decision on a topic, if any (Decision "" when none).
@@ -127,7 +145,8 @@ func (s *Store) StreamTopicLedger(ctx context.Context, f LedgerFilter, fn func(T
 		)
 		if err := rows.Scan(&t.ID, &t.Title, &t.Room, &t.Category, &t.Source, &t.Status, &created, &submitted,
 			&countyAt, &t.County.Decision, &t.County.Comment, &locAt, &t.Local.Decision, &t.Local.Comment,
-			&t.Consensus, &recID, &rec.Content, &rec.Unit, &due, &rec.Status); err != nil {
+			&t.Consensus, &recID, &rec.Content, &rec.Unit, &due, &rec.Status,
+			&t.Ratings.Satisfied, &t.Ratings.BasicallySatisfied, &t.Ratings.Unsatisfied); err != nil {
 			return fmt.Errorf("models: topic ledger: %w", err)
 		}
 		if cur == nil || cur.ID != t.ID {
@@ -161,6 +180,7 @@ type RoomLedgerEntry struct {
 	BelowQuota bool
 	Members    int64
 	Conveners  []string // names, in the order they joined
+	Ratings    LedgerRatings
 }
 
 // StreamRoomLedger reads the room ledger and hands each room's entry to fn, by level and
@@ -171,7 +191,8 @@ func (s *Store) StreamRoomLedger(ctx context.Context, fn func(RoomLedgerEntry) e
 		return err
 	}
 	q := `SELECT x.id, x.name, x.level, x.address, x.venue, x.door_plate, x.has_rules, x.has_convener,
-  x.has_members, x.has_records, x.this_year, x.below_quota, x.member_count, COALESCE(u.name, '')
+  x.has_members, x.has_records, x.this_year, x.below_quota, x.member_count, COALESCE(u.name, ''),
+  ` + ratingCountsSQL("x.id", "room_id") + `
 FROM (` + roomStatusSQL + `) x
 LEFT JOIN memberships mc ON mc.room_id = x.id AND mc.role = 'convener'
 LEFT JOIN users u ON u.id = mc.user_id
@@ -196,7 +217,8 @@ ORDER BY ` + levelOrderSQL("x.level") + `, x.name, x.id, mc.created_at, mc.user_
 			convener   string
 		)
 		if err := rows.Scan(&r.ID, &r.Name, &r.Level, &r.Address, &haves[0], &haves[1], &haves[2], &haves[3],
-			&haves[4], &haves[5], &r.ThisYear, &belowQuota, &r.Members, &convener); err != nil {
+			&haves[4], &haves[5], &r.ThisYear, &belowQuota, &r.Members, &convener,
+			&r.Ratings.Satisfied, &r.Ratings.BasicallySatisfied, &r.Ratings.Unsatisfied); err != nil {
 			return fmt.Errorf("models: room ledger: %w", err)
 		}
 		if cur == nil || cur.ID != r.ID {

@@ -57,14 +57,34 @@ type Recommendation struct {
 
 // ProgressNote is one dated step of a recommendation's follow-up.
 type ProgressNote struct {
-	ID               string    `json:"id" gorm:"primaryKey"`
-	RecommendationID string    `json:"recommendation_id"`
-	From             string    `json:"from" gorm:"column:from_status"`
-	To               string    `json:"to" gorm:"column:to_status"`
-	Note             string    `json:"note"`
-	CreatedBy        string    `json:"created_by"`
-	CreatedAt        time.Time `json:"created_at"`
-	Photos           []Photo   `json:"-" gorm:"-"`
+	ID               string `json:"id" gorm:"primaryKey"`
+	RecommendationID string `json:"recommendation_id"`
+	From             string `json:"from" gorm:"column:from_status"`
+	To               string `json:"to" gorm:"column:to_status"`
+	Note             string `json:"note"`
+	// CreatedBy is the user who wrote the note; empty (NULL) for a unit's reply.
+	CreatedBy string `json:"created_by" gorm:"default:null"`
+	// UnitLinkID is the link a unit's reply came through; nil for a member's note.
+	UnitLinkID *string `json:"-"`
+	// UnitStatus is the unit's own word (UnitReplyWords), ExpectedOn the date it expects to
+	// finish: set on a unit's reply only.
+	UnitStatus string     `json:"unit_status,omitempty"`
+	ExpectedOn *time.Time `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Photos     []Photo    `json:"-" gorm:"-"`
+
+	FromUnit bool   `json:"from_unit" gorm:"-"`
+	Expected string `json:"expected_on,omitempty" gorm:"-"`
+}
+
+// AfterFind says whether the note is a unit's and words its expected date.
+func (n *ProgressNote) AfterFind(*gorm.DB) error {
+	n.FromUnit = n.UnitLinkID != nil
+	n.Expected = ""
+	if n.ExpectedOn != nil {
+		n.Expected = n.ExpectedOn.Format(DateLayout)
+	}
+	return nil
 }
 
 // OutcomeInput publishes an outcome.
@@ -295,37 +315,10 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		if t.Status != TopicConcluded {
 			return Errorf(CodeWrongState, "follow-up is recorded on a concluded topic; this one is %s", t.Status)
 		}
-		from, to := rec.Status, rec.Status
-		if in.Status != "" && in.Status != rec.Status {
-			if !oneOf(in.Status, recFlow[rec.Status]...) {
-				return Errorf(CodeWrongState, "a recommendation that is %s cannot become %s", rec.Status, in.Status)
-			}
-			to = in.Status
-		}
-		now := tx.now()
-		note := ProgressNote{ID: noteID, RecommendationID: rec.ID, From: from, To: to, Note: in.Note, CreatedBy: u.ID, CreatedAt: now}
-		if err := tx.conn(ctx).Create(&note).Error; err != nil {
-			return err
-		}
-		if err := tx.AttachPhotos(ctx, u.ID, AttachProgress, note.ID, "photo_ids", in.PhotoIDs); err != nil {
-			return err
-		}
-		updates := map[string]any{"status": to, "updated_at": now}
-		if to == RecNotAdopted {
-			updates["reason"] = in.Reason
-		}
-		if err := tx.conn(ctx).Model(&Recommendation{}).Where("id = ?", rec.ID).Updates(updates).Error; err != nil {
-			return err
-		}
-		rec.Status, rec.UpdatedAt = to, now
-		var open int64
-		if err := tx.conn(ctx).Model(&Recommendation{}).Where("topic_id = ? AND status IN ?", t.ID, []string{RecPending, RecInProgress}).Count(&open).Error; err != nil {
-			return err
-		}
-		if open > 0 {
-			return nil
-		}
-		return tx.closeTopic(ctx, t)
+		note := ProgressNote{ID: noteID, Note: in.Note, CreatedBy: u.ID}
+		return tx.recordProgress(ctx, t, &rec, &note, in.Status, in.Reason, func() error {
+			return tx.AttachPhotos(ctx, u.ID, AttachProgress, note.ID, "photo_ids", in.PhotoIDs)
+		})
 	})
 	if retried(in.ID, err) {
 		if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
@@ -338,6 +331,53 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 	rec.decorate(s.today())
 	return &rec, true, nil
 }
+
+// recordProgress writes note on rec (a recommendation of the concluded topic t, locked by
+// the caller's transaction), moving rec to status when given and allowed, then attaches the
+// note's photos with attach. When every recommendation of t is settled, t closes; the
+// recommendation's unit links end with its settling. Convener and unit write through here.
+func (s *Store) recordProgress(ctx context.Context, t *Topic, rec *Recommendation, note *ProgressNote, status, reason string, attach func() error) error {
+	from, to := rec.Status, rec.Status
+	if status != "" && status != rec.Status {
+		if !oneOf(status, recFlow[rec.Status]...) {
+			return Errorf(CodeWrongState, "a recommendation that is %s cannot become %s", rec.Status, status)
+		}
+		to = status
+	}
+	now := s.now()
+	note.RecommendationID, note.From, note.To, note.CreatedAt = rec.ID, from, to, now
+	if err := s.conn(ctx).Create(note).Error; err != nil {
+		return err
+	}
+	if err := attach(); err != nil {
+		return err
+	}
+	updates := map[string]any{"status": to, "updated_at": now}
+	if to == RecNotAdopted {
+		updates["reason"] = reason
+	}
+	if err := s.conn(ctx).Model(&Recommendation{}).Where("id = ?", rec.ID).Updates(updates).Error; err != nil {
+		return err
+	}
+	rec.Status, rec.UpdatedAt = to, now
+	if !rec.Settled() {
+		return nil
+	}
+	if err := s.endUnitLinks(ctx, rec.ID); err != nil {
+		return err
+	}
+	var open int64
+	if err := s.conn(ctx).Model(&Recommendation{}).Where("topic_id = ? AND status IN ?", t.ID, []string{RecPending, RecInProgress}).Count(&open).Error; err != nil {
+		return err
+	}
+	if open > 0 {
+		return nil
+	}
+	return s.closeTopic(ctx, t)
+}
+
+// Settled says the recommendation is done or not adopted: its follow-up is over.
+func (r *Recommendation) Settled() bool { return r.Status == RecDone || r.Status == RecNotAdopted }
 
 // repeatedProgress returns the recommendation as it is now when u already sent the note
 // with id for it; the id used by someone else or for another recommendation is a conflict.
@@ -445,31 +485,57 @@ type Receipt struct {
 	TopicStatus     string                  `json:"topic_status,omitempty"`
 	Outcome         string                  `json:"outcome,omitempty"`
 	Recommendations []ReceiptRecommendation `json:"recommendations,omitempty"`
-	UpdatedAt       time.Time               `json:"updated_at"`
+	// Path is the way the opinion went so far, step by step with the day of each.
+	Path []ReceiptStep `json:"path"`
+	// CanRate says the topic is closed and a verdict may be given (or changed); Rating is the
+	// verdict given, if any.
+	CanRate   bool           `json:"can_rate"`
+	Rating    *ReceiptRating `json:"rating,omitempty"`
+	UpdatedAt time.Time      `json:"updated_at"`
 }
 
-// ReceiptRecommendation is a recommendation as the public sees it.
+// Steps of a receipt's path, in order.
+const (
+	StepReceived        = "received"
+	StepInTopic         = "in_topic"
+	StepApproved        = "approved"
+	StepResearched      = "researched"
+	StepConsulted       = "consulted"
+	StepRecommendations = "recommendations"
+	StepClosed          = "closed"
+)
+
+// ReceiptStep is one step of the path and the day it was reached.
+type ReceiptStep struct {
+	Step string `json:"step"`
+	On   string `json:"on"`
+}
+
+// ReceiptRecommendation is a recommendation as the public sees it, with its unit's replies.
 type ReceiptRecommendation struct {
-	Content string `json:"content"`
-	Unit    string `json:"unit"`
-	Status  string `json:"status"`
+	Content string         `json:"content"`
+	Unit    string         `json:"unit"`
+	Status  string         `json:"status"`
+	DueOn   string         `json:"due_on"`
+	Replies []ReceiptReply `json:"replies"`
+}
+
+// ReceiptReply is a unit's reply as the public sees it: its word, its note and the day.
+type ReceiptReply struct {
+	Status     string `json:"status"`
+	Note       string `json:"note"`
+	ExpectedOn string `json:"expected_on,omitempty"`
+	On         string `json:"on"`
 }
 
 // FindReceipt looks an opinion up by its receipt code for the public.
 func (s *Store) FindReceipt(ctx context.Context, code string) (*Receipt, error) {
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if len(code) != 8 || strings.Trim(code, receiptAlphabet) != "" {
-		return nil, &Error{Code: CodeNotFound, Message: "no opinion has this receipt code"}
-	}
-	var op Opinion
-	err := s.conn(ctx).Where("receipt_code = ?", code).Take(&op).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, &Error{Code: CodeNotFound, Message: "no opinion has this receipt code"}
-	}
+	op, err := s.opinionByReceipt(ctx, code)
 	if err != nil {
-		return nil, wrap("find receipt", err)
+		return nil, err
 	}
-	r := &Receipt{Code: code, OpinionStatus: op.Status, Category: op.Category, CollectedOn: op.CollectedAt.Format("2006-01-02"), UpdatedAt: op.UpdatedAt}
+	r := &Receipt{Code: op.ReceiptCode, OpinionStatus: op.Status, Category: op.Category, CollectedOn: op.CollectedAt.Format(DateLayout), UpdatedAt: op.UpdatedAt,
+		Path: []ReceiptStep{{StepReceived, op.CreatedAt.Format(DateLayout)}}}
 	if op.TopicID == nil {
 		return r, nil
 	}
@@ -478,21 +544,87 @@ func (s *Store) FindReceipt(ctx context.Context, code string) (*Receipt, error) 
 		return nil, err
 	}
 	r.TopicStatus = t.Status
-	if oneOf(t.Status, PublicTopicStatuses...) {
-		// Until both bodies approved it, a topic's title is the room's working text, not
-		// something the county has put its name to.
-		r.TopicTitle = t.Title
-	}
 	if t.UpdatedAt.After(r.UpdatedAt) {
 		r.UpdatedAt = t.UpdatedAt
 	}
+	r.Path = append(r.Path, ReceiptStep{StepInTopic, op.UpdatedAt.Format(DateLayout)})
+	if !oneOf(t.Status, PublicTopicStatuses...) {
+		// Until both bodies approved it, a topic's title is the room's working text, not
+		// something the county has put its name to.
+		return r, nil
+	}
+	r.TopicTitle = t.Title
+	if err := s.receiptPath(ctx, t, r); err != nil {
+		return nil, err
+	}
 	if t.Status == TopicConcluded || t.Status == TopicClosed {
-		if o, err := s.outcomeOf(ctx, t.ID); err == nil {
-			r.Outcome = o.Consensus
-			for _, rec := range o.Recommendations {
-				r.Recommendations = append(r.Recommendations, ReceiptRecommendation{Content: rec.Content, Unit: rec.Unit, Status: rec.Status})
-			}
+		if err := s.receiptOutcome(ctx, t, r); err != nil {
+			return nil, err
+		}
+	}
+	if t.Status == TopicClosed {
+		var rt Rating
+		err := s.conn(ctx).Where("opinion_id = ?", op.ID).Take(&rt).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			r.CanRate = true
+		case err != nil:
+			return nil, wrap("receipt rating", err)
+		default:
+			r.Rating = rt.receiptView()
+			r.CanRate = s.now().Before(rt.CreatedAt.Add(RatingWindow))
 		}
 	}
 	return r, nil
+}
+
+// receiptPath adds the steps of an approved topic, each on the first day it was reached.
+func (s *Store) receiptPath(ctx context.Context, t *Topic, r *Receipt) error {
+	var hist []TopicHistory
+	if err := s.conn(ctx).Where("topic_id = ? AND action IN ?", t.ID, []string{ActApproveBoth, ActMeet, ActConclude, ActClose}).
+		Order("at, id").Find(&hist).Error; err != nil {
+		return wrap("receipt path", err)
+	}
+	first := map[string]time.Time{}
+	for _, h := range hist {
+		if _, ok := first[h.Action]; !ok {
+			first[h.Action] = h.At
+		}
+	}
+	var research []Activity
+	if err := s.conn(ctx).Select("held_at").Where("topic_id = ? AND kind = ?", t.ID, KindResearch).Order("held_at").Limit(1).Find(&research).Error; err != nil {
+		return wrap("receipt path", err)
+	}
+	if len(research) > 0 {
+		first["research"] = research[0].HeldAt
+	}
+	for _, st := range []struct{ key, step string }{{ActApproveBoth, StepApproved}, {"research", StepResearched},
+		{ActMeet, StepConsulted}, {ActConclude, StepRecommendations}, {ActClose, StepClosed}} {
+		if at, ok := first[st.key]; ok {
+			r.Path = append(r.Path, ReceiptStep{st.step, at.Format(DateLayout)})
+		}
+	}
+	return nil
+}
+
+// receiptOutcome adds the outcome, its recommendations and the units' replies to them.
+func (s *Store) receiptOutcome(ctx context.Context, t *Topic, r *Receipt) error {
+	o, err := s.outcomeOf(ctx, t.ID)
+	if ErrorCode(err) == CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.Outcome = o.Consensus
+	for _, rec := range o.Recommendations {
+		rr := ReceiptRecommendation{Content: rec.Content, Unit: rec.Unit, Status: rec.Status, DueOn: rec.Due, Replies: []ReceiptReply{}}
+		for _, n := range rec.Progress {
+			if n.FromUnit {
+				rr.Replies = append(rr.Replies, ReceiptReply{Status: n.UnitStatus, Note: n.Note, ExpectedOn: n.Expected, On: n.CreatedAt.Format(DateLayout)})
+			}
+		}
+		r.Recommendations = append(r.Recommendations, rr)
+	}
+	return nil
 }

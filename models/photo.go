@@ -32,8 +32,11 @@ const unattachedSQL = "opinion_id IS NULL AND topic_id IS NULL AND activity_id I
 
 // Photo is a site photo's record; the image itself is in the photo store under ObjectKey.
 type Photo struct {
-	ID          string    `json:"id" gorm:"primaryKey"`
-	UploaderID  string    `json:"-"`
+	ID string `json:"id" gorm:"primaryKey"`
+	// UploaderID is the user who sent the photo; empty (NULL) for one sent through a unit's
+	// link, which UnitLinkID then names.
+	UploaderID  string    `json:"-" gorm:"default:null"`
+	UnitLinkID  *string   `json:"-"`
 	ObjectKey   string    `json:"-"`
 	ContentType string    `json:"content_type"`
 	Size        int64     `json:"size"`
@@ -136,6 +139,12 @@ func (s *Store) recordVisible(ctx context.Context, v *Viewer, p *Photo) (bool, e
 // AttachPhotos attaches the uploader's own unattached photos to one record. Every id must
 // qualify, or nothing is attached and the field is reported.
 func (s *Store) AttachPhotos(ctx context.Context, uploaderID, kind, recordID, field string, ids []string) error {
+	return s.attachPhotos(ctx, "uploader_id", uploaderID, kind, recordID, field, ids)
+}
+
+// attachPhotos attaches the unattached photos owned through ownerColumn (uploader_id, or
+// unit_link_id for a unit's) by owner to one record.
+func (s *Store) attachPhotos(ctx context.Context, ownerColumn, owner, kind, recordID, field string, ids []string) error {
 	ids = dedupe(ids)
 	if len(ids) == 0 {
 		return nil
@@ -148,7 +157,7 @@ func (s *Store) AttachPhotos(ctx context.Context, uploaderID, kind, recordID, fi
 		return fmt.Errorf("models: attach photos: unknown kind %q", kind)
 	}
 	res := s.conn(ctx).Model(&Photo{}).
-		Where("id IN ? AND uploader_id = ? AND "+unattachedSQL, ids, uploaderID).
+		Where("id IN ? AND "+ownerColumn+" = ? AND "+unattachedSQL, ids, owner).
 		Update(column, recordID)
 	if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
 		return &Error{Code: CodeNotFound, Message: kind + " not found"}
@@ -211,6 +220,15 @@ var DefaultPhotoQuota = PhotoQuota{PerMinute: 60, PerDay: 500, BytesPerDay: 1 <<
 // PhotoQuotaWait tells how long the uploader must wait before their next upload fits q:
 // zero when it fits at now. The wait is until the oldest photo in the full window leaves it.
 func (s *Store) PhotoQuotaWait(ctx context.Context, uploaderID string, q PhotoQuota, now time.Time) (time.Duration, error) {
+	return s.photoQuotaWait(ctx, "uploader_id", uploaderID, q, now)
+}
+
+// LinkPhotoQuotaWait is PhotoQuotaWait for the photos sent through one unit link.
+func (s *Store) LinkPhotoQuotaWait(ctx context.Context, linkID string, q PhotoQuota, now time.Time) (time.Duration, error) {
+	return s.photoQuotaWait(ctx, "unit_link_id", linkID, q, now)
+}
+
+func (s *Store) photoQuotaWait(ctx context.Context, ownerColumn, owner string, q PhotoQuota, now time.Time) (time.Duration, error) {
 	windows := []struct {
 		span     time.Duration
 		count    int
@@ -226,7 +244,7 @@ func (s *Store) PhotoQuotaWait(ctx context.Context, uploaderID string, q PhotoQu
 			N     int64
 			Bytes int64
 		}
-		q := s.conn(ctx).Model(&Photo{}).Where("uploader_id = ? AND created_at > ?", uploaderID, since)
+		q := s.conn(ctx).Model(&Photo{}).Where(ownerColumn+" = ? AND created_at > ?", owner, since)
 		if err := q.Session(&gorm.Session{}).Select("COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes").Scan(&use).Error; err != nil {
 			return 0, fmt.Errorf("models: photo quota: %w", err)
 		}

@@ -10,12 +10,24 @@ import (
 const eraseBatch = 500
 
 // EraseResidents blanks the resident's name and phone of every opinion whose purpose is
-// spent: its topic was closed (follow-up done) before cutoff, or the opinion was dismissed
+// spent (and the comments of verdicts last changed before cutoff): its topic was closed (follow-up done) before cutoff, or the opinion was dismissed
 // before cutoff. The consent flag, the content and the receipt code stay, so the resident can
 // still follow the opinion by its receipt. It works in batches, is safe to run again and on
 // several instances at once, and returns how many opinions it erased.
 func (s *Store) EraseResidents(ctx context.Context, cutoff time.Time) (int64, error) {
 	cutoff = cutoff.UTC()
+	// A verdict's comment is the resident's own words too: it goes once the verdict was last
+	// changed before cutoff; the verdict itself stays, counted on the dashboard.
+	for {
+		res := s.conn(ctx).Exec(`UPDATE ratings SET comment = '' WHERE opinion_id IN (SELECT opinion_id FROM (
+  SELECT opinion_id FROM ratings WHERE comment <> '' AND updated_at < ? ORDER BY opinion_id LIMIT ?) x)`, cutoff, eraseBatch)
+		if res.Error != nil {
+			return 0, fmt.Errorf("models: erase rating comments: %w", res.Error)
+		}
+		if res.RowsAffected < eraseBatch {
+			break
+		}
+	}
 	closed := s.conn(ctx).Model(&TopicHistory{}).Select("topic_id").Where("to_status = ? AND at < ?", TopicClosed, cutoff)
 	var total int64
 	for {

@@ -64,6 +64,35 @@ type StatsTotals struct {
 	// ProblemsSolved is the number of recommendations done (解决问题).
 	ProblemsSolved int64 `json:"problems_solved"`
 	Overdue        int64 `json:"overdue"`
+	// Ratings are the residents' verdicts on closed topics, county-wide.
+	Ratings StatsRatings `json:"ratings"`
+}
+
+// StatsRatings counts residents' verdicts (群众评价), as they stand today whatever the
+// period. Rate is the share of satisfied and basically satisfied verdicts, 0–1; nil when
+// there are none.
+type StatsRatings struct {
+	Total              int64    `json:"total"`
+	Satisfied          int64    `json:"satisfied"`
+	BasicallySatisfied int64    `json:"basically_satisfied"`
+	Unsatisfied        int64    `json:"unsatisfied"`
+	Rate               *float64 `json:"rate"`
+}
+
+func (r *StatsRatings) add(rating string, n int64) {
+	switch rating {
+	case RatingSatisfied:
+		r.Satisfied += n
+	case RatingBasicallySatisfied:
+		r.BasicallySatisfied += n
+	case RatingUnsatisfied:
+		r.Unsatisfied += n
+	default:
+		return
+	}
+	r.Total += n
+	rate := float64(r.Satisfied+r.BasicallySatisfied) / float64(r.Total)
+	r.Rate = &rate
 }
 
 // StatsCount is one bar of a breakdown.
@@ -104,6 +133,8 @@ type StatsRoom struct {
 	Flagged bool  `json:"flagged"`
 	// Flags says why a room is flagged: StatsFlagChecklist, StatsFlagBelowQuota.
 	Flags []string `json:"flags"`
+	// Ratings are the verdicts on the room's closed topics.
+	Ratings StatsRatings `json:"ratings"`
 }
 
 // StatsOverdue is a recommendation past its due date and not settled.
@@ -250,7 +281,35 @@ func (s *Store) Stats(ctx context.Context, o StatsOptions) (*Stats, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// After the lanes: the verdicts go onto the rooms they listed.
+	if err := s.statsRatings(ctx, st); err != nil {
+		return nil, fmt.Errorf("models: stats ratings: %w", err)
+	}
 	return st, nil
+}
+
+func (s *Store) statsRatings(ctx context.Context, st *Stats) error {
+	rows, err := s.conn(ctx).Raw(`SELECT room_id, rating, COUNT(*) FROM ratings GROUP BY room_id, rating`).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	byRoom := map[string]*StatsRatings{}
+	for i := range st.Rooms {
+		byRoom[st.Rooms[i].ID] = &st.Rooms[i].Ratings
+	}
+	for rows.Next() {
+		var room, rating string
+		var n int64
+		if err := rows.Scan(&room, &rating, &n); err != nil {
+			return err
+		}
+		st.Totals.Ratings.add(rating, n)
+		if r := byRoom[room]; r != nil {
+			r.add(rating, n)
+		}
+	}
+	return rows.Err()
 }
 
 // blankChars are removed before a room's rules are judged empty, so rules of nothing but

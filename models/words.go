@@ -65,10 +65,12 @@ var (
 	TopicWords    = Words{{TopicDraft, "草稿"}, {TopicInReview, "审核中"}, {TopicReturned, "退回修改"},
 		{TopicApproved, "已通过"}, {TopicRejected, "未通过"}, {TopicPlanned, "已制定方案"}, {TopicConsulted, "已协商"},
 		{TopicConcluded, "已形成成果"}, {TopicClosed, "已办结"}}
-	SourceWords   = Words{{SourceCollected, "收集筛选"}, {SourceRecommended, "委员推荐"}, {SourceAssigned, "上级交办"}}
-	DecisionWords = Words{{DecisionApprove, "同意"}, {DecisionReturn, "退回修改"}, {DecisionReject, "不予通过"}}
-	RecWords      = Words{{RecPending, "待办理"}, {RecInProgress, "办理中"}, {RecDone, "已办结"}, {RecNotAdopted, "未采纳"}}
-	KindWords     = Words{{KindVisit, "走访"}, {KindForum, "座谈"}, {KindResearch, "调研"},
+	SourceWords    = Words{{SourceCollected, "收集筛选"}, {SourceRecommended, "委员推荐"}, {SourceAssigned, "上级交办"}}
+	DecisionWords  = Words{{DecisionApprove, "同意"}, {DecisionReturn, "退回修改"}, {DecisionReject, "不予通过"}}
+	RecWords       = Words{{RecPending, "待办理"}, {RecInProgress, "办理中"}, {RecDone, "已办结"}, {RecNotAdopted, "未采纳"}}
+	UnitReplyWords = Words{{UnitAccepted, "已接收，将办理"}, {UnitInProgress, "正在办理"}, {UnitDone, "已办结"}, {UnitRejected, "无法采纳"}}
+	RatingWords    = Words{{RatingSatisfied, "满意"}, {RatingBasicallySatisfied, "基本满意"}, {RatingUnsatisfied, "不满意"}}
+	KindWords      = Words{{KindVisit, "走访"}, {KindForum, "座谈"}, {KindResearch, "调研"},
 		{KindConsultation, "协商会"}, {KindTraining, "培训"}}
 	PhotoLabelWords = Words{{PhotoBefore, "整改前"}, {PhotoAfter, "整改后"}}
 	// AttendanceWords name the statuses of attendance; invited is never stored: it is how
@@ -101,14 +103,16 @@ const DefaultCountyName = "县政协"
 // EventTypes lists the kinds of stored event a user may receive as a notice. The stream
 // also sends EventResync, which is no notice: it tells the client to reload.
 var EventTypes = []string{EventReviewDecided, EventTopicStatusChanged, EventTopicSubmitted, EventOpinionAdopted,
-	EventAnnouncement, EventPlanPublished, EventRecommendationDue, EventTopicClosed, EventActivityInvited, EventActivityReminder}
+	EventAnnouncement, EventPlanPublished, EventRecommendationDue, EventTopicClosed, EventActivityInvited, EventActivityReminder,
+	EventUnitReplied, EventRatingUnsatisfied}
 
 // PushKindWords are the kinds of notice a user may choose to receive by Web Push when the
 // app is closed, with the names the settings screen shows: every notice the stream carries.
 var PushKindWords = Words{{EventReviewDecided, "审核结果"}, {EventTopicStatusChanged, "议题进展"},
 	{EventTopicSubmitted, "待审核议题"}, {EventOpinionAdopted, "民意被采纳"}, {EventAnnouncement, "通知公告"},
 	{EventPlanPublished, "工作方案发布"}, {EventRecommendationDue, "意见建议逾期"}, {EventTopicClosed, "议题办结"},
-	{EventActivityInvited, "活动邀请"}, {EventActivityReminder, "活动提醒"}}
+	{EventActivityInvited, "活动邀请"}, {EventActivityReminder, "活动提醒"},
+	{EventUnitReplied, "承办单位答复"}, {EventRatingUnsatisfied, "群众不满意"}}
 
 // Patterns of the phone numbers the server accepts: a member's (a mobile number, it signs
 // in) and a resident's (a mobile or a landline with its area code).
@@ -179,4 +183,5 @@ var Limits = []struct {
 	{"rec_contact", MaxRecContact}, {"progress_note", MaxProgressNote}, {"progress_reason", MaxProgressReason},
 	{"announcement_title", MaxAnnouncementTitle}, {"announcement_body", MaxAnnouncementBody},
 	{"attendance_reason", MaxAttendanceReason},
+	{"rating_comment", MaxRatingComment},
 }

@@ -35,6 +35,10 @@ export function describe(type, d = {}) {
       const head = type === 'activity.invited' ? '邀请你参加' : '明天请参加';
       return { text: head + what + '：' + when + (d.place ? '，地点：' + d.place : ''), href: d.activity_id ? '/activities/' + encodeURIComponent(d.activity_id) : topic };
     }
+    case 'recommendation.unit_replied':
+      return { text: (d.unit || '承办单位') + '答复了议题' + t + '的意见建议：' + label('unitReply', d.unit_status) + (d.note ? '。' + d.note : ''), href: topic };
+    case 'rating.unsatisfied':
+      return { text: '有群众对议题' + t + '的办理结果表示不满意' + (d.comment ? '：' + d.comment : ''), href: topic };
     default:
       return { text: '新消息' + t, href: topic };
   }

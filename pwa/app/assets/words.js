@@ -122,6 +122,8 @@ export const LABELS = {
     'topic.closed': '议题办结',
     'activity.invited': '活动邀请',
     'activity.reminder': '活动提醒',
+    'recommendation.unit_replied': '承办单位答复',
+    'rating.unsatisfied': '群众不满意',
   },
   credit: {
     'opinion_collected': '收集民意',
@@ -143,10 +145,21 @@ export const LABELS = {
     'participant': '参加',
     'contributor': '提供民意',
   },
+  unitReply: {
+    'accepted': '已接收，将办理',
+    'in_progress': '正在办理',
+    'done': '已办结',
+    'rejected': '无法采纳',
+  },
+  rating: {
+    'satisfied': '满意',
+    'basically_satisfied': '基本满意',
+    'unsatisfied': '不满意',
+  },
 };
 
 // EVENT_TYPES are the notices the event stream sends; RESYNC tells the app to reload.
-export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed', 'activity.invited', 'activity.reminder'];
+export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed', 'activity.invited', 'activity.reminder', 'recommendation.unit_replied', 'rating.unsatisfied'];
 export const RESYNC = 'resync';
 
 // DEFAULT_CATEGORIES is the starting list of opinion categories.
@@ -193,6 +206,7 @@ export const LIMITS = {
   announcement_title: 100,
   announcement_body: 5000,
   attendance_reason: 500,
+  rating_comment: 500,
 };
 
 // Phone numbers the server accepts: a member's and a resident's.

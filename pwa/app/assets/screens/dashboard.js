@@ -128,7 +128,9 @@ export async function dashboard(ctx) {
         number(t.topics, '协商议题'),
         number(t.recommendations, '意见建议'),
         number(t.problems_solved, '解决问题', 'good'),
-        number(t.overdue, '逾期未办', t.overdue ? 'warn' : ''))),
+        number(t.overdue, '逾期未办', t.overdue ? 'warn' : ''),
+        number(rate(t.ratings), '群众满意率', 'good'))),
+    satisfactionBlock(t.ratings, rooms),
     h('section', { 'aria-labelledby': 'flag-h' }, h('h3', { id: 'flag-h' }, '需关注的议事室'),
       h('p', { class: 'hint' }, '每室每年活动不少于 ', String(s.activity_quota ?? 3), ' 次', s.quota_checked ? '' : '（' + (s.quota_check_from || '') + ' 起考核活动次数）'),
       flagged.length
@@ -159,4 +161,24 @@ export async function dashboard(ctx) {
         h('thead', {}, h('tr', {}, ['委员', '收集', '采纳'].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', {}, members.map((m) => h('tr', {}, h('th', { scope: 'row' }, m.name), h('td', {}, String(m.collected)), h('td', {}, String(m.adopted)))))))) : null,
     exportsBox);
+}
+
+// rate words a satisfaction rate (satisfied and basically satisfied of all verdicts) as a
+// percentage, or — when no resident has rated yet.
+function rate(r) {
+  return r && r.rate != null ? Math.round(r.rate * 100) + '%' : '—';
+}
+
+// satisfactionBlock shows residents' verdicts on closed topics, for the county and per room.
+function satisfactionBlock(total, rooms) {
+  const rated = rooms.filter((r) => r.ratings && r.ratings.total > 0);
+  const counts = (r) => [String(r.satisfied), String(r.basically_satisfied), String(r.unsatisfied), rate(r)];
+  return h('section', { 'aria-labelledby': 'sat-h' }, h('h3', { id: 'sat-h' }, '群众评价'),
+    total && total.total
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', 'data-testid': 'satisfaction' },
+        h('thead', {}, h('tr', {}, ['', '满意', '基本满意', '不满意', '满意率'].map((x) => h('th', { scope: 'col' }, x)))),
+        h('tbody', {},
+          h('tr', {}, h('th', { scope: 'row' }, '全县'), counts(total).map((x) => h('td', {}, x))),
+          rated.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.name), counts(r.ratings).map((x) => h('td', {}, x)))))))
+      : empty('还没有群众评价。'));
 }

@@ -229,7 +229,7 @@ function fateLine(o) {
 const openQR = new Set();
 let qrModule = null;
 
-function receiptLine(code) {
+function receiptLine(code, room) {
   const box = h('div', { class: 'qr-box', hidden: true });
   const show = h('button', { type: 'button', class: 'btn small', 'aria-expanded': 'false' }, '出示二维码');
   const toggle = async (open) => {
@@ -250,8 +250,35 @@ function receiptLine(code) {
   };
   show.addEventListener('click', () => toggle(box.hidden));
   if (openQR.has(code)) toggle(true);
+  const print = h('button', { type: 'button', class: 'btn small' }, '打印回执条');
+  print.addEventListener('click', () => printSlip(code, room));
   return h('div', { class: 'receipt' },
-    h('p', {}, '居民回执码：', h('a', { href: '/r/' + encodeURIComponent(code), class: 'receipt-link' }, code), ' ', show), box);
+    h('p', {}, '居民回执码：', h('a', { href: '/r/' + encodeURIComponent(code), class: 'receipt-link' }, code), ' ', show, ' ', print), box);
+}
+
+// printSlip prints the receipt as a slip to hand to the resident: the room's name, the QR
+// code of the receipt link and the code itself. Only the slip prints (app.css, @media print);
+// it fits a receipt printer's roll as well as an A4 sheet.
+async function printSlip(code, room) {
+  const link = location.origin + '/r/' + encodeURIComponent(code);
+  let qr;
+  try {
+    qr = (qrModule || (qrModule = await import('../qr.js'))).svg(link, { label: '回执二维码' });
+  } catch {
+    qr = null;
+  }
+  document.querySelector('.print-slip')?.remove();
+  const slip = h('div', { class: 'print-slip', 'data-testid': 'print-slip' },
+    h('p', { class: 'slip-room' }, room || '委员议事室'),
+    h('p', { class: 'slip-title' }, '民意回执'),
+    qr,
+    h('p', { class: 'slip-code' }, code),
+    h('p', { class: 'slip-hint' }, '扫码或访问 ', link, ' 查看办理进展，办结后可评价是否解决。'),
+    h('p', { class: 'slip-hint' }, '本回执不含个人信息，请妥善保存。'));
+  document.body.append(slip);
+  const done = () => { slip.remove(); removeEventListener('afterprint', done); };
+  addEventListener('afterprint', done);
+  window.print();
 }
 
 function remoteRow(o) {
@@ -262,7 +289,7 @@ function remoteRow(o) {
     h('p', { class: 'item-meta' }, [roomName(o.room_id), o.category, label('channel', o.channel)].filter(Boolean).join(' · ')),
     thumbs.length ? h('div', { class: 'thumbs' }, thumbs) : null,
     fateLine(o),
-    o.receipt_code ? receiptLine(o.receipt_code) : null);
+    o.receipt_code ? receiptLine(o.receipt_code, roomName(o.room_id)) : null);
   if (o.status === 'adopted' && o.topic_id) topicTitle(o.topic_id, li);
   return li;
 }

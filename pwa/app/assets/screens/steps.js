@@ -259,9 +259,62 @@ function outcomeBlock(o, mayFollow, topic, signal) {
       h('p', {}, r.content, '（', r.unit, '，', r.due_on, ' 前）'),
       h('p', {}, h('span', { class: 'chip rec-' + r.status }, REC[r.status] || r.status), r.overdue ? h('span', { class: 'chip warn' }, '已逾期') : null,
         r.reason ? ' 原因：' + r.reason : null),
-      (r.progress || []).map((p) => h('div', { class: 'progress-note' }, h('p', { class: 'muted' }, fmtTime(p.created_at), ' ', p.note),
-        thumbs(p.photos, '进展照片'))),
+      (r.progress || []).map((p) => h('div', { class: 'progress-note' + (p.from_unit ? ' from-unit' : '') },
+        p.from_unit
+          ? h('p', {}, h('strong', {}, r.unit + '答复：'), h('span', { class: 'chip unit-' + p.unit_status }, label('unitReply', p.unit_status)),
+            p.expected_on ? ' 预计 ' + p.expected_on + ' 完成' : null, h('span', { class: 'muted' }, ' ', fmtTime(p.created_at)))
+          : null,
+        h('p', { class: p.from_unit ? '' : 'muted' }, p.from_unit ? p.note : [fmtTime(p.created_at), ' ', p.note]),
+        thumbs(p.photos, p.from_unit ? '单位答复照片' : '进展照片'))),
+      mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? unitShare(r, i + 1, topic) : null,
       mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? progressForm(r, i + 1, topic, signal) : null))));
+}
+
+// unitShare lets a convener give the recommendation's responsible unit a link to answer
+// through: copy it, show it as a QR code, or copy a text message with it. Making a new link
+// ends the earlier one; 收回链接 ends it without a new one. The link is shown only when made:
+// the server keeps no copy of it.
+function unitShare(r, n, topic) {
+  const out = h('div', { class: 'unit-link', 'aria-live': 'polite' });
+  const copy = async (text, done) => {
+    try { await navigator.clipboard.writeText(text); toast(done); } catch { toast('无法复制，请长按选择文字后复制', { kind: 'error' }); }
+  };
+  const make = h('button', { type: 'button', class: 'btn small' }, '生成单位答复链接');
+  const revoke = h('button', { type: 'button', class: 'btn small' }, '收回链接');
+  make.addEventListener('click', async () => {
+    if (out.firstChild && !confirm('重新生成后，之前发给单位的链接将失效。继续吗？')) return;
+    make.disabled = true;
+    try {
+      const l = await api.send('POST', '/api/v1/recommendations/' + encodeURIComponent(r.id) + '/unit-link');
+      const url = location.origin + l.url;
+      const sms = '【协商在一线】' + r.unit + '：议题「' + topic.title + '」的意见建议“' + r.content.slice(0, 40) +
+        '”请于' + r.due_on + '前办理，并通过此链接答复办理情况：' + url;
+      const qr = await import('../qr.js');
+      out.replaceChildren(
+        h('p', {}, '单位答复链接（' + l.expires_at.slice(0, 10) + ' 前有效，建议办结后自动失效）：'),
+        h('p', { class: 'unit-url' }, h('code', { 'data-testid': 'unit-url' }, url)),
+        h('p', {}, h('button', { type: 'button', class: 'btn small', onclick: () => copy(url, '链接已复制') }, '复制链接'), ' ',
+          h('button', { type: 'button', class: 'btn small', onclick: () => copy(sms, '短信内容已复制') }, '复制短信内容')),
+        h('details', {}, h('summary', {}, '短信内容'), h('p', { class: 'sms-text' }, sms)),
+        h('details', {}, h('summary', {}, '二维码'), qr.svg(url, { label: '单位答复链接二维码（建议 ' + n + '）' })));
+      make.textContent = '重新生成链接';
+    } catch (e) {
+      toast(api.errorText(e), { kind: 'error' });
+    } finally {
+      make.disabled = false;
+    }
+  });
+  revoke.addEventListener('click', async () => {
+    if (!confirm('收回后，单位将无法再通过链接答复。继续吗？')) return;
+    try {
+      await api.send('DELETE', '/api/v1/recommendations/' + encodeURIComponent(r.id) + '/unit-link');
+      out.replaceChildren(h('p', { class: 'muted' }, '链接已收回'));
+      make.textContent = '生成单位答复链接';
+    } catch (e) {
+      toast(api.errorText(e), { kind: 'error' });
+    }
+  });
+  return h('div', { class: 'unit-share', 'aria-label': '单位答复（建议 ' + n + '）' }, h('p', {}, make, ' ', revoke), out);
 }
 
 function progressForm(r, n, topic, signal) {
