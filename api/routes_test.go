@@ -212,8 +212,8 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/users": {allow: adminOnly, body: func(f *fixture) any {
 		return map[string]string{"phone": nextPhone(), "name": "新委员", "password": testPassword, "role": "member"}
 	}},
-	"GET /api/v1/users":       {allow: adminOnly},
-	"GET /api/v1/users/:id":   {allow: adminOnly, path: "/api/v1/users/{user}"},
+	"GET /api/v1/users":     {allow: adminOnly},
+	"GET /api/v1/users/:id": {allow: adminOnly, path: "/api/v1/users/{user}"},
 	"PATCH /api/v1/users/:id": {allow: adminOnly, path: "/api/v1/users/{user}", body: func(*fixture) any {
 		return map[string]string{"name": "改名", "sector": "教育界", "unit": "城关镇"}
 	}},
