@@ -343,11 +343,16 @@ func (s *Store) planImport(ctx context.Context, f ImportFile) (*importPlan, erro
 			}
 			body = code
 		}
-		if role == RoleReviewer && body == "" && strings.TrimSpace(r.ReviewBody) == "" {
-			add(ImportSheetUsers, r.Row, "review_body", "审核人须填写审核机关")
-		}
-		if role != RoleReviewer && role != "" && body != "" {
-			add(ImportSheetUsers, r.Row, "review_body", "只有审核人填写审核机关")
+		if code := role; code != "" {
+			// The account's rules (validRole), in the office's words.
+			p := Problems{}
+			validRole(p, role, body)
+			switch why := p["review_body"]; {
+			case strings.HasPrefix(why, "only reviewers"):
+				add(ImportSheetUsers, r.Row, "review_body", "只有审核人填写审核机关")
+			case why != "" && strings.TrimSpace(r.ReviewBody) == "":
+				add(ImportSheetUsers, r.Row, "review_body", "审核人须填写审核机关")
+			}
 		}
 		u.role, u.body = role, body
 		p := Problems{}
@@ -368,14 +373,18 @@ func (s *Store) planImport(ctx context.Context, f ImportFile) (*importPlan, erro
 		if msg != "" {
 			add(ImportSheetUsers, r.Row, "rooms", msg)
 		}
-		for _, ref := range refs {
-			switch {
-			case role == "":
-				// the role itself is wrong: said above
-			case ref.Role == RoomLocalReviewer && !(role == RoleReviewer && body == BodyLocal):
-				add(ImportSheetUsers, r.Row, "rooms", fmt.Sprintf("“%s”：属地审核只能由所在地党委（党组）的审核人担任", ref.Name))
-			case ref.Role != RoomLocalReviewer && role != RoleMember:
-				add(ImportSheetUsers, r.Row, "rooms", fmt.Sprintf("“%s”：召集人和委员须是角色为委员的用户", ref.Name))
+		if role != "" {
+			account := &User{Role: role, ReviewBody: body}
+			for _, ref := range refs {
+				err := roomRoleFits(account, ref.Role)
+				if err == nil {
+					continue
+				}
+				if strings.Contains(err.Error(), "local_reviewer") {
+					add(ImportSheetUsers, r.Row, "rooms", fmt.Sprintf("“%s”：属地审核只能由所在地党委（党组）的审核人担任", ref.Name))
+				} else {
+					add(ImportSheetUsers, r.Row, "rooms", fmt.Sprintf("“%s”：召集人和委员须是角色为委员的用户", ref.Name))
+				}
 			}
 		}
 		u.rooms = refs
@@ -490,7 +499,7 @@ func (plan *importPlan) change(u importUser) userChange {
 		return &want
 	}
 	c.patch = UserPatch{Name: diff(e.Name, u.name), Sector: diff(e.Sector, u.sector), Unit: diff(e.Unit, u.unit)}
-	if e.Role != u.role || e.ReviewBody != u.body {
+	if [2]string{e.Role, e.ReviewBody} != [2]string{u.role, u.body} { // the account's kind, as typed: no decision on it
 		c.patch.Role, c.patch.ReviewBody = &u.role, &u.body
 	}
 	for _, ref := range u.rooms {

@@ -31,15 +31,6 @@ func setupTokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// HasActiveAdmin reports whether any active admin exists.
-func (s *Store) HasActiveAdmin(ctx context.Context) (bool, error) {
-	var n int64
-	if err := s.conn(ctx).Model(&User{}).Where("role = ? AND active = ?", RoleAdmin, true).Count(&n).Error; err != nil {
-		return false, fmt.Errorf("models: count admins: %w", err)
-	}
-	return n > 0, nil
-}
-
 // NewSetupToken makes a one-time setup token, valid for SetupTokenTTL, when no active admin
 // exists; otherwise it returns "" and makes none. Expired tokens are dropped on the way.
 func (s *Store) NewSetupToken(ctx context.Context) (token string, expires time.Time, err error) {
@@ -93,7 +84,7 @@ func (s *Store) SetupFirstAdmin(ctx context.Context, in FirstAdmin) (*User, erro
 	if in.Token == "" {
 		return nil, Invalid("token", "is required")
 	}
-	n := NewUser{Phone: in.Phone, Name: in.Name, Password: in.Password, Role: RoleAdmin}
+	n := firstAdmin(in.Phone, in.Name, in.Password)
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}

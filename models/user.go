@@ -345,18 +345,27 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("frontline-dummy-password"
 // EnsureAdmin creates an admin with phone and password when no active admin exists. The
 // operator chose that password, so it is not marked for a change.
 func (s *Store) EnsureAdmin(ctx context.Context, phone, password string) (created bool, err error) {
+	if has, err := s.HasActiveAdmin(ctx); err != nil || has {
+		return false, err
+	}
+	if _, err = s.CreateUser(ctx, firstAdmin(phone, "管理员", password)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// firstAdmin is the account of a county's first admin: at start-up or by the setup link.
+func firstAdmin(phone, name, password string) NewUser {
+	return NewUser{Phone: phone, Name: name, Password: password, Role: RoleAdmin}
+}
+
+// HasActiveAdmin reports whether any active admin exists.
+func (s *Store) HasActiveAdmin(ctx context.Context) (bool, error) {
 	var n int64
 	if err := s.conn(ctx).Model(&User{}).Where("role = ? AND active = ?", RoleAdmin, true).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("models: count admins: %w", err)
 	}
-	if n > 0 {
-		return false, nil
-	}
-	_, err = s.CreateUser(ctx, NewUser{Phone: phone, Name: "管理员", Password: password, Role: RoleAdmin})
-	if err != nil {
-		return false, err
-	}
-	return true, nil
+	return n > 0, nil
 }
 
 // AuthState is what every authenticated request checks: the user is active and the login
