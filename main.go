@@ -102,6 +102,12 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 			}
 		}()
 	}
+	if cfg.AdminPhone == "" {
+		if err := announceSetup(ctx, store, ln.Addr(), log); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "metrics", metricsAt, "version", version, "database", store.Dialect(), "photos", app.photoKind)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -125,6 +131,27 @@ func run(ctx context.Context, getenv func(string) string, ready chan<- string) e
 			return fmt.Errorf("shutdown metrics: %w", err)
 		}
 	}
+	return nil
+}
+
+// announceSetup logs a one-time link that creates the first admin, when no active admin
+// exists and none is configured. Each start makes a new one; only its hash is stored.
+func announceSetup(ctx context.Context, store *models.Store, addr net.Addr, log *slog.Logger) error {
+	token, expires, err := store.NewSetupToken(ctx)
+	if err != nil {
+		return fmt.Errorf("setup link: %w", err)
+	}
+	if token == "" {
+		return nil
+	}
+	path := "/setup?token=" + token
+	host := "localhost"
+	if a, ok := addr.(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+		host = a.IP.String()
+	}
+	_, port, _ := net.SplitHostPort(addr.String())
+	log.Warn("no admin yet: open this one-time link within an hour to create the first admin",
+		"setup_url", "http://"+net.JoinHostPort(host, port)+path, "setup_path", path, "expires_at", expires.Format(time.RFC3339))
 	return nil
 }
 

@@ -144,7 +144,12 @@ func New(opt Options) (*echo.Echo, *Server) {
 	// JSON bodies are capped here; the photo route sets its own, larger cap.
 	g := e.Group("/api/v1", middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 		Limit: jsonBodyLimit, Skipper: func(c echo.Context) bool {
-			return c.Path() == "/api/v1/photos" || c.Path() == "/api/v1/unit-replies/:token/photos"
+			// Photos and the import have their own, larger caps.
+			switch c.Path() {
+			case "/api/v1/photos", "/api/v1/unit-replies/:token/photos", "/api/v1/imports/users":
+				return true
+			}
+			return false
 		},
 	}), s.authenticate)
 	add := func(method, path string, h echo.HandlerFunc, gd guard) {
@@ -159,6 +164,7 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodPost, "/auth/login", s.login, public)
 	add(http.MethodPost, "/auth/refresh", s.refresh, public)
 	add(http.MethodPost, "/auth/logout", s.logout, public)
+	add(http.MethodPost, "/setup", s.setup, public) // the first admin, by the one-time link the log printed
 	add(http.MethodGet, "/me", s.me, ownAccount)
 	add(http.MethodPost, "/me/password", s.changePassword, ownAccount)
 
@@ -166,6 +172,8 @@ func New(opt Options) (*echo.Echo, *Server) {
 	add(http.MethodGet, "/users", s.listUsers, admin)
 	add(http.MethodGet, "/users/:id", s.getUser, admin)
 	add(http.MethodPatch, "/users/:id", s.updateUser, admin)
+	add(http.MethodGet, "/imports/users/template.xlsx", s.importTemplate, admin)
+	add(http.MethodPost, "/imports/users", s.importUsers, admin)
 
 	add(http.MethodPost, "/rooms", s.createRoom, admin)
 	add(http.MethodGet, "/rooms", s.listRooms, signedIn)

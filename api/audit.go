@@ -86,7 +86,7 @@ func clipRunes(v string, n int) string {
 func userPatchAudit(p models.UserPatch) (string, map[string]any) {
 	fields := []string{}
 	for name, set := range map[string]bool{"name": p.Name != nil, "password": p.Password != nil, "role": p.Role != nil,
-		"review_body": p.ReviewBody != nil, "active": p.Active != nil} {
+		"review_body": p.ReviewBody != nil, "sector": p.Sector != nil, "unit": p.Unit != nil, "active": p.Active != nil} {
 		if set {
 			fields = append(fields, name)
 		}

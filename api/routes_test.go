@@ -259,9 +259,20 @@ var routeCases = map[string]routeCase{
 	"POST /api/v1/users": {allow: adminOnly, body: func(f *fixture) any {
 		return map[string]string{"phone": nextPhone(), "name": "新委员", "password": testPassword, "role": "member"}
 	}},
-	"GET /api/v1/users":       {allow: adminOnly},
-	"GET /api/v1/users/:id":   {allow: adminOnly, path: "/api/v1/users/{user}"},
-	"PATCH /api/v1/users/:id": {allow: adminOnly, path: "/api/v1/users/{user}", body: func(*fixture) any { return map[string]string{"name": "改名"} }},
+	"GET /api/v1/users":     {allow: adminOnly},
+	"GET /api/v1/users/:id": {allow: adminOnly, path: "/api/v1/users/{user}"},
+	"PATCH /api/v1/users/:id": {allow: adminOnly, path: "/api/v1/users/{user}", body: func(*fixture) any {
+		return map[string]string{"name": "改名", "sector": "教育界", "unit": "城关镇"}
+	}},
+	// The fixture has an admin, so the first-run setup is refused to everyone.
+	"POST /api/v1/setup": {want: map[string]int{"admin": 409, "county": 409, "local": 409, "member": 409, "convener": 409, "anonymous": 409},
+		body: func(*fixture) any {
+			return map[string]string{"token": "walk-token", "name": "管理员", "phone": nextPhone(), "password": testPassword}
+		}},
+	"GET /api/v1/imports/users/template.xlsx": {allow: adminOnly},
+	"POST /api/v1/imports/users": {allow: adminOnly, path: "/api/v1/imports/users?dry_run=true", raw: func(f *fixture) ([]byte, string) {
+		return multipartFile(f.h.t, "file", "members.xlsx", importXLSX(f.h.t, []importLine{{name: "走查", phone: nextPhone(), rooms: "东街议事室"}}, nil))
+	}},
 	"POST /api/v1/rooms": {allow: adminOnly, body: func(*fixture) any {
 		return map[string]any{"name": "西村议事室", "level": "village", "address": "西村", "has_door_plate": true, "rules": "章程"}
 	}},

@@ -16,6 +16,8 @@ const (
 	AuditUserCreate      = "user.create"
 	AuditUserUpdate      = "user.update"
 	AuditUserDisable     = "user.disable"
+	AuditUserImport      = "user.import"
+	AuditFirstAdmin      = "setup.first_admin"
 	AuditRoomCreate      = "room.create"
 	AuditRoomUpdate      = "room.update"
 	AuditMemberSet       = "membership.set"

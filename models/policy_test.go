@@ -113,7 +113,7 @@ var roleCheckAllowed = []struct{ file, line, why string }{
 	{"models/user.go", "u.Role != RoleAdmin || !u.Active", "the county keeps an active admin"},
 	{"models/user.go", `"role = ? AND active = ? AND id <> ?", RoleAdmin`, "the county keeps an active admin"},
 	{"models/user.go", `"role = ? AND active = ?", RoleAdmin`, "the first admin at start-up"},
-	{"models/user.go", "Role: RoleAdmin})", "the first admin at start-up"},
+	{"models/user.go", "Role: RoleAdmin}", "the first admin at start-up or by the setup link"},
 	{"models/room.go", "role == RoomLocalReviewer && !u.IsLocalReviewer()", "which accounts a room role fits"},
 	{"models/room.go", "role != RoomLocalReviewer && u.Role != RoleMember", "which accounts a room role fits"},
 }

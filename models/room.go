@@ -240,11 +240,8 @@ func (s *Store) SetMembership(ctx context.Context, roomID, userID, role string) 
 	if err != nil {
 		return nil, err
 	}
-	if role == RoomLocalReviewer && !u.IsLocalReviewer() {
-		return nil, Invalid("role", "only a reviewer of a local body can be a room's local_reviewer")
-	}
-	if role != RoomLocalReviewer && u.Role != RoleMember {
-		return nil, Invalid("role", "conveners and members of a room must be users with role member")
+	if err := roomRoleFits(u, role); err != nil {
+		return nil, err
 	}
 	m := &Membership{RoomID: roomID, UserID: userID, Role: role, CreatedAt: s.now()}
 	err = s.Tx(ctx, func(tx *Store) error {
@@ -267,6 +264,18 @@ func (s *Store) SetMembership(ctx context.Context, roomID, userID, role string) 
 		return nil, fmt.Errorf("models: set membership: %w", err)
 	}
 	return m, nil
+}
+
+// roomRoleFits says whether an account may hold a room role: a local body's reviewer is a
+// room's local_reviewer, a member its convener or member.
+func roomRoleFits(u *User, role string) error {
+	if role == RoomLocalReviewer && !u.IsLocalReviewer() {
+		return Invalid("role", "only a reviewer of a local body can be a room's local_reviewer")
+	}
+	if role != RoomLocalReviewer && u.Role != RoleMember {
+		return Invalid("role", "conveners and members of a room must be users with role member")
+	}
+	return nil
 }
 
 // RemoveMembership takes user out of room.

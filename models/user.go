@@ -54,6 +54,8 @@ type NewUser struct {
 	Password   string `json:"password"`
 	Role       string `json:"role"`
 	ReviewBody string `json:"review_body"`
+	Sector     string `json:"sector"`
+	Unit       string `json:"unit"`
 	// MustChangePassword marks a password chosen by someone else; the API sets it, never the
 	// request body.
 	MustChangePassword bool `json:"-"`
@@ -63,6 +65,7 @@ type NewUser struct {
 func (n *NewUser) Validate() error {
 	n.Phone = strings.TrimSpace(n.Phone)
 	n.Name = strings.TrimSpace(n.Name)
+	n.Sector, n.Unit = strings.TrimSpace(n.Sector), strings.TrimSpace(n.Unit)
 	p := Problems{}
 	if !ValidPhone(n.Phone) {
 		p.Add("phone", "must be an 11-digit mainland mobile number")
@@ -70,6 +73,8 @@ func (n *NewUser) Validate() error {
 	validName(p, n.Name)
 	validPassword(p, "password", n.Password, n.Phone)
 	validRole(p, n.Role, n.ReviewBody)
+	CheckText(p, "sector", n.Sector, MaxSector, false)
+	CheckText(p, "unit", n.Unit, MaxUnit, false)
 	return p.Err()
 }
 
@@ -103,6 +108,8 @@ type UserPatch struct {
 	Password   *string `json:"password"`
 	Role       *string `json:"role"`
 	ReviewBody *string `json:"review_body"`
+	Sector     *string `json:"sector"`
+	Unit       *string `json:"unit"`
 	Active     *bool   `json:"active"`
 }
 
@@ -117,7 +124,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	}
 	now := s.now()
 	u := &User{ID: NewID(), Phone: n.Phone, Name: n.Name, PasswordHash: string(hash), Role: n.Role,
-		ReviewBody: n.ReviewBody, Active: true, MustChangePassword: n.MustChangePassword, CreatedAt: now, UpdatedAt: now}
+		ReviewBody: n.ReviewBody, Sector: n.Sector, Unit: n.Unit, Active: true, MustChangePassword: n.MustChangePassword, CreatedAt: now, UpdatedAt: now}
 	if err := s.conn(ctx).Create(u).Error; err != nil {
 		if isDuplicate(err) {
 			return nil, &Error{Code: CodeConflict, Message: "phone already registered", Fields: map[string]string{"phone": "is taken"}}
@@ -181,6 +188,18 @@ func (s *Store) UpdateUser(ctx context.Context, id string, patch UserPatch) (*Us
 			validName(p, name)
 			updates["name"] = name
 			u.Name = name
+		}
+		if patch.Sector != nil {
+			sector := strings.TrimSpace(*patch.Sector)
+			CheckText(p, "sector", sector, MaxSector, false)
+			updates["sector"] = sector
+			u.Sector = sector
+		}
+		if patch.Unit != nil {
+			unit := strings.TrimSpace(*patch.Unit)
+			CheckText(p, "unit", unit, MaxUnit, false)
+			updates["unit"] = unit
+			u.Unit = unit
 		}
 		if patch.Role != nil || patch.ReviewBody != nil {
 			role, body := u.Role, u.ReviewBody
@@ -326,18 +345,27 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("frontline-dummy-password"
 // EnsureAdmin creates an admin with phone and password when no active admin exists. The
 // operator chose that password, so it is not marked for a change.
 func (s *Store) EnsureAdmin(ctx context.Context, phone, password string) (created bool, err error) {
+	if has, err := s.HasActiveAdmin(ctx); err != nil || has {
+		return false, err
+	}
+	if _, err = s.CreateUser(ctx, firstAdmin(phone, "管理员", password)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// firstAdmin is the account of a county's first admin: at start-up or by the setup link.
+func firstAdmin(phone, name, password string) NewUser {
+	return NewUser{Phone: phone, Name: name, Password: password, Role: RoleAdmin}
+}
+
+// HasActiveAdmin reports whether any active admin exists.
+func (s *Store) HasActiveAdmin(ctx context.Context) (bool, error) {
 	var n int64
 	if err := s.conn(ctx).Model(&User{}).Where("role = ? AND active = ?", RoleAdmin, true).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("models: count admins: %w", err)
 	}
-	if n > 0 {
-		return false, nil
-	}
-	_, err = s.CreateUser(ctx, NewUser{Phone: phone, Name: "管理员", Password: password, Role: RoleAdmin})
-	if err != nil {
-		return false, err
-	}
-	return true, nil
+	return n > 0, nil
 }
 
 // AuthState is what every authenticated request checks: the user is active and the login

@@ -79,7 +79,8 @@ var (
 	ViaWords         = Words{{ViaQR, "扫码签到"}, {ViaConvener, "召集人登记"}, {ViaMember, "本人请假"}}
 	AuditActionWords = Words{
 		{AuditSignIn, "登录"}, {AuditSignInFailed, "登录失败"}, {AuditUserCreate, "新建用户"},
-		{AuditUserUpdate, "修改用户"}, {AuditUserDisable, "停用用户"}, {AuditRoomCreate, "新建议事室"},
+		{AuditUserUpdate, "修改用户"}, {AuditUserDisable, "停用用户"},
+		{AuditUserImport, "批量导入用户"}, {AuditFirstAdmin, "首次设置管理员"}, {AuditRoomCreate, "新建议事室"},
 		{AuditRoomUpdate, "修改议事室"}, {AuditMemberSet, "设置成员"}, {AuditMemberRemove, "移除成员"},
 		{AuditCategoryCreate, "新增分类"}, {AuditAnnouncement, "发布公告"}, {AuditExport, "导出"},
 		{AuditContactRead, "查看群众联系方式"}, {AuditResidentsErased, "清除群众个人信息"},
@@ -137,6 +138,8 @@ var MultilineRunes = []rune{'\n', '\t'}
 // Longest texts, in characters, by field.
 const (
 	MaxUserName          = 50
+	MaxSector            = 50  // users.sector (界别)
+	MaxUnit              = 100 // users.unit (单位/乡镇)
 	MaxRoomName          = 100
 	MaxAddress           = 200
 	MaxRules             = 20000
@@ -173,7 +176,7 @@ var Limits = []struct {
 	Name string
 	Max  int
 }{
-	{"user_name", MaxUserName}, {"room_name", MaxRoomName}, {"address", MaxAddress}, {"rules", MaxRules},
+	{"user_name", MaxUserName}, {"sector", MaxSector}, {"unit", MaxUnit}, {"room_name", MaxRoomName}, {"address", MaxAddress}, {"rules", MaxRules},
 	{"category", MaxCategory}, {"opinion_content", MaxOpinionContent}, {"resident_name", MaxResidentName},
 	{"dismiss_reason", MaxDismissReason}, {"topic_title", MaxTopicTitle}, {"topic_description", MaxTopicDescription},
 	{"review_comment", MaxReviewComment}, {"plan_theme", MaxPlanTheme}, {"plan_lead", MaxPlanLead},

@@ -48,8 +48,9 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// startServer runs the frontline binary named by FRONTLINE_BIN until stop().
-export async function startServer() {
+// startServer runs the frontline binary named by FRONTLINE_BIN until stop(). Without admin,
+// no admin is configured: the server starts as on a newcomer's first run.
+export async function startServer({ admin = true } = {}) {
   const bin = process.env.FRONTLINE_BIN;
   if (!bin) throw new Error('FRONTLINE_BIN is not set: build the server (make build) and point it at bin/frontline');
   const dir = await mkdtemp(join(tmpdir(), 'frontline-pwa-'));
@@ -61,8 +62,8 @@ export async function startServer() {
       ...process.env,
       FRONTLINE_ADDR: '127.0.0.1:' + port,
       FRONTLINE_DATA_DIR: dir,
-      FRONTLINE_ADMIN_PHONE: ADMIN.phone,
-      FRONTLINE_ADMIN_PASSWORD: ADMIN.password,
+      FRONTLINE_ADMIN_PHONE: admin ? ADMIN.phone : '',
+      FRONTLINE_ADMIN_PASSWORD: admin ? ADMIN.password : '',
       FRONTLINE_MYSQL_DSN: '',
       FRONTLINE_MINIO_ENDPOINT: '',
       FRONTLINE_METRICS_ADDR: 'off', // several servers at once: no shared metrics port

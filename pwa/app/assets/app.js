@@ -15,6 +15,7 @@ const opinions = () => import('./screens/opinions.js');
 const topics = () => import('./screens/topics.js');
 const admin = () => import('./screens/admin.js');
 route('/login', login, { public: true }); // the first screen a newcomer sees comes with the shell
+route('/setup', lazy(() => import('./screens/setup.js'), 'setup'), { public: true });
 route('/r/:code', lazy(() => import('./screens/receipt.js'), 'receipt'), { public: true });
 // The public pages: anyone, no sign-in; one small screen module.
 const pub = () => import('./screens/public.js');
@@ -53,10 +54,11 @@ route('/admin', lazy(admin, 'admin'), { roles: ['admin'] });
 route('/admin/users', lazy(admin, 'adminUsers'), { roles: ['admin'] });
 route('/admin/rooms', lazy(admin, 'adminRooms'), { roles: ['admin'] });
 route('/admin/rooms/:id', lazy(admin, 'adminRoom'), { roles: ['admin'] });
+route('/admin/import', lazy(() => import('./screens/import.js'), 'importUsers'), { roles: ['admin'] });
 route('/admin/audit', lazy(() => import('./screens/audit.js'), 'audit'), { roles: ['admin'] });
 
 setGuard((opts, path) => {
-  if (path.startsWith('/login')) return state.user ? '/' : null;
+  if (path.startsWith('/login') || path.startsWith('/setup')) return state.user ? '/' : null;
   if (opts.public) return null;
   if (!state.user) return '/login' + (path && path !== '/' ? '?next=' + encodeURIComponent(path) : '');
   // A password an admin chose must be replaced before anything else.

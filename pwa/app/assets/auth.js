@@ -90,7 +90,22 @@ export async function signIn(phone, password) {
     body: JSON.stringify({ phone, password }),
   });
   if (!res.ok) throw await readError(res);
-  const pair = await res.json();
+  return keep(await res.json());
+}
+
+// setupAdmin creates the first admin with the one-time setup link's token and signs them in.
+export async function setupAdmin(body) {
+  const res = await send('/api/v1/setup', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw await readError(res);
+  return keep(await res.json());
+}
+
+// keep holds a new sign-in's tokens: the refresh token on the phone, the access token here.
+async function keep(pair) {
   await withLock('frontline-auth', () => db.put('kv', { user: pair.user, refresh_token: pair.refresh_token }, SESSION));
   remember(pair);
   return pair.user;

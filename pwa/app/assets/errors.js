@@ -14,7 +14,7 @@ const FIELD_NAMES = {
   attendees: '参加人员', photo_ids: '照片', theme: '方案主题', lead: '牵头人', schedule: '时间安排', participants: '参加人员',
   consensus: '协商共识', recommendations: '意见建议', note: '进展说明', reason: '原因', status: '状态',
   collected_at: '收集时间', lat: '位置', lng: '位置', id: '编号', opinion_ids: '民意', topic_id: '议题', unit: '责任单位',
-  due_on: '完成期限', user_ids: '参加委员', file: '照片', rules: '议事规则', has_door_plate: '门牌',
+  due_on: '完成期限', user_ids: '参加委员', sector: '界别', token: '设置链接', file: '照片', rules: '议事规则', has_door_plate: '门牌',
 };
 
 // MESSAGES says what each answer of the server means. Where an item kept in the outbox

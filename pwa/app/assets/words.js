@@ -78,6 +78,8 @@ export const LABELS = {
     'user.create': '新建用户',
     'user.update': '修改用户',
     'user.disable': '停用用户',
+    'user.import': '批量导入用户',
+    'setup.first_admin': '首次设置管理员',
     'room.create': '新建议事室',
     'room.update': '修改议事室',
     'membership.set': '设置成员',
@@ -178,6 +180,8 @@ export const PUBLIC_TOPIC_STATUSES = ['approved', 'planned', 'consulted', 'concl
 // LIMITS are the longest texts the server accepts, in characters.
 export const LIMITS = {
   user_name: 50,
+  sector: 50,
+  unit: 100,
   room_name: 100,
   address: 200,
   rules: 20000,

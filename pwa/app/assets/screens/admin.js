@@ -1,6 +1,7 @@
 // 管理: users, rooms and who belongs to which room, as plain forms.
 
 import { h, field, label, empty, toast, LABELS } from '../ui.js';
+import { LIMITS } from '../words.js';
 import * as api from '../api.js';
 import { navigate } from '../router.js';
 
@@ -9,6 +10,7 @@ export async function admin(ctx) {
   ctx.show(h('h2', {}, '管理'),
     h('ul', { class: 'list' },
       h('li', {}, h('a', { href: '/admin/users', class: 'item' }, h('span', { class: 'item-title' }, '用户'), h('span', { class: 'item-meta' }, '新增委员、审核人，停用账号'))),
+      h('li', {}, h('a', { href: '/admin/import', class: 'item' }, h('span', { class: 'item-title' }, '批量导入'), h('span', { class: 'item-meta' }, '用 Excel 模板一次导入委员和议事室，打印初始密码'))),
       h('li', {}, h('a', { href: '/admin/rooms', class: 'item' }, h('span', { class: 'item-title' }, '议事室与成员'), h('span', { class: 'item-meta' }, '新建议事室，设置召集人、委员和属地审核'))),
       h('li', {}, h('a', { href: '/admin/audit', class: 'item' }, h('span', { class: 'item-title' }, '审计日志'), h('span', { class: 'item-meta' }, '登录、管理操作、导出和查看群众联系方式的记录')))));
 }
@@ -39,6 +41,8 @@ export async function adminUsers(ctx) {
   const password = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'new-password', minlength: '10' });
   const role = h('select', { name: 'role' }, options(LABELS.role, 'member'));
   const body = h('select', { name: 'review_body' }, options(LABELS.body, 'county'));
+  const sector = h('input', { type: 'text', name: 'sector', maxlength: String(LIMITS.sector), autocomplete: 'off' });
+  const unit = h('input', { type: 'text', name: 'unit', maxlength: String(LIMITS.unit), autocomplete: 'off' });
   const bodyField = field('审核单位', body);
   const syncBody = () => { bodyField.hidden = role.value !== 'reviewer'; };
   role.addEventListener('change', syncBody);
@@ -47,10 +51,12 @@ export async function adminUsers(ctx) {
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '新增用户');
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'nu-h' }, h('h3', { id: 'nu-h' }, '新增用户'),
     field('手机号', phone, { required: true }), field('姓名', name, { required: true }),
-    field('初始密码', password, { required: true, hint: '至少 10 位，不能是常见密码或含手机号；用户首次登录后须改成自己的密码' }), field('角色', role), bodyField, msg, button);
+    field('初始密码', password, { required: true, hint: '至少 10 位，不能是常见密码或含手机号；用户首次登录后须改成自己的密码' }), field('角色', role), bodyField,
+    field('界别', sector), field('单位/乡镇', unit), msg, button);
   const list = h('div', {}, h('p', { class: 'loading' }, '正在加载…'));
   submitter(form, button, msg, async () => {
-    const req = { phone: phone.value.trim(), name: name.value.trim(), password: password.value, role: role.value };
+    const req = { phone: phone.value.trim(), name: name.value.trim(), password: password.value, role: role.value,
+      sector: sector.value.trim(), unit: unit.value.trim() };
     if (role.value === 'reviewer') req.review_body = body.value;
     await api.send('POST', '/api/v1/users', req);
     toast('已新增用户 ' + req.name, { kind: 'ok' });
@@ -70,7 +76,8 @@ export async function adminUsers(ctx) {
           }
         });
         return h('li', { class: 'row-item' }, h('span', {}, h('strong', {}, u.name), ' ', u.phone, ' · ', label('role', u.role),
-          u.role === 'reviewer' ? '（' + label('body', u.review_body) + '）' : '', u.active ? '' : ' · 已停用'), toggle);
+          u.role === 'reviewer' ? '（' + label('body', u.review_body) + '）' : '', u.sector ? ' · ' + u.sector : '', u.unit ? ' · ' + u.unit : '',
+          u.active ? '' : ' · 已停用'), toggle);
       })) : empty('没有用户。'));
     } catch (e) { list.replaceChildren(h('p', { class: 'error' }, api.errorText(e))); }
   };
