@@ -1,6 +1,7 @@
 package models
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -63,5 +64,31 @@ func TestTopicStepIsExhaustive(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTopicActionsNamed keeps every step a topic's history may record named in Chinese, so
+// the history on screen and in print never shows a code.
+func TestTopicActionsNamed(t *testing.T) {
+	for _, a := range append([]string{ActCreate}, TopicActions()...) {
+		if !TopicActionWords.Has(a) || TopicActionWords.Name(a) == a {
+			t.Errorf("topic action %q has no name in TopicActionWords", a)
+		}
+	}
+	if len(TopicActionWords) != len(TopicActions())+1 {
+		t.Errorf("TopicActionWords has %d words, the history %d actions", len(TopicActionWords), len(TopicActions())+1)
+	}
+}
+
+// TestReceiptStepsNamed keeps every step of a receipt's path named for the resident.
+func TestReceiptStepsNamed(t *testing.T) {
+	steps := []string{StepReceived, StepInTopic, StepApproved, StepResearched, StepConsulted, StepRecommendations, StepClosed}
+	for _, s := range steps {
+		if !ReceiptStepWords.Has(s) || ReceiptStepWords.Name(s) == s {
+			t.Errorf("receipt step %q has no name in ReceiptStepWords", s)
+		}
+	}
+	if got := ReceiptStepWords.Codes(); !slices.Equal(got, steps) {
+		t.Errorf("ReceiptStepWords in the path's order: %v, want %v", got, steps)
 	}
 }

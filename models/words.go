@@ -95,6 +95,16 @@ var (
 	CreditSourceWords = Words{{CreditSourceOpinion, "民意"}, {CreditSourceTopic, "议题"},
 		{CreditSourceActivity, "活动"}, {CreditSourceRecommendation, "意见建议"}}
 	TopicPartWords = Words{{TopicPartLead, "牵头"}, {TopicPartParticipant, "参加"}, {TopicPartContributor, "提供民意"}}
+	// TopicActionWords name the steps of a topic's history (TopicHistory.Action): its
+	// creation and every action of the state machine.
+	TopicActionWords = Words{{ActCreate, "起草"}, {ActEdit, "修改"}, {ActSubmit, "提交审核"},
+		{ActApproveOne, "一方同意"}, {ActApproveBoth, "双方同意"}, {ActReject, "不予通过"}, {ActReturn, "退回修改"},
+		{ActPlan, "制定工作方案"}, {ActMeet, "召开协商会"}, {ActConclude, "形成协商成果"}, {ActClose, "办结"}}
+	// ReceiptStepWords name the steps of the path a resident follows by receipt code, in
+	// plain words.
+	ReceiptStepWords = Words{{StepReceived, "意见已收到"}, {StepInTopic, "纳入协商议题"}, {StepApproved, "议题通过审核"},
+		{StepResearched, "开展调研"}, {StepConsulted, "召开协商会"}, {StepRecommendations, "形成意见建议，交有关单位办理"},
+		{StepClosed, "办结"}}
 )
 
 // DefaultCountyName names the county on the public pages and printed records until

@@ -30,7 +30,7 @@ func WordsModule() []byte {
 		{"rec", models.RecWords}, {"kind", models.KindWords}, {"photoLabel", models.PhotoLabelWords}, {"auditAction", models.AuditActionWords},
 		{"auditKind", models.AuditKindWords}, {"attendance", models.AttendanceWords}, {"via", models.ViaWords},
 		{"push", models.PushKindWords}, {"credit", models.CreditWords}, {"creditSource", models.CreditSourceWords},
-		{"topicPart", models.TopicPartWords}, {"unitReply", models.UnitReplyWords}, {"rating", models.RatingWords},
+		{"topicPart", models.TopicPartWords}, {"topicAction", models.TopicActionWords}, {"receiptStep", models.ReceiptStepWords}, {"unitReply", models.UnitReplyWords}, {"rating", models.RatingWords},
 	} {
 		fmt.Fprintf(&b, "  %s: {\n", l.kind)
 		for _, w := range l.words {

@@ -35,7 +35,7 @@ export async function printReport(ctx) {
         table(['审核机关', '决定', '意见', '日期'], (t.reviews || []).filter((r) => r.round === n).map((r) =>
           [label('body', r.body), label('decision', r.decision), r.comment || '', day(r.created_at)]))))
         : h('p', {}, '尚未审核。')),
-    section('办理过程', table(['日期', '事项', '状态'], (t.history || []).map((x) => [day(x.at), x.action, label('topic', x.to)]))));
+    section('办理过程', table(['日期', '事项', '状态'], (t.history || []).map((x) => [day(x.at), label('topicAction', x.action), label('topic', x.to)]))));
   await page.ready();
 }
 
@@ -81,7 +81,7 @@ function outcomeSections(o) {
   return [
     section('协商成果', ...para(o.consensus)),
     section('意见建议及办理情况', table(['序号', '意见建议', '责任单位', '完成时限', '办理情况'],
-      (o.recommendations || []).map((r, i) => [String(i + 1), r.content, r.unit, r.due_on, label('rec', r.status) + (r.overdue ? '（已逾期）' : '') + (r.reason ? '：' + r.reason : '')]))),
+      (o.recommendations || []).map((r, i) => [String(i + 1), r.content, r.unit, day(r.due_on), label('rec', r.status) + (r.overdue ? '（已逾期）' : '') + (r.reason ? '：' + r.reason : '')]))),
     (o.recommendations || []).some((r) => (r.progress || []).length)
       ? section('跟踪问效', (o.recommendations || []).map((r, i) => (r.progress || []).length ? h('div', { class: 'print-block' },
         h('p', {}, h('strong', {}, (i + 1) + '. ' + r.content)),

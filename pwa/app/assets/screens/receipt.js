@@ -6,19 +6,6 @@
 import { h, label, statusChip, chip, fmtTime, empty, LABELS } from '../ui.js';
 import { LIMITS, textProblem } from '../words.js';
 
-const REC_STATUS = LABELS.rec;
-
-// The steps of the path, in plain words.
-const STEPS = {
-  received: '意见已收到',
-  in_topic: '纳入协商议题',
-  approved: '议题通过审核',
-  researched: '开展调研',
-  consulted: '召开协商会',
-  recommendations: '形成意见建议，交有关单位办理',
-  closed: '办结',
-};
-
 export async function receipt(ctx) {
   const code = String(ctx.params.code || '').toUpperCase();
   ctx.title('民意回执');
@@ -56,7 +43,7 @@ export async function receipt(ctx) {
     h('section', { class: 'card', 'aria-labelledby': 'path-h' },
       h('h3', { id: 'path-h' }, '办理经过'),
       h('ol', { class: 'path', 'data-testid': 'path' }, (r.path || []).map((s) =>
-        h('li', {}, h('span', { class: 'path-day' }, s.on), ' ', STEPS[s.step] || s.step)))),
+        h('li', {}, h('span', { class: 'path-day' }, s.on), ' ', label('receiptStep', s.step))))),
     r.topic_title
       ? h('section', { class: 'card', 'aria-label': '协商议题' },
         h('h3', {}, '已纳入协商议题'),
@@ -66,7 +53,7 @@ export async function receipt(ctx) {
         recs.length
           ? h('div', {}, h('h3', {}, '意见建议办理情况'),
             h('ul', { class: 'list' }, recs.map((x) => h('li', {},
-              h('p', {}, x.content, '（', x.unit, x.due_on ? '，' + x.due_on + ' 前' : '', '）', chip(REC_STATUS[x.status] || x.status)),
+              h('p', {}, x.content, '（', x.unit, x.due_on ? '，' + x.due_on + ' 前' : '', '）', chip(label('rec', x.status))),
               (x.replies || []).length
                 ? h('ul', { class: 'replies', 'aria-label': x.unit + '的答复' }, x.replies.map((y) => h('li', {},
                   h('span', { class: 'path-day' }, y.on), ' ', x.unit, '：', label('unitReply', y.status),

@@ -86,15 +86,7 @@ function historyBlock(t) {
   return h('section', { 'aria-labelledby': 'hi-h' }, h('h3', { id: 'hi-h' }, '办理记录'),
     h('ol', { class: 'timeline' }, rows.map((x) => h('li', {},
       h('span', { class: 'muted' }, fmtTime(x.at)), ' ',
-      actionName(x.action) + (x.from !== x.to ? '：' + (x.from ? label('topic', x.from) + ' → ' : '') + label('topic', x.to) : '')))));
-}
-
-function actionName(a) {
-  return {
-    create: '起草', edit: '修改', submit: '提交审核', approve_one: '一方同意', approve_both: '双方同意',
-    ...LABELS.decision, plan: '制定工作方案', meet: '召开协商会',
-    conclude: '形成协商成果', close: '办结',
-  }[a] || a;
+      label('topicAction', x.action) + (x.from !== x.to ? '：' + (x.from ? label('topic', x.from) + ' → ' : '') + label('topic', x.to) : '')))));
 }
 
 // printLinks lead to the topic's printed records: the written report once submitted, the
