@@ -99,6 +99,7 @@ func (s *Server) listActivitiesWith(c echo.Context, f models.ActivityFilter) err
 	}
 	p := models.Problems{}
 	f.Page, f.Kind = page, queryText(c, p, "kind", maxFilterRunes)
+	f.From, f.To = c.QueryParam("from"), c.QueryParam("to")
 	if err := p.Err(); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,52 @@ func TestRoomActivitiesFeedTheChecklist(t *testing.T) {
 	}
 	outsider := h.user(models.RoleMember, "")
 	expectError(t, h.do("GET", "/api/v1/rooms/"+f.room.ID+"/activities", outsider.token, nil), 404, "not_found")
+}
+
+// TestRoomActivitiesByPeriod: a room's activity list takes the first and last day of a
+// period (both included, UTC), so a year's ledger reads that year and no more; a day that
+// is not one, or a period that ends before it starts, is a 422 naming the parameter.
+func TestRoomActivitiesByPeriod(t *testing.T) {
+	f := newFixture(t)
+	h := f.h
+	f.room = h.room("南村议事室")
+	h.join(f.room, f.convener, models.RoomConvener)
+	path := "/api/v1/rooms/" + f.room.ID + "/activities"
+	for _, at := range []string{"2024-12-31T23:59:59Z", "2025-01-01T00:00:00Z", "2025-06-30T08:00:00Z", "2025-12-31T23:59:59Z", "2026-01-01T00:00:00Z"} {
+		a := activity("走访 " + at)
+		a["kind"], a["held_at"] = "visit", at
+		expect(t, h.do("POST", path, f.convener.token, a), 201)
+	}
+	held := func(q string) []string {
+		t.Helper()
+		var l list[activityView]
+		mustDecode(t, expectRec(t, h.do("GET", path+"?"+q, f.convener.token, nil)), &l)
+		out := []string{}
+		for _, a := range l.Items {
+			out = append(out, a.HeldAt.UTC().Format(time.RFC3339))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"from=2025-01-01&to=2025-12-31", []string{"2025-12-31T23:59:59Z", "2025-06-30T08:00:00Z", "2025-01-01T00:00:00Z"}},
+		{"from=2025-12-31", []string{"2026-01-01T00:00:00Z", "2025-12-31T23:59:59Z"}},
+		{"to=2024-12-31", []string{"2024-12-31T23:59:59Z"}},
+		{"from=2025-01-01&to=2025-12-31&limit=2", []string{"2025-12-31T23:59:59Z", "2025-06-30T08:00:00Z"}},
+		{"from=2025-06-30&to=2025-06-30", []string{"2025-06-30T08:00:00Z"}},
+	} {
+		if got := held(c.q); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.q, got, c.want)
+		}
+	}
+	for q, field := range map[string]string{"from=2025-13-01": "from", "to=yesterday": "to", "from=1999-12-31": "from",
+		"from=2025-02-01&to=2025-01-31": "to"} {
+		if d := expectError(t, h.do("GET", path+"?"+q, f.convener.token, nil), 422, "invalid"); d.Fields[field] == "" {
+			t.Errorf("%s: fields %v, want %s", q, d.Fields, field)
+		}
+	}
 }
 
 // TestStepRecordsAreSafeToRetry: the records a phone queues offline (activities, research,

@@ -359,12 +359,25 @@ type ActivityFilter struct {
 	RoomID  string
 	TopicID string
 	Kind    string
-	Page    Page
+	// From and To are the first and last day (2006-01-02, both included, UTC) the
+	// activities were held in; empty means no bound.
+	From, To string
+	Page     Page
 }
 
 // ListActivities lists activities newest first (by when they were held).
 func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) ([]*Activity, string, error) {
+	from, to, err := DayBounds(f.From, f.To)
+	if err != nil {
+		return nil, "", err
+	}
 	q := s.conn(ctx).Model(&Activity{})
+	if from != nil {
+		q = q.Where("held_at >= ?", *from)
+	}
+	if to != nil {
+		q = q.Where("held_at < ?", *to)
+	}
 	if f.RoomID != "" {
 		q = q.Where("room_id = ?", f.RoomID)
 	}

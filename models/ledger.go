@@ -22,14 +22,18 @@ type LedgerFilter struct {
 	From, To string
 }
 
-func (f LedgerFilter) bounds() (from, to *time.Time, err error) {
+func (f LedgerFilter) bounds() (from, to *time.Time, err error) { return DayBounds(f.From, f.To) }
+
+// DayBounds reads a period given as its first and last day (2006-01-02, both included;
+// empty means no bound) as the times it starts and ends: from included, to excluded.
+func DayBounds(first, last string) (from, to *time.Time, err error) {
 	p := Problems{}
-	if f.From != "" {
-		d, _ := ParseDate(p, "from", f.From)
+	if first != "" {
+		d, _ := ParseDate(p, "from", first)
 		from = &d
 	}
-	if f.To != "" {
-		d, _ := ParseDate(p, "to", f.To)
+	if last != "" {
+		d, _ := ParseDate(p, "to", last)
 		d = d.AddDate(0, 0, 1)
 		to = &d
 	}

@@ -100,14 +100,13 @@ export async function printOutcome(ctx) {
   await page.ready();
 }
 
-// every reads all pages of a list, stopping once stop(item) says the rest are older.
-async function every(path, stop = () => false) {
+// every reads all pages of a list.
+async function every(path) {
   const out = [];
   let cursor = '';
   for (let i = 0; i < 50; i++) {
     const data = (await api.get(path + (path.includes('?') ? '&' : '?') + 'limit=200' + (cursor ? '&cursor=' + enc(cursor) : ''))).data;
-    const items = api.items(data);
-    for (const x of items) { if (stop(x)) return out; out.push(x); }
+    out.push(...api.items(data));
     cursor = data.next_cursor;
     if (!cursor) break;
   }
@@ -119,15 +118,15 @@ async function every(path, stop = () => false) {
 export async function printLedger(ctx) {
   const id = ctx.params.id;
   const year = Number(ctx.query.get('year')) || new Date().getFullYear();
-  const inYear = (iso) => new Date(iso).getFullYear() === year;
+  const inYear = (iso) => new Date(iso).getUTCFullYear() === year;
   const [room, acts, topics] = await Promise.all([
     api.get('/api/v1/rooms/' + enc(id)).then((r) => r.data),
-    every('/api/v1/rooms/' + enc(id) + '/activities', (a) => new Date(a.held_at).getFullYear() < year),
+    every('/api/v1/rooms/' + enc(id) + '/activities?from=' + year + '-01-01&to=' + year + '-12-31'),
     every('/api/v1/topics?room_id=' + enc(id)),
   ]);
   const page = await frame(ctx, { title: room.name + ' ' + year + '年度台账', date: year + '-12-31', back: '/rooms/' + enc(id) });
   const names = { venue: '场地', door_plate: '门牌', rules: '制度', convener: '召集人', members: '委员', activity_records: '活动记录' };
-  const yearActs = acts.filter((a) => inYear(a.held_at)).reverse();
+  const yearActs = acts.reverse();
   const yearTopics = topics.filter((t) => inYear(t.created_at) || inYear(t.updated_at));
   const outcomes = await Promise.all(yearTopics.map((t) => maybe('/api/v1/topics/' + enc(t.id) + '/outcome')));
   page.add(
