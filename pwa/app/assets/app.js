@@ -29,6 +29,7 @@ route('/print/topics/:id/plan', lazy(print, 'printPlan'));
 route('/print/topics/:id/outcome', lazy(print, 'printOutcome'));
 route('/print/activities/:id', lazy(print, 'printActivity'));
 route('/print/rooms/:id/ledger', lazy(print, 'printLedger'));
+route('/print/members/:id', lazy(print, 'printMemberFile'));
 route('/u/:token', lazy(() => import('./screens/unit.js'), 'unit'), { public: true });
 route('/', lazy(home, 'home'));
 route('/rooms/:id', lazy(home, 'room'));

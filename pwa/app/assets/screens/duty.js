@@ -64,6 +64,7 @@ export async function duty(ctx) {
   const body = h('div', {}, h('p', { class: 'loading' }, '正在加载…'));
   ctx.show(h('h2', {}, '我的履职'), h('div', { class: 'row' }, yearPicker(ctx, year),
     h('a', { href: '/members/' + encodeURIComponent(state.user.id) + '?year=' + year, class: 'btn' }, '我的档案'),
+    h('a', { href: '/print/members/' + encodeURIComponent(state.user.id) + '?year=' + year, class: 'btn' }, '打印一人一档'),
     countyView(state.user) ? h('a', { href: '/duty/county', class: 'btn' }, '全县履职') : null), body);
   try {
     const res = await api.get('/api/v1/me/credits?year=' + year);
@@ -121,7 +122,8 @@ export async function memberFile(ctx) {
   const year = yearOf(ctx);
   ctx.title('委员档案');
   const body = h('div', {}, h('p', { class: 'loading' }, '正在加载…'));
-  ctx.show(h('h2', {}, '委员档案'), yearPicker(ctx, year), body);
+  ctx.show(h('h2', {}, '委员档案'), h('div', { class: 'row' }, yearPicker(ctx, year),
+    h('a', { href: '/print/members/' + encodeURIComponent(ctx.params.id) + '?year=' + year, class: 'btn' }, '打印一人一档')), body);
   try {
     const res = await api.get('/api/v1/members/' + encodeURIComponent(ctx.params.id) + '/file?year=' + year);
     const f = res.data;

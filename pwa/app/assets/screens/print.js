@@ -2,8 +2,9 @@
 // same API the screens read, as the signed-in user: whoever may read a record may print it.
 
 import * as api from '../api.js';
-import { h, label } from '../ui.js';
+import { h, label, LABELS } from '../ui.js';
 import { roomName } from '../state.js';
+import { MIN_YEAR, MAX_YEAR } from '../words.js';
 import { frame, section, table, photos, day } from '../print.js';
 
 const enc = encodeURIComponent;
@@ -100,6 +101,13 @@ export async function printOutcome(ctx) {
   await page.ready();
 }
 
+// yearOf is the page's ?year=, this year (UTC, as the server counts years) when it is
+// missing or out of range.
+function yearOf(ctx) {
+  const y = Number(ctx.query.get('year'));
+  return Number.isInteger(y) && y >= MIN_YEAR && y <= MAX_YEAR ? y : new Date().getUTCFullYear();
+}
+
 // every reads all pages of a list.
 async function every(path) {
   const out = [];
@@ -117,7 +125,7 @@ async function every(path) {
 // the topics with their outcomes.
 export async function printLedger(ctx) {
   const id = ctx.params.id;
-  const year = Number(ctx.query.get('year')) || new Date().getFullYear();
+  const year = yearOf(ctx);
   const inYear = (iso) => new Date(iso).getUTCFullYear() === year;
   const [room, acts, topics] = await Promise.all([
     api.get('/api/v1/rooms/' + enc(id)).then((r) => r.data),
@@ -141,3 +149,35 @@ export async function printLedger(ctx) {
   await page.ready();
 }
 
+
+// 一人一档: a member's file of one year, from the member file the server gives whoever may
+// see it (the member, and those who see the county): who they are, their rooms, the topics
+// they took part in, their attendance, their credits by kind with the records that earned
+// them against the county's line, and their totals of every year.
+export async function printMemberFile(ctx) {
+  const id = ctx.params.id;
+  const year = yearOf(ctx);
+  const f = (await api.get('/api/v1/members/' + enc(id) + '/file?year=' + year)).data;
+  const c = f.credits;
+  const page = await frame(ctx, { title: f.user.name + ' ' + year + '年度履职档案（一人一档）', date: year + '-12-31',
+    back: '/members/' + enc(id) + '?year=' + year });
+  const count = (status) => f.attendance.filter((a) => a.status === status).length;
+  const kinds = Object.keys(LABELS.credit);
+  page.add(
+    section('基本情况', table(['项目', '内容'], [['姓名', f.user.name], ['界别', f.user.sector || '—'], ['单位', f.user.unit || '—'],
+      ['所在议事室', f.rooms.map((r) => r.name + '（' + label('roomRole', r.role) + '）').join('、') || '—']])),
+    section('参与的协商议题（' + f.topics.length + ' 个）', f.topics.length
+      ? table(['序号', '议题', '参与方式', '议题状态'], f.topics.map((t, i) => [String(i + 1), t.title, label('topicPart', t.role), label('topic', t.state)]))
+      : h('p', {}, '本年没有参与的议题。')),
+    section('出勤情况', h('p', {}, ['present', 'leave', 'absent'].map((st) => label('attendance', st) + ' ' + count(st) + ' 次').join('，') + '。'),
+      f.attendance.length ? table(['序号', '日期', '活动', '出勤'], f.attendance.map((a, i) => [String(i + 1), day(a.held_at), label('kind', a.kind), label('attendance', a.status)])) : null),
+    section('履职积分', h('p', {}, '本年积分 ', h('strong', {}, String(c.total)), ' 分，达标线 ' + c.line + ' 分，' + (c.total < c.line ? '未达标' : '已达标') + '。'),
+      table(['积分类别', '分值'], [...kinds.map((k) => [label('credit', k), String(c.by_kind[k] || 0)]), ['合计', String(c.total)]])),
+    section('积分明细（' + c.items.length + ' 项）', c.items.length
+      ? table(['日期', '类别', '来源', '分值'], c.items.map((it) => [day(it.at), label('credit', it.kind),
+        label('creditSource', it.source_kind) + (it.title ? '：' + it.title : ''), String(it.points)]))
+      : h('p', {}, '本年没有积分记录。')),
+    section('历年积分', f.years.length ? table(['年度', '积分'], f.years.map((y) => [y.year + ' 年', String(y.total)])) : h('p', {}, '还没有积分。')),
+    h('div', { class: 'print-sign' }, h('span', {}, '本人签字：'), h('span', {}, '审核人：')));
+  await page.ready();
+}
