@@ -133,9 +133,16 @@ func (v *Viewer) RecordsActivities(roomID string) bool {
 	return v.Role == RoleAdmin || v.ConvenesRoom(roomID)
 }
 
-// PublishesPhotos reports whether v chooses which photos of room's topics, activities and
-// follow-up show on the public pages: its conveners.
-func (v *Viewer) PublishesPhotos(roomID string) bool { return v.ConvenesRoom(roomID) }
+// PhotoPublishers are the room roles whose holders choose which photos of the room's
+// topics, activities and follow-up show on the public pages: its conveners. The app reads
+// the same list (words.js PHOTO_PUBLISHERS) to offer the choice.
+var PhotoPublishers = []string{RoomConvener}
+
+// PublishesPhotos reports whether v chooses which photos of room show on the public pages
+// (see PhotoPublishers).
+func (v *Viewer) PublishesPhotos(roomID string) bool {
+	return slices.Contains(PhotoPublishers, v.rooms[roomID])
+}
 
 // SeesActivity reports whether v may see an activity and its attendance, and check in to it
 // with its code: those who see its room, and the users it invites (a county reviewer, say,

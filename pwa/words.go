@@ -51,6 +51,7 @@ func WordsModule() []byte {
 		}
 	}
 	b.WriteString("];\n\n")
+	fmt.Fprintf(&b, "// PHOTO_PUBLISHERS are the room roles that choose which of a room's photos show on the\n// public pages.\nexport const PHOTO_PUBLISHERS = %s;\n\n", jsList(models.PhotoPublishers))
 	fmt.Fprintf(&b, "// PUBLIC_TOPIC_STATUSES are the statuses in which a topic shows on a receipt.\nexport const PUBLIC_TOPIC_STATUSES = %s;\n\n", jsList(models.PublicTopicStatuses))
 	b.WriteString("// LIMITS are the longest texts the server accepts, in characters.\nexport const LIMITS = {\n")
 	for _, l := range models.Limits {
@@ -80,6 +81,13 @@ export function textProblem(text, max, multiline = false) {
 // seesCounty tells whether a user sees the whole county (COUNTY_VIEWERS).
 export function seesCounty(u) {
   return !!u && COUNTY_VIEWERS.some((c) => u.role === c.role && (!c.body || u.review_body === c.body));
+}
+
+// publishesPhotos tells whether a user chooses which photos of a room show on the public
+// pages (PHOTO_PUBLISHERS), by their role in it.
+export function publishesPhotos(u, roomId) {
+  const m = u && (u.memberships || []).find((x) => x.room_id === roomId);
+  return !!m && PHOTO_PUBLISHERS.includes(m.role);
 }
 
 // yearOK tells whether a Date falls in the years the server accepts.

@@ -35,3 +35,20 @@ func TestCountyViewFromServer(t *testing.T) {
 		t.Error("countyView does not ask words.js who sees the county")
 	}
 }
+
+// TestPhotoPublishersFromServer keeps the app's choice of public photos asking the server's
+// list of who makes it (PHOTO_PUBLISHERS in words.js) rather than a copy of its roles.
+func TestPhotoPublishersFromServer(t *testing.T) {
+	src, err := embedded.ReadFile("app/assets/photomark.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, word := range []string{"'convener'", "\"convener\"", "roomRole", "convenes("} {
+		if bytes.Contains(src, []byte(word)) {
+			t.Errorf("photomark.js spells %s: it should read words.js", word)
+		}
+	}
+	if !bytes.Contains(src, []byte("publishesPhotos(")) || !bytes.Contains(WordsModule(), []byte("export const PHOTO_PUBLISHERS = ['convener'];")) {
+		t.Error("photomark.js does not ask words.js who chooses public photos")
+	}
+}

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signInAll, topicAt } from './helpers.mjs';
+import { startServer, launch, seed, signIn, signInAll, topicAt } from './helpers.mjs';
 
 let server;
 let browser;
@@ -85,4 +85,65 @@ test('a room\'s public page shows outcomes and marked photos, no people, offline
   await page.goto(server.url + '/p/rooms/' + world.room.id + '/plate');
   await page.getByTestId('door-plate').locator('svg.qr').waitFor();
   await ctx.close();
+});
+
+test('the convener marks an activity photo public as 整改后 in the app and the room\'s public page shows it; a member gets no such choice', async () => {
+  const as = await signInAll(world);
+  const upload = async () => {
+    const form = new FormData();
+    form.append('file', new Blob([PNG], { type: 'image/png' }), 'p.png');
+    const res = await fetch(server.url + '/api/v1/photos', { method: 'POST', body: form, headers: { Authorization: 'Bearer ' + as.convener } });
+    return (await res.json()).id;
+  };
+  const [researchPhoto, visitPhoto] = [await upload(), await upload()];
+  const { topic } = await topicAt(world, as, 'researched', { topic: { title: '东关桥头路灯' }, activity: { place: '桥头', summary: '路灯不亮', photo_ids: [researchPhoto] } });
+  await world.api.call('POST', '/api/v1/rooms/' + world.room.id + '/activities',
+    { kind: 'visit', held_at: new Date().toISOString(), place: '桥头', summary: '走访路灯', photo_ids: [visitPhoto] }, as.convener);
+  const publicLabels = async () => {
+    const r = await world.api.call('GET', '/api/v1/public/rooms/' + world.room.id);
+    return new Map([...r.photos, ...r.topics.flatMap((t) => t.photos)].map((p) => [p.id, p.label]));
+  };
+  assert.equal((await publicLabels()).has(researchPhoto), false);
+
+  // On the topic screen, the research photo: 整改后.
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(page, server.url, world.users.convener);
+  await page.goto(server.url + '/topics/' + topic.id);
+  const choice = page.getByRole('combobox', { name: '调研照片 1是否公开' });
+  await choice.and(page.locator(':enabled')).waitFor();
+  assert.equal(await choice.inputValue(), '', 'not public yet');
+  await choice.selectOption({ label: '公开为整改后' });
+  await page.getByText('已在公开页展示为“整改后”照片').waitFor();
+  assert.equal((await publicLabels()).get(researchPhoto), 'after');
+  // On the room's activity list, the visit's photo: 整改前.
+  await page.goto(server.url + '/rooms/' + world.room.id);
+  const visitChoice = page.getByTestId('activities').getByRole('listitem').filter({ hasText: '走访路灯' }).getByRole('combobox', { name: '活动照片 1是否公开' });
+  await visitChoice.and(page.locator(':enabled')).waitFor();
+  await visitChoice.selectOption({ label: '公开为整改前' });
+  await page.getByText('已在公开页展示为“整改前”照片').waitFor();
+  assert.equal((await publicLabels()).get(visitPhoto), 'before');
+  // Back on the topic screen, the choice shows what the public sees.
+  await page.goto(server.url + '/topics/' + topic.id);
+  await choice.and(page.locator(':enabled')).waitFor();
+  assert.equal(await choice.inputValue(), 'after');
+  await ctx.close();
+
+  // The public page, without signing in, shows the photo as 整改后 under its topic.
+  const pub = await browser.newContext();
+  const p = await pub.newPage();
+  await p.goto(server.url + '/p/rooms/' + world.room.id);
+  const card = p.locator('li.card').filter({ hasText: '东关桥头路灯' });
+  await card.locator('figure.public-photo').filter({ hasText: '整改后' }).locator('img').waitFor();
+  await p.locator('figure.public-photo').filter({ hasText: '整改前' }).first().waitFor();
+  await pub.close();
+
+  // A member of the room sees the photos but gets no choice.
+  const mctx = await browser.newContext();
+  const m = await mctx.newPage();
+  await signIn(m, server.url, world.users.member);
+  await m.goto(server.url + '/topics/' + topic.id);
+  await m.getByRole('img', { name: '调研照片 1' }).waitFor();
+  assert.equal(await m.getByTestId('photo-public').count(), 0, 'a member is offered the public choice');
+  await mctx.close();
 });

@@ -1,5 +1,5 @@
 // The print frame: one A4 page shape for every printed record (书面报告, 工作方案, 纪要, 成果,
-// 台账, and later 一人一档). A print screen calls frame() with its title, the record's date,
+// 台账, 一人一档). A print screen calls frame() with its title, the record's date,
 // the app path the QR code leads back to and its sections; the frame adds the county's name,
 // the print button and the style sheet, which loads with the first print page only.
 //

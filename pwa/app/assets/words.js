@@ -196,6 +196,10 @@ export const COUNTY_VIEWERS = [
   { role: 'reviewer', body: 'county' },
 ];
 
+// PHOTO_PUBLISHERS are the room roles that choose which of a room's photos show on the
+// public pages.
+export const PHOTO_PUBLISHERS = ['convener'];
+
 // PUBLIC_TOPIC_STATUSES are the statuses in which a topic shows on a receipt.
 export const PUBLIC_TOPIC_STATUSES = ['approved', 'planned', 'consulted', 'concluded', 'closed'];
 
@@ -259,6 +263,13 @@ export function textProblem(text, max, multiline = false) {
 // seesCounty tells whether a user sees the whole county (COUNTY_VIEWERS).
 export function seesCounty(u) {
   return !!u && COUNTY_VIEWERS.some((c) => u.role === c.role && (!c.body || u.review_body === c.body));
+}
+
+// publishesPhotos tells whether a user chooses which photos of a room show on the public
+// pages (PHOTO_PUBLISHERS), by their role in it.
+export function publishesPhotos(u, roomId) {
+  const m = u && (u.memberships || []).find((x) => x.room_id === roomId);
+  return !!m && PHOTO_PUBLISHERS.includes(m.role);
 }
 
 // yearOK tells whether a Date falls in the years the server accepts.

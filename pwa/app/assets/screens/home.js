@@ -10,6 +10,7 @@ import { navigate, showAnew } from '../router.js';
 import * as outbox from '../outbox.js';
 import { topicCard } from './topics.js';
 import { photoPicker } from '../picker.js';
+import { photoThumbs } from '../photomark.js';
 import * as records from '../records.js';
 
 function roleLine(u) {
@@ -151,8 +152,7 @@ async function activities(ctx, roomId, box, mayRecord) {
           ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.summary ? '出勤' : '签到')),
         h('p', {}, excerpt(a.summary, 200)),
         who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null,
-        (a.photos || []).length ? h('div', { class: 'thumbs' }, a.photos.map((p, k) =>
-          h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: '活动照片 ' + (k + 1), class: 'thumb', loading: 'lazy' })))) : null,
+        photoThumbs(a.photos, '活动照片', roomId),
         h('a', { href: '/print/activities/' + encodeURIComponent(a.id), class: 'btn small' }, '打印活动记录'))))
       : waiting.length ? '' : empty('还没有活动记录。'),
     mayRecord ? activityForm(path, roomId, ctx.signal) : null);

@@ -4,6 +4,7 @@
 
 import { h, field, showError, toast, fmtTime, empty, label, LABELS } from '../ui.js';
 import { photoPicker } from '../picker.js';
+import { photoThumbs } from '../photomark.js';
 import * as records from '../records.js';
 import * as api from '../api.js';
 import { LIMITS, MIN_YEAR, MAX_YEAR } from '../words.js';
@@ -66,7 +67,7 @@ async function fill(box, bar, t, convener, signal) {
         ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.summary ? '出勤' : '签到'),
         h('p', {}, a.summary),
         attendeesLine(a.attendees),
-        thumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片'),
+        photoThumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片', t.room_id),
         h('a', { href: '/print/activities/' + encodeURIComponent(a.id), class: 'btn small' }, a.kind === 'research' ? '打印调研记录' : '打印会议纪要')))));
   }
   const topic = { topic_id: t.id, room_id: t.room_id, title: t.title };
@@ -95,11 +96,6 @@ async function fill(box, bar, t, convener, signal) {
   if (status === 'consulted') box.append(outcomeForm(base, topic));
 }
 
-function thumbs(photos, what) {
-  if (!photos || !photos.length) return null;
-  return h('div', { class: 'thumbs' }, photos.map((p, k) =>
-    h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: what + ' ' + (k + 1), class: 'thumb', loading: 'lazy' }))));
-}
 
 // submitting wires a form: validate, save through the outbox (with the picker's photos),
 // then show the topic anew. send returns the record to save, or null when the form is not
@@ -265,7 +261,7 @@ function outcomeBlock(o, mayFollow, topic, signal) {
             p.expected_on ? ' 预计 ' + p.expected_on + ' 完成' : null, h('span', { class: 'muted' }, ' ', fmtTime(p.created_at)))
           : null,
         h('p', { class: p.from_unit ? '' : 'muted' }, p.from_unit ? p.note : [fmtTime(p.created_at), ' ', p.note]),
-        thumbs(p.photos, p.from_unit ? '单位答复照片' : '进展照片'))),
+        photoThumbs(p.photos, p.from_unit ? '单位答复照片' : '进展照片', topic.room_id))),
       mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? unitShare(r, i + 1, topic) : null,
       mayFollow && (r.status === 'pending' || r.status === 'in_progress') ? progressForm(r, i + 1, topic, signal) : null))));
 }
