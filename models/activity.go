@@ -54,8 +54,17 @@ type Activity struct {
 
 // Open reports whether the activity is scheduled or under way: its summary (findings,
 // minutes) is not written yet. An open activity takes attendance and invites its users;
-// the same record sent again with a summary writes it (see completeActivity).
+// the same record sent again with a summary writes it (see completeActivity). Until then
+// it is not counted as held (heldActivitySQL).
 func (a *Activity) Open() bool { return a.Summary == "" }
+
+// heldActivitySQL is the condition, on a row of activities, that the activity counts as
+// held: its summary is written. Every figure that counts activities (a room's yearly quota
+// and its activity records among the six haves, the dashboard, the ledgers, the public
+// pages, research before a meeting, a receipt's path) asks it, so an open activity counts
+// nowhere until its minutes are written. The column is unqualified: use it where
+// activities is the only table with a summary.
+const heldActivitySQL = "summary <> ''"
 
 // Invites reports whether userID is one of the users invited to the activity.
 func (a *Activity) Invites(userID string) bool { return slices.Contains(a.Attendees.UserIDs, userID) }
