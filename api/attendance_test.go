@@ -211,15 +211,49 @@ func TestActivityLeave(t *testing.T) {
 	}
 	expectError(t, h.do("POST", att+"/leave", f.member.token, map[string]string{"reason": " "}), 422, "invalid")
 	expectError(t, h.do("POST", att+"/leave", f.member2.token, map[string]string{"reason": "出差"}), 403, "forbidden")
+	if n := countAbout(t, f.eventsFor(t, f.convener), models.EventActivityLeave, act.ID); n != 0 {
+		t.Fatalf("refused leave told the convener %d times", n)
+	}
 	expectRec(t, h.do("POST", att+"/leave", f.member.token, map[string]string{"reason": "出差"}))
 	if it := f.attendance(t, f.convener, act.ID)[f.member.ID]; it.Status != "leave" || it.Reason != "出差" || it.Via != "member" {
 		t.Fatalf("leave: %+v", it)
 	}
+	// The room's conveners are told, with who and why; nobody else is.
+	var told []models.Event
+	for _, e := range f.eventsFor(t, f.convener) {
+		if e.Type == models.EventActivityLeave {
+			told = append(told, e)
+		}
+	}
+	var said struct {
+		ActivityID string `json:"activity_id"`
+		UserID     string `json:"user_id"`
+		Name       string `json:"name"`
+		Reason     string `json:"reason"`
+		Kind       string `json:"kind"`
+	}
+	if len(told) != 1 {
+		t.Fatalf("convener told %d times of the leave", len(told))
+	}
+	if err := json.Unmarshal(told[0].Payload, &said); err != nil {
+		t.Fatal(err)
+	}
+	if said.ActivityID != act.ID || said.UserID != f.member.ID || said.Name != f.member.Name || said.Reason != "出差" || said.Kind != "forum" {
+		t.Fatalf("leave notice: %s", told[0].Payload)
+	}
+	for _, a := range []*actor{f.member, f.member2, f.county} {
+		if n := countAbout(t, f.eventsFor(t, a), models.EventActivityLeave, act.ID); n != 0 {
+			t.Fatalf("%s told of the leave", a.Name)
+		}
+	}
 	h.advance(27 * time.Hour)
-	signInAgain(h, f.county)
+	signInAgain(h, f.county, f.convener)
 	expectError(t, h.do("POST", att+"/leave", f.county.token, map[string]string{"reason": "出差"}), 409, "invalid_state")
 	if l := f.attendance(t, f.county, act.ID); l[f.county.ID].Status != "absent" || l[f.member.ID].Status != "leave" {
 		t.Fatalf("after the start: %+v", l)
+	}
+	if n := countAbout(t, f.eventsFor(t, f.convener), models.EventActivityLeave, act.ID); n != 1 {
+		t.Fatalf("a refused leave told the convener: %d notices", n)
 	}
 }
 
