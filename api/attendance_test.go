@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -63,7 +64,7 @@ func checkin(id, code string, at time.Time) map[string]string {
 }
 
 // TestMeetingAttendance: a convener starts a topic's meeting ahead of its minutes; the
-// plan's participants and the people named are invited; members check in by the rotating
+// people named are invited; members check in by the rotating
 // code, once however often they send it; codes out of their period, forged or garbled are
 // refused; the convener marks by hand; the minutes written later move the topic on.
 func TestMeetingAttendance(t *testing.T) {
@@ -79,7 +80,7 @@ func TestMeetingAttendance(t *testing.T) {
 	meeting := activity("")
 	meeting["id"] = models.NewID()
 	meeting["held_at"] = h.clock().Format(time.RFC3339)
-	meeting["attendees"] = map[string]any{"user_ids": []string{f.member.ID}}
+	meeting["attendees"] = map[string]any{"user_ids": []string{f.member.ID, f.member2.ID}}
 	var act activityView
 	mustDecode(t, expectRec201(t, h.do("POST", base+"/meeting", f.convener.token, meeting)), &act)
 	if f.status(t, tp.ID) != models.TopicPlanned || len(act.Attendees.UserIDs) != 2 {
@@ -195,6 +196,42 @@ func TestMeetingAttendance(t *testing.T) {
 	}
 }
 
+// TestStepInvitesPlanByDefault: a topic's research or meeting started without naming users
+// invites the plan's participants; one that names users (the convener unticked some of
+// the plan's) invites those only.
+func TestStepInvitesPlanByDefault(t *testing.T) {
+	f := newTopicFixture(t)
+	h := f.h
+	tp, _ := f.approvedTopic(t)
+	base := "/api/v1/topics/" + tp.ID
+	expect(t, h.do("PUT", base+"/plan", f.convener.token, validPlan(f.member2.ID, f.member.ID)), 200)
+	start := func(userIDs []string) activityView {
+		body := activity("")
+		body["id"] = models.NewID()
+		if userIDs != nil {
+			body["attendees"] = map[string]any{"user_ids": userIDs}
+		}
+		var act activityView
+		mustDecode(t, expectRec201(t, h.do("POST", base+"/research", f.convener.token, body)), &act)
+		return act
+	}
+	all := start(nil)
+	if got := all.Attendees.UserIDs; len(got) != 2 || !slices.Contains(got, f.member.ID) || !slices.Contains(got, f.member2.ID) {
+		t.Fatalf("by default the plan's participants: %v", got)
+	}
+	some := start([]string{f.member2.ID})
+	if got := some.Attendees.UserIDs; len(got) != 1 || got[0] != f.member2.ID {
+		t.Fatalf("the named only: %v", got)
+	}
+	if countAbout(t, f.eventsFor(t, f.member), models.EventActivityInvited, some.ID) != 0 {
+		t.Fatal("an unticked participant was invited")
+	}
+	none := start([]string{})
+	if len(none.Attendees.UserIDs) != 0 {
+		t.Fatalf("nobody named: %v", none.Attendees.UserIDs)
+	}
+}
+
 // TestActivityLeave: an invited member asks for leave before the activity starts, with a
 // reason; the convener sees it; others cannot; after the start it is too late.
 func TestActivityLeave(t *testing.T) {
@@ -206,20 +243,69 @@ func TestActivityLeave(t *testing.T) {
 	var act activityView
 	mustDecode(t, expectRec201(t, h.do("POST", "/api/v1/rooms/"+f.room.ID+"/activities", f.convener.token, body)), &act)
 	att := "/api/v1/activities/" + act.ID
+	// The activity's own page: only its room's conveners take its attendance.
+	for _, c := range []struct {
+		who *actor
+		may bool
+	}{{f.convener, true}, {f.member, false}, {f.county, false}} {
+		var d struct {
+			Open              bool   `json:"open"`
+			MayTakeAttendance bool   `json:"may_take_attendance"`
+			RoomID            string `json:"room_id"`
+		}
+		mustDecode(t, expectRec(t, h.do("GET", att, c.who.token, nil)), &d)
+		if !d.Open || d.MayTakeAttendance != c.may || d.RoomID != f.room.ID {
+			t.Fatalf("%s reads %+v", c.who.Name, d)
+		}
+	}
 	if it := f.attendance(t, f.convener, act.ID)[f.member.ID]; it.Status != "invited" || it.At != nil {
 		t.Fatalf("before the start: %+v", it)
 	}
 	expectError(t, h.do("POST", att+"/leave", f.member.token, map[string]string{"reason": " "}), 422, "invalid")
 	expectError(t, h.do("POST", att+"/leave", f.member2.token, map[string]string{"reason": "出差"}), 403, "forbidden")
+	if n := countAbout(t, f.eventsFor(t, f.convener), models.EventActivityLeave, act.ID); n != 0 {
+		t.Fatalf("refused leave told the convener %d times", n)
+	}
 	expectRec(t, h.do("POST", att+"/leave", f.member.token, map[string]string{"reason": "出差"}))
 	if it := f.attendance(t, f.convener, act.ID)[f.member.ID]; it.Status != "leave" || it.Reason != "出差" || it.Via != "member" {
 		t.Fatalf("leave: %+v", it)
 	}
+	// The room's conveners are told, with who and why; nobody else is.
+	var told []models.Event
+	for _, e := range f.eventsFor(t, f.convener) {
+		if e.Type == models.EventActivityLeave {
+			told = append(told, e)
+		}
+	}
+	var said struct {
+		ActivityID string `json:"activity_id"`
+		UserID     string `json:"user_id"`
+		Name       string `json:"name"`
+		Reason     string `json:"reason"`
+		Kind       string `json:"kind"`
+	}
+	if len(told) != 1 {
+		t.Fatalf("convener told %d times of the leave", len(told))
+	}
+	if err := json.Unmarshal(told[0].Payload, &said); err != nil {
+		t.Fatal(err)
+	}
+	if said.ActivityID != act.ID || said.UserID != f.member.ID || said.Name != f.member.Name || said.Reason != "出差" || said.Kind != "forum" {
+		t.Fatalf("leave notice: %s", told[0].Payload)
+	}
+	for _, a := range []*actor{f.member, f.member2, f.county} {
+		if n := countAbout(t, f.eventsFor(t, a), models.EventActivityLeave, act.ID); n != 0 {
+			t.Fatalf("%s told of the leave", a.Name)
+		}
+	}
 	h.advance(27 * time.Hour)
-	signInAgain(h, f.county)
+	signInAgain(h, f.county, f.convener)
 	expectError(t, h.do("POST", att+"/leave", f.county.token, map[string]string{"reason": "出差"}), 409, "invalid_state")
 	if l := f.attendance(t, f.county, act.ID); l[f.county.ID].Status != "absent" || l[f.member.ID].Status != "leave" {
 		t.Fatalf("after the start: %+v", l)
+	}
+	if n := countAbout(t, f.eventsFor(t, f.convener), models.EventActivityLeave, act.ID); n != 1 {
+		t.Fatalf("a refused leave told the convener: %d notices", n)
 	}
 }
 

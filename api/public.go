@@ -150,7 +150,14 @@ func (s *Server) setPhotoPublic(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// getActivity reads one activity, for its printed minutes.
+// activityDetail is one activity as its own pages read it: with whether the caller takes
+// its attendance (shows its check-in code, ticks who came), as the policy says.
+type activityDetail struct {
+	activityView
+	MayTakeAttendance bool `json:"may_take_attendance"`
+}
+
+// getActivity reads one activity, for its attendance screen and its printed minutes.
 func (s *Server) getActivity(c echo.Context) error {
 	v, err := s.viewer(c)
 	if err != nil {
@@ -160,5 +167,5 @@ func (s *Server) getActivity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewActivity(a))
+	return c.JSON(http.StatusOK, activityDetail{activityView: s.viewActivity(a), MayTakeAttendance: v.RecordsActivities(a.RoomID)})
 }

@@ -47,14 +47,16 @@ func (s *Server) getPlan(c echo.Context) error {
 	return c.JSON(http.StatusOK, plan)
 }
 
-// activityView is an activity with fresh photo links.
+// activityView is an activity with fresh photo links, and whether it is open (scheduled or
+// under way, its summary not written: models.Activity.Open), so the app need not decide it.
 type activityView struct {
 	*models.Activity
+	Open   bool        `json:"open"`
 	Photos []photoView `json:"photos"`
 }
 
 func (s *Server) viewActivity(a *models.Activity) activityView {
-	return activityView{Activity: a, Photos: s.viewPhotos(a.Photos)}
+	return activityView{Activity: a, Open: a.Open(), Photos: s.viewPhotos(a.Photos)}
 }
 
 func (s *Server) addResearch(c echo.Context) error {

@@ -54,8 +54,17 @@ type Activity struct {
 
 // Open reports whether the activity is scheduled or under way: its summary (findings,
 // minutes) is not written yet. An open activity takes attendance and invites its users;
-// the same record sent again with a summary writes it (see completeActivity).
+// the same record sent again with a summary writes it (see completeActivity). Until then
+// it is not counted as held (heldActivitySQL).
 func (a *Activity) Open() bool { return a.Summary == "" }
+
+// heldActivitySQL is the condition, on a row of activities, that the activity counts as
+// held: its summary is written. Every figure that counts activities (a room's yearly quota
+// and its activity records among the six haves, the dashboard, the ledgers, the public
+// pages, research before a meeting, a receipt's path) asks it, so an open activity counts
+// nowhere until its minutes are written. The column is unqualified: use it where
+// activities is the only table with a summary.
+const heldActivitySQL = "summary <> ''"
 
 // Invites reports whether userID is one of the users invited to the activity.
 func (a *Activity) Invites(userID string) bool { return slices.Contains(a.Attendees.UserIDs, userID) }
@@ -210,9 +219,10 @@ func (s *Store) repeatedActivity(ctx context.Context, u *User, id, roomID string
 }
 
 // insertActivity stores a new activity. The users it names must be active users; an open
-// one (scheduled or started ahead of its summary) invites them, and for a topic's step
-// also the participants of the topic's plan, with the date and place (activity.invited).
-// title is the topic's, or "".
+// one (scheduled or started ahead of its summary) invites them with the date and place
+// (activity.invited). An open step of a topic that names no users (user_ids absent)
+// invites the active participants of the topic's plan: the app offers them ticked, and the
+// convener may untick some, which then names the users. title is the topic's, or "".
 func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in ActivityInput, title string) (*Activity, error) {
 	if in.ID == "" {
 		in.ID = NewID()
@@ -223,7 +233,7 @@ func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in A
 	}
 	a := &Activity{ID: in.ID, RoomID: roomID, TopicID: in.TopicID, Kind: in.Kind, HeldAt: in.HeldAt.UTC().Truncate(time.Microsecond),
 		Place: in.Place, Attendees: attendees, Summary: in.Summary, CreatedBy: u.ID, CreatedAt: s.now()}
-	if a.Open() && a.TopicID != nil {
+	if a.Open() && a.TopicID != nil && in.Attendees.UserIDs == nil {
 		var plan Plan
 		err := s.conn(ctx).Where("topic_id = ?", *a.TopicID).Take(&plan).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -233,7 +243,7 @@ func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in A
 		if err != nil {
 			return nil, err
 		}
-		a.Attendees.UserIDs = dedupe(append(a.Attendees.UserIDs, participants...))
+		a.Attendees.UserIDs = participants
 	}
 	if err := s.conn(ctx).Create(a).Error; err != nil {
 		return nil, err

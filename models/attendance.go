@@ -206,7 +206,8 @@ func (s *Store) putAttendance(ctx context.Context, activityID, userID, status, v
 }
 
 // AskLeave records the leave (请假) a user invited to an activity asks for, with a reason,
-// before the activity starts. Asking again changes the reason.
+// before the activity starts, and tells the room's conveners (activity.leave). Asking again
+// changes the reason, and tells them again.
 func (s *Store) AskLeave(ctx context.Context, u *User, activityID, reason string) (*Attendance, error) {
 	reason = strings.TrimSpace(reason)
 	p := Problems{}
@@ -240,13 +241,36 @@ func (s *Store) AskLeave(ctx context.Context, u *User, activityID, reason string
 		if present > 0 {
 			return Errorf(CodeWrongState, "you have signed in to this activity")
 		}
-		row, err = tx.putAttendance(ctx, a.ID, u.ID, AttendLeave, ViaMember, reason, nil)
-		return err
+		if row, err = tx.putAttendance(ctx, a.ID, u.ID, AttendLeave, ViaMember, reason, nil); err != nil {
+			return err
+		}
+		return tx.tellLeave(ctx, a, u, reason)
 	})
 	if err != nil {
 		return nil, wrap("ask leave", err)
 	}
 	return row, nil
+}
+
+// tellLeave tells the conveners of the activity's room that u asks leave of it, and why
+// (activity.leave), in the transaction that records the leave.
+func (s *Store) tellLeave(ctx context.Context, a *Activity, u *User, reason string) error {
+	conveners, err := s.RoomMemberIDs(ctx, a.RoomID, RoomConvener)
+	if err != nil {
+		return err
+	}
+	title := ""
+	if a.TopicID != nil {
+		t, err := s.TopicByID(ctx, *a.TopicID)
+		if err != nil {
+			return err
+		}
+		title = t.Title
+	}
+	data := a.noticeData(title)
+	data["user_id"], data["name"], data["reason"] = u.ID, u.Name, reason
+	_, err = s.AddEvents(ctx, Notice{Type: EventActivityLeave, Recipients: slices.DeleteFunc(conveners, func(id string) bool { return id == u.ID }), Data: data})
+	return err
 }
 
 // CheckinCode is one code of an activity, shown from From until Until.

@@ -23,6 +23,8 @@ const (
 	EventTopicClosed        = "topic.closed"
 	EventActivityInvited    = "activity.invited"
 	EventActivityReminder   = "activity.reminder"
+	// EventActivityLeave: an invited member asked leave of an activity; its room's conveners are told.
+	EventActivityLeave = "activity.leave"
 	// EventUnitReplied: a responsible unit answered a recommendation through its link.
 	EventUnitReplied = "recommendation.unit_replied"
 	// EventRatingUnsatisfied: a resident said by their receipt code the problem is not solved.

@@ -592,7 +592,7 @@ func (s *Store) receiptPath(ctx context.Context, t *Topic, r *Receipt) error {
 		}
 	}
 	var research []Activity
-	if err := s.conn(ctx).Select("held_at").Where("topic_id = ? AND kind = ?", t.ID, KindResearch).Order("held_at").Limit(1).Find(&research).Error; err != nil {
+	if err := s.conn(ctx).Select("held_at").Where("topic_id = ? AND kind = ?", t.ID, KindResearch).Where(heldActivitySQL).Order("held_at").Limit(1).Find(&research).Error; err != nil {
 		return wrap("receipt path", err)
 	}
 	if len(research) > 0 {

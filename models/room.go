@@ -205,10 +205,10 @@ func (s *Store) FillRoomDetails(ctx context.Context, r *Room) error {
 	}
 	year := time.Date(s.now().Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	var n, total int64
-	if err := s.conn(ctx).Table("activities").Where("room_id = ? AND held_at >= ?", r.ID, year).Count(&n).Error; err != nil {
+	if err := s.conn(ctx).Table("activities").Where("room_id = ? AND held_at >= ?", r.ID, year).Where(heldActivitySQL).Count(&n).Error; err != nil {
 		return fmt.Errorf("models: count activities: %w", err)
 	}
-	if err := s.conn(ctx).Table("activities").Where("room_id = ?", r.ID).Count(&total).Error; err != nil {
+	if err := s.conn(ctx).Table("activities").Where("room_id = ?", r.ID).Where(heldActivitySQL).Count(&total).Error; err != nil {
 		return fmt.Errorf("models: count activities: %w", err)
 	}
 	c := Checklist{Venue: r.Address != "", DoorPlate: r.HasDoorPlate, Rules: strings.TrimSpace(r.Rules) != "", ActivityRecords: total > 0}

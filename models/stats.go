@@ -317,7 +317,7 @@ func (s *Store) statsRatings(ctx context.Context, st *Stats) error {
 var blankChars = []any{"\t", "\n", "\r", "\v", "\f", "\u00a0", "\u3000"}
 
 // roomFactsSQL selects one row per room with its six haves (as 0/1), its member count and its
-// activities this year. Its parameters are blankChars, then the year's start and end.
+// activities this year (those held: heldActivitySQL). Its parameters are blankChars, then the year's start and end.
 const roomFactsSQL = `SELECT r.id, r.name, r.level, r.address,
   CASE WHEN r.address <> '' THEN 1 ELSE 0 END AS venue,
   CASE WHEN r.has_door_plate THEN 1 ELSE 0 END AS door_plate,
@@ -334,7 +334,7 @@ LEFT JOIN (SELECT room_id,
   FROM memberships GROUP BY room_id) m ON m.room_id = r.id
 LEFT JOIN (SELECT room_id, COUNT(*) AS total,
     SUM(CASE WHEN held_at >= ? AND held_at < ? THEN 1 ELSE 0 END) AS this_year
-  FROM activities GROUP BY room_id) a ON a.room_id = r.id`
+  FROM activities WHERE ` + heldActivitySQL + ` GROUP BY room_id) a ON a.room_id = r.id`
 
 // roomStatusSQL adds to roomFactsSQL whether the checklist is complete, whether the room is
 // below quota and whether it is flagged. Its parameters, in the order they appear: 1 when
@@ -615,7 +615,7 @@ LIMIT ?`, statsOpenRec[0], statsOpenRec[1], p.today, p.overdueLimit).Rows()
 }
 
 func (s *Store) statsActivities(ctx context.Context, p statsPeriod, st *Stats) error {
-	return s.conn(ctx).Raw(`SELECT COUNT(*) FROM activities WHERE held_at >= ? AND held_at < ?`, p.from, p.to).
+	return s.conn(ctx).Raw(`SELECT COUNT(*) FROM activities WHERE held_at >= ? AND held_at < ? AND `+heldActivitySQL, p.from, p.to).
 		Row().Scan(&st.Totals.Activities)
 }
 

@@ -456,3 +456,87 @@ func TestStatsRoomLedger(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenActivitiesNotCounted: an activity scheduled or started ahead of its minutes (open)
+// counts towards nothing — the room's page (six haves, activities this year), the
+// dashboard, the room ledger — until its minutes are written; then it counts everywhere.
+func TestOpenActivitiesNotCounted(t *testing.T) {
+	c := seedStatsCounty(t)
+	ctx := context.Background()
+	open := func(r *models.Room, held time.Time) string {
+		id := models.NewID()
+		if err := c.s.DB().Exec(`INSERT INTO activities (id, room_id, kind, held_at, place, attendees, summary, created_by, created_at)
+VALUES (?, ?, 'forum', ?, '村委会', '{}', '', ?, ?)`, id, r.ID, held, c.m1.ID, held).Error; err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// r3 has no activity at all; r2 one this year.
+	a3 := open(c.r3, day(2026, 9, 1))
+	open(c.r2, day(2026, 9, 2))
+	open(c.r2, day(2026, 10, 1)) // scheduled ahead
+
+	type figures struct {
+		Total, Period int64
+		R2, R3        int64 // this year, on the dashboard
+		R3Records     bool  // the sixth have, on the dashboard
+		PageCount     int   // r3's page
+		PageRecords   bool
+		LedgerCount   int64 // r3's ledger entry
+		LedgerRecords bool
+		PublicR3      int64
+	}
+	read := func() figures {
+		t.Helper()
+		var f figures
+		st, err := c.s.Stats(ctx, models.StatsOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Total, f.Period = st.Totals.ActivitiesThisYear, st.Totals.Activities
+		for _, r := range st.Rooms {
+			switch r.ID {
+			case c.r2.ID:
+				f.R2 = r.ActivitiesThisYear
+			case c.r3.ID:
+				f.R3, f.R3Records = r.ActivitiesThisYear, r.Checklist.ActivityRecords
+			}
+		}
+		r, err := c.s.FindRoom(ctx, c.r3.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.s.FillRoomDetails(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		f.PageCount, f.PageRecords = *r.ActivitiesThisYear, r.Checklist.ActivityRecords
+		if err := c.s.StreamRoomLedger(ctx, func(e models.RoomLedgerEntry) error {
+			if e.ID == c.r3.ID {
+				f.LedgerCount, f.LedgerRecords = e.ThisYear, e.Haves[5]
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		pc, err := c.s.FindPublicCounty(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range pc.Rooms {
+			if r.ID == c.r3.ID {
+				f.PublicR3 = r.ActivitiesThisYear
+			}
+		}
+		return f
+	}
+	if got, want := read(), (figures{Total: 10, Period: 10, R2: 1}); got != want {
+		t.Errorf("with open activities:\n got %+v\nwant %+v", got, want)
+	}
+	if err := c.s.DB().Exec(`UPDATE activities SET summary = '座谈纪要' WHERE id = ?`, a3).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := figures{Total: 11, Period: 11, R2: 1, R3: 1, R3Records: true, PageCount: 1, PageRecords: true, LedgerCount: 1, LedgerRecords: true, PublicR3: 1}
+	if got := read(); got != want {
+		t.Errorf("once r3's minutes are written:\n got %+v\nwant %+v", got, want)
+	}
+}

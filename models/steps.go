@@ -233,7 +233,7 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 			return nil, "", err
 		}
 		var research int64
-		if err := tx.conn(ctx).Model(&Activity{}).Where("topic_id = ? AND kind = ? AND summary <> ?", t.ID, KindResearch, "").Count(&research).Error; err != nil {
+		if err := tx.conn(ctx).Model(&Activity{}).Where("topic_id = ? AND kind = ?", t.ID, KindResearch).Where(heldActivitySQL).Count(&research).Error; err != nil {
 			return nil, "", err
 		}
 		if research == 0 {

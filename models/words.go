@@ -115,14 +115,14 @@ const DefaultCountyName = "县政协"
 // also sends EventResync, which is no notice: it tells the client to reload.
 var EventTypes = []string{EventReviewDecided, EventTopicStatusChanged, EventTopicSubmitted, EventOpinionAdopted,
 	EventAnnouncement, EventPlanPublished, EventRecommendationDue, EventTopicClosed, EventActivityInvited, EventActivityReminder,
-	EventUnitReplied, EventRatingUnsatisfied}
+	EventActivityLeave, EventUnitReplied, EventRatingUnsatisfied}
 
 // PushKindWords are the kinds of notice a user may choose to receive by Web Push when the
 // app is closed, with the names the settings screen shows: every notice the stream carries.
 var PushKindWords = Words{{EventReviewDecided, "审核结果"}, {EventTopicStatusChanged, "议题进展"},
 	{EventTopicSubmitted, "待审核议题"}, {EventOpinionAdopted, "民意被采纳"}, {EventAnnouncement, "通知公告"},
 	{EventPlanPublished, "工作方案发布"}, {EventRecommendationDue, "意见建议逾期"}, {EventTopicClosed, "议题办结"},
-	{EventActivityInvited, "活动邀请"}, {EventActivityReminder, "活动提醒"},
+	{EventActivityInvited, "活动邀请"}, {EventActivityReminder, "活动提醒"}, {EventActivityLeave, "请假"},
 	{EventUnitReplied, "承办单位答复"}, {EventRatingUnsatisfied, "群众不满意"}}
 
 // Patterns of the phone numbers the server accepts: a member's (a mobile number, it signs

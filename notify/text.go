@@ -20,6 +20,8 @@ func Describe(ev models.Event) (title, body, link string) {
 		Body        string `json:"body"`
 		Decision    string `json:"decision"`
 		TopicStatus string `json:"topic_status"`
+		Name        string `json:"name"`
+		Reason      string `json:"reason"`
 		From, To    string
 	}
 	_ = json.Unmarshal(ev.Payload, &d)
@@ -64,6 +66,11 @@ func Describe(ev models.Event) (title, body, link string) {
 		title, body = "活动提醒", "明天有一项你受邀参加的活动"
 		if d.Title != "" {
 			body = "明天有活动" + t + "，请准时参加"
+		}
+	case models.EventActivityLeave:
+		body = d.Name + "请假，不参加活动" + t
+		if d.Reason != "" {
+			body += "：" + d.Reason
 		}
 	default:
 		title, body = "新消息", "新消息"+t

@@ -39,17 +39,31 @@ test('two members sign in by QR with both phones offline; their check-ins sync o
   const { api, users } = world;
   const member2 = await secondMember();
   const as = await signInAll(world);
-  const { base } = await topicAt(world, as, 'researched', { topic: { title: '东关村道路硬化' } });
-  // The convener starts the meeting ahead of its minutes, inviting both members.
-  const meeting = await api.call('POST', base + '/meeting', { held_at: new Date().toISOString(), place: '村委会会议室',
-    attendees: { user_ids: [users.member.id, member2.id] } }, as.convener);
-  assert.equal(meeting.summary, '');
+  const { topic } = await topicAt(world, as, 'researched', { topic: { title: '东关村道路硬化' },
+    plan: { participants: { user_ids: [users.member.id, member2.id], outside: [] } } });
 
-  // The convener's phone fetches the codes while online, then loses the signal.
+  // The convener starts the meeting in the app, ahead of its minutes: the plan's
+  // participants come ticked as the invited.
   const convCtx = await browser.newContext();
   const conv = await convCtx.newPage();
   await signIn(conv, server.url, users.convener);
-  await conv.goto(server.url + '/activities/' + meeting.id);
+  await conv.goto(server.url + '/topics/' + topic.id);
+  const form = conv.getByRole('form', { name: '召开协商会' });
+  await form.getByLabel('会议地点').fill('村委会会议室');
+  for (const u of [users.member, member2]) assert.ok(await form.getByLabel(u.name, { exact: true }).isChecked(), u.name + ' invited by default');
+  await screenshot(conv, '59-meeting-start');
+  await conv.getByTestId('start-meeting').click();
+  // Started, not yet minuted: the topic stays planned and the same form now writes the minutes.
+  await conv.getByTestId('open-meeting').waitFor();
+  const [meeting] = (await api.call('GET', '/api/v1/topics/' + topic.id + '/activities', undefined, as.convener)).items
+    .filter((a) => a.kind === 'consultation');
+  assert.ok(meeting && meeting.open && meeting.summary === '', 'the meeting is open');
+  assert.deepEqual([...meeting.attendees.user_ids].sort(), [users.member.id, member2.id].sort());
+  assert.equal((await api.call('GET', '/api/v1/topics/' + topic.id, undefined, as.convener)).status, 'planned');
+
+  // The convener's phone fetches the codes while online, then loses the signal.
+  await conv.getByTestId('open-meeting').getByRole('link', { name: '签到' }).click();
+  await conv.getByTestId('activity-head').getByText('村委会会议室').waitFor();
   await conv.locator('[data-user="' + users.member.id + '"][data-status=absent]').waitFor();
   await conv.getByTestId('show-qr').click();
   const qr = conv.locator('[data-testid=checkin-qr] svg');
@@ -105,6 +119,19 @@ test('two members sign in by QR with both phones offline; their check-ins sync o
   await conv.reload();
   await conv.locator('[data-user="' + member2.id + '"][data-status=present]').waitFor();
   await screenshot(conv, '61-attendance-present');
+
+  // After the meeting the convener writes its minutes on the same activity, in the same form.
+  await conv.goto(server.url + '/topics/' + topic.id);
+  const minutes = conv.getByRole('form', { name: '填写会议纪要' });
+  await minutes.getByLabel('会议纪要').fill('道路硬化方案达成一致');
+  await minutes.getByRole('button', { name: '填写会议纪要' }).click();
+  await conv.getByText('道路硬化方案达成一致').waitFor();
+  const done = await api.call('GET', '/api/v1/activities/' + meeting.id, undefined, as.convener);
+  assert.equal(done.summary, '道路硬化方案达成一致');
+  assert.equal(done.open, false);
+  assert.equal((await api.call('GET', '/api/v1/topics/' + topic.id, undefined, as.convener)).status, 'consulted');
+  assert.equal((await api.call('GET', '/api/v1/topics/' + topic.id + '/activities', undefined, as.convener)).items
+    .filter((a) => a.kind === 'consultation').length, 1, 'one meeting, written onto');
   for (const { ctx } of phones) await ctx.close();
   await convCtx.close();
 });
@@ -129,6 +156,9 @@ test('a member asks for leave of a coming activity and the convener sees it', as
   const cctx = await browser.newContext();
   const conv = await cctx.newPage();
   await signIn(conv, server.url, users.convener);
+  // The convener is told of the leave, with the reason.
+  await conv.goto(server.url + '/notices');
+  await conv.getByText(users.member.name + '请假，不参加座谈').first().waitFor();
   await conv.goto(server.url + '/activities/' + forum.id);
   const row = conv.locator('[data-user="' + users.member.id + '"][data-status=leave]');
   await row.getByText('外出参加培训').waitFor();

@@ -35,6 +35,10 @@ export function describe(type, d = {}) {
       const head = type === 'activity.invited' ? '邀请你参加' : '明天请参加';
       return { text: head + what + '：' + when + (d.place ? '，地点：' + d.place : ''), href: d.activity_id ? '/activities/' + encodeURIComponent(d.activity_id) : topic };
     }
+    case 'activity.leave': {
+      const what = (t ? '议题' + t + '的' : '') + label('kind', d.kind) + (d.held_at ? '（' + fmtTime(d.held_at) + '）' : '');
+      return { text: (d.name || '一位委员') + '请假，不参加' + what + (d.reason ? '：' + d.reason : ''), href: d.activity_id ? '/activities/' + encodeURIComponent(d.activity_id) : topic };
+    }
     case 'recommendation.unit_replied':
       return { text: (d.unit || '承办单位') + '答复了议题' + t + '的意见建议：' + label('unitReply', d.unit_status) + (d.note ? '。' + d.note : ''), href: topic };
     case 'rating.unsatisfied':

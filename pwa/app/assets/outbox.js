@@ -64,7 +64,8 @@ export async function save(userId, fields, photos) {
 }
 
 // saveRecord stores a record to send with method to path, with its photos. When
-// idempotent, the item's id goes in the body as the record's own id.
+// idempotent, the item's id goes in the body as the record's own id, unless the body
+// names the record it writes onto (an open activity's minutes, sent under its id).
 export async function saveRecord(userId, { method = 'POST', path, body, idempotent = true, label, topic_id, room_id, step }, photos = []) {
   return keep(userId, { kind: 'record', method, path, body, idempotent, label, step: step || null, topic_id: topic_id || null, room_id: room_id || null, before: [] }, photos);
 }
@@ -198,7 +199,8 @@ async function send(item) {
   const uploaded = await uploadPhotos(item);
   let body = { ...item.body };
   if (item.photo_ids.length) body.photo_ids = item.photo_ids;
-  if (item.idempotent) body.id = item.id;
+  // A record written onto an earlier one (an open activity's minutes) names it in its body.
+  if (item.idempotent && !body.id) body.id = item.id;
   for (const name of item.before || []) if (HOOKS[name]) body = HOOKS[name](body, uploaded);
   const res = await apiFetch(item.path, {
     method: item.method,

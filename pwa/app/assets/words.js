@@ -124,6 +124,7 @@ export const LABELS = {
     'topic.closed': '议题办结',
     'activity.invited': '活动邀请',
     'activity.reminder': '活动提醒',
+    'activity.leave': '请假',
     'recommendation.unit_replied': '承办单位答复',
     'rating.unsatisfied': '群众不满意',
   },
@@ -183,7 +184,7 @@ export const LABELS = {
 };
 
 // EVENT_TYPES are the notices the event stream sends; RESYNC tells the app to reload.
-export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed', 'activity.invited', 'activity.reminder', 'recommendation.unit_replied', 'rating.unsatisfied'];
+export const EVENT_TYPES = ['review.decided', 'topic.status_changed', 'topic.submitted', 'opinion.adopted', 'announcement', 'plan.published', 'recommendation.overdue', 'topic.closed', 'activity.invited', 'activity.reminder', 'activity.leave', 'recommendation.unit_replied', 'rating.unsatisfied'];
 export const RESYNC = 'resync';
 
 // DEFAULT_CATEGORIES is the starting list of opinion categories.

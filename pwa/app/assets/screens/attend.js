@@ -6,21 +6,29 @@ import { h, field, chip, label, fmtTime, toast, showError } from '../ui.js';
 import * as api from '../api.js';
 import * as records from '../records.js';
 import { svg } from '../qr.js';
-import { state } from '../state.js';
+import { state, roomName } from '../state.js';
 
 const STATUSES = ['present', 'leave', 'absent'];
 
-// activity shows who attends: to everyone who sees it the list, to an invited member the
-// leave form while it has not started, to the convener the QR code and the ticks.
+// activity shows who attends: to everyone who sees it what, when and where, and the list;
+// to an invited member the leave form while it has not started; to those who take its
+// attendance (the server says who: may_take_attendance) the QR code and the ticks.
 export async function activity(ctx) {
   const id = ctx.params.id;
   const base = '/api/v1/activities/' + encodeURIComponent(id);
   ctx.title('签到');
+  const a = (await api.get(base)).data;
   const list = h('div', { 'data-testid': 'attendance' }, h('p', { class: 'loading' }, '正在加载…'));
   const qrBox = h('div', { 'data-testid': 'qr-box' });
   const leaveBox = h('div', {});
-  const mayConvene = state.user.role === 'admin' || (state.user.memberships || []).some((m) => m.role === 'convener');
-  ctx.show(h('h2', {}, '签到'), h('p', {}, h('a', { href: '/scan' }, '扫码签到')), mayConvene ? qrBox : null, leaveBox, h('h3', {}, '出勤情况'), list);
+  const mayConvene = !!a.may_take_attendance;
+  const back = a.topic_id ? '/topics/' + encodeURIComponent(a.topic_id) : '/rooms/' + encodeURIComponent(a.room_id);
+  ctx.show(h('h2', {}, '签到'),
+    h('div', { class: 'card', 'data-testid': 'activity-head' },
+      h('p', {}, chip(label('kind', a.kind), a.kind), a.open ? chip('进行中', 'warn') : chip('已记录', 'ok')),
+      h('p', {}, '时间：', fmtTime(a.held_at)), a.place ? h('p', {}, '地点：', a.place) : null,
+      h('p', { class: 'muted' }, h('a', { href: back }, roomName(a.room_id) || (a.topic_id ? '返回议题' : '返回议事室')))),
+    h('p', {}, h('a', { href: '/scan' }, '扫码签到')), mayConvene ? qrBox : null, leaveBox, h('h3', {}, '出勤情况'), list);
 
   const load = async () => {
     let items;

@@ -116,7 +116,7 @@ export async function room(ctx) {
   }
   ctx.show(...parts);
   if (screenBox) screening(ctx, id, screenBox);
-  activities(ctx, id, actsBox, convenes(id));
+  activities(ctx, id, actsBox, convenes(id), r.members || []);
   try {
     const t = await api.get('/api/v1/topics?room_id=' + encodeURIComponent(id));
     const list = api.items(t.data);
@@ -131,7 +131,7 @@ const PEOPLE = [['members', '参加的委员'], ['residents', '参加的群众�
 
 // activities lists the room's activities (活动记录), newest first, with the form a
 // convener records one with (offline too: it waits on the phone, listed here).
-async function activities(ctx, roomId, box, mayRecord) {
+async function activities(ctx, roomId, box, mayRecord, members) {
   const head = box.firstChild;
   const path = '/api/v1/rooms/' + encodeURIComponent(roomId) + '/activities';
   const mine = (i) => i.room_id === roomId && !i.topic_id;
@@ -145,57 +145,85 @@ async function activities(ctx, roomId, box, mayRecord) {
   }
   const list = api.items(res.data);
   const who = (a) => PEOPLE.flatMap(([k]) => (a.attendees && a.attendees[k]) || []).join('、');
+  // Activities scheduled ahead of their record, on the server or still on the phone (not
+  // yet written up there either): each gets the form that writes its record under its id.
+  const local = waiting.filter((i) => i.state === 'pending');
+  const written = new Set(local.filter((i) => i.body.summary && i.body.id).map((i) => i.body.id));
+  const queuedOpen = local.filter((i) => !i.body.summary && !written.has(i.id))
+    .map((i) => ({ id: i.id, kind: i.body.kind, held_at: i.body.held_at, place: i.body.place, queued: true }));
+  const writeUp = (a) => mayRecord && !written.has(a.id)
+    ? h('details', { class: 'card' }, h('summary', {}, '填写活动记录'), activityForm(path, roomId, ctx.signal, { open: a, members })) : null;
   box.replaceChildren(head, staleNote(res) || '', pending,
     list.length
       ? h('ul', { class: 'list', 'data-testid': 'activities' }, list.map((a) => h('li', { class: 'card' },
         h('p', {}, chip(KIND[a.kind] || a.kind), ' ', fmtTime(a.held_at), a.place ? ' · ' + a.place : '',
-          ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.summary ? '出勤' : '签到')),
+          a.open ? chip('未填写记录', 'warn') : null,
+          ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.open ? '签到' : '出勤')),
         h('p', {}, excerpt(a.summary, 200)),
         who(a) ? h('p', { class: 'muted' }, '参加：', who(a)) : null,
         photoThumbs(a.photos, '活动照片', roomId),
-        h('a', { href: '/print/activities/' + encodeURIComponent(a.id), class: 'btn small' }, '打印活动记录'))))
+        a.open ? writeUp(a) : h('a', { href: '/print/activities/' + encodeURIComponent(a.id), class: 'btn small' }, '打印活动记录'))))
       : waiting.length ? '' : empty('还没有活动记录。'),
-    mayRecord ? activityForm(path, roomId, ctx.signal) : null);
+    queuedOpen.map(writeUp),
+    mayRecord ? h('details', { class: 'card' }, h('summary', {}, '＋ 记录或安排一次活动'), activityForm(path, roomId, ctx.signal, { members })) : null);
 }
 
-function activityForm(path, roomId, signal) {
-  const kind = h('select', { name: 'kind' }, Object.entries(KIND).map(([k, v]) => h('option', { value: k }, v)));
+// activityForm records a room activity. Without an open one it records one whole, or
+// schedules it ahead of its record (安排活动: time, place, the members invited, who are told,
+// reminded and take attendance); with one it writes that one's record under its id.
+function activityForm(path, roomId, signal, { open = null, members = [] } = {}) {
+  const kind = h('select', { name: 'kind', disabled: !!open }, Object.entries(KIND).map(([k, v]) => h('option', { value: k, selected: open && open.kind === k }, v)));
   const when = records.heldAtInput();
-  const place = h('input', { name: 'place', maxlength: LIMITS.place });
+  if (open) when.value = new Date(new Date(open.held_at).getTime() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const place = h('input', { name: 'place', maxlength: LIMITS.place, value: (open && open.place) || '' });
   const people = PEOPLE.map(([k, text]) => [k, field(text, h('input', { name: k }), { hint: '多人用逗号分隔' })]);
   const summary = h('textarea', { name: 'summary', rows: '3', maxlength: LIMITS.summary });
   const picker = photoPicker({ label: '活动照片', signal });
+  const ticks = open ? [] : members.map((m) => h('input', { type: 'checkbox', name: 'invite', value: m.user_id, id: 'inv-' + m.user_id }));
+  const invite = ticks.length ? h('fieldset', { class: 'field' }, h('legend', {}, '邀请参加的委员（安排活动时通知，可扫码签到）'),
+    h('div', { class: 'choices' }, members.map((m, i) => h('label', { class: 'choice', for: ticks[i].id }, ticks[i], m.name)))) : null;
   const msg = h('p', { class: 'error', role: 'alert' });
+  const schedule = open ? null : h('button', { type: 'submit', class: 'btn block', value: 'start', 'data-testid': 'schedule-activity' }, '安排活动（会后填写记录）');
   const button = h('button', { type: 'submit', class: 'btn primary block' }, '保存活动记录');
-  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': '记录活动' },
-    h('h4', {}, '记录活动'), field('活动类型', kind), field('活动时间', when, { required: true }), field('活动地点', place),
-    people.map(([, f]) => f), field('活动内容', summary, { required: true }), picker.el, msg, button);
+  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': open ? '填写活动记录' : '记录活动' },
+    h('h4', {}, open ? '填写活动记录' + (open.queued ? '（活动安排保存在手机上，等待提交）' : '') : '记录活动'),
+    field('活动类型', kind), field('活动时间', when, { required: true }), field('活动地点', place), invite,
+    people.map(([, f]) => f), field('活动内容', summary, { required: true, hint: schedule ? '安排活动时可以留空' : null }), picker.el, msg, schedule, button);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
+    const starting = schedule && e.submitter === schedule;
     const at = records.heldAt(when);
     const lists = people.map(([k, f]) => [k, records.names(f.querySelector('input'))]);
-    if (!at || lists.some(([, l]) => !l) || !summary.value.trim()) {
+    if (!at || lists.some(([, l]) => !l) || (!starting && !summary.value.trim())) {
       msg.textContent = '请检查活动时间、参加人员和活动内容。';
       (!at ? when : summary).focus();
       return;
     }
     const attendees = Object.fromEntries(lists);
+    if (!open) attendees.user_ids = ticks.filter((c) => c.checked).map((c) => c.value);
+    const k = open ? open.kind : kind.value;
+    const body = { kind: k, held_at: at, place: place.value, summary: starting ? '' : summary.value, attendees };
+    // An open activity's record goes under its id: the server writes it onto that one.
+    if (open) body.id = open.id;
     button.disabled = true;
+    if (schedule) schedule.disabled = true;
     try {
       await picker.ready();
       const how = await records.submit({
-        method: 'POST', path, room_id: roomId, step: 'activity', label: (KIND[kind.value] || '活动') + ' · ' + (summary.value.trim().slice(0, 20)),
-        body: { kind: kind.value, held_at: at, place: place.value, summary: summary.value, attendees },
+        method: 'POST', path, room_id: roomId, step: 'activity',
+        label: (KIND[k] || '活动') + ' · ' + (starting ? '安排 ' + fmtTime(at) : summary.value.trim().slice(0, 20)),
+        body,
       }, [...picker.photos]);
-      toast(how === 'sent' ? '活动已记录。' : '已保存在手机上，联网后自动提交。', { kind: 'ok' });
+      toast(how === 'sent' ? (starting ? '活动已安排。' : '活动已记录。') : '已保存在手机上，联网后自动提交。', { kind: 'ok' });
       navigate(location.pathname, { replace: true });
     } catch (err) {
       msg.textContent = err instanceof records.RecordError ? '提交失败：' + err.message : '保存失败：' + api.errorText(err);
       button.disabled = false;
+      if (schedule) schedule.disabled = false;
     }
   });
-  return h('details', { class: 'card' }, h('summary', {}, '＋ 记录一次活动'), form);
+  return form;
 }
 
 // screening lists the room's new opinions for its convener: pick several and draft a

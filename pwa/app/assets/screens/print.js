@@ -134,7 +134,8 @@ export async function printLedger(ctx) {
   ]);
   const page = await frame(ctx, { title: room.name + ' ' + year + '年度台账', date: year + '-12-31', back: '/rooms/' + enc(id) });
   const names = { venue: '场地', door_plate: '门牌', rules: '制度', convener: '召集人', members: '委员', activity_records: '活动记录' };
-  const yearActs = acts.reverse();
+  // Those held: one still open (scheduled, no minutes yet) counts nowhere, as on the server.
+  const yearActs = acts.filter((a) => !a.open).reverse();
   const yearTopics = topics.filter((t) => inYear(t.created_at) || inYear(t.updated_at));
   const outcomes = await Promise.all(yearTopics.map((t) => maybe('/api/v1/topics/' + enc(t.id) + '/outcome')));
   page.add(

@@ -33,7 +33,8 @@ function localStatus(status, waiting) {
   const moves = { plan: ['approved', 'planned'], meeting: ['planned', 'consulted'], outcome: ['consulted', 'concluded'] };
   for (const r of waiting) {
     const m = moves[r.step];
-    if (m && status === m[0] && r.state === 'pending') status = m[1];
+    // A meeting started ahead of its minutes (no summary) leaves the topic planned.
+    if (m && status === m[0] && r.state === 'pending' && (r.step !== 'meeting' || (r.body && r.body.summary))) status = m[1];
   }
   return status;
 }
@@ -64,7 +65,8 @@ async function fill(box, bar, t, convener, signal) {
   if (list.length) {
     box.append(h('ul', { class: 'list', 'data-testid': 'topic-activities' }, list.map((a) =>
       h('li', { class: 'card' }, h('strong', {}, a.kind === 'research' ? '调研' : '协商会'), ' ', fmtTime(a.held_at), ' ', a.place || '',
-        ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.summary ? '出勤' : '签到'),
+        a.open ? h('span', { class: 'chip warn' }, '进行中') : null,
+        ' ', h('a', { href: '/activities/' + encodeURIComponent(a.id), 'data-testid': 'attendance-link' }, a.open ? '签到' : '出勤'),
         h('p', {}, a.summary),
         attendeesLine(a.attendees),
         photoThumbs(a.photos, a.kind === 'research' ? '调研照片' : '会议照片', t.room_id),
@@ -80,17 +82,30 @@ async function fill(box, bar, t, convener, signal) {
     if (!plan && !list.length && !outcome) box.append(empty('尚无记录。'));
     return;
   }
-  const researched = list.some((a) => a.kind === 'research') || waiting.some((r) => r.step === 'research' && r.state === 'pending');
+  // Research counts once its findings are written (open research does not, as on the
+  // server); an open step, on the server or still on the phone, is the one to write up.
+  const pendingOf = (step) => waiting.filter((r) => r.step === step && r.state === 'pending');
+  const researched = list.some((a) => a.kind === 'research' && !a.open) || pendingOf('research').some((r) => r.body.summary);
+  const openOf = (step, kind) => {
+    const local = pendingOf(step);
+    const written = new Set(local.filter((r) => r.body.summary && r.body.id).map((r) => r.body.id));
+    const server = list.filter((a) => a.kind === kind && a.open && !written.has(a.id));
+    const queued = local.filter((r) => !r.body.summary && !written.has(r.id))
+      .map((r) => ({ id: r.id, held_at: r.body.held_at, place: r.body.place, attendees: r.body.attendees, queued: true }));
+    return [...server, ...queued][0] || null;
+  };
+  const invite = { people, chosen: (plan && plan.participants && plan.participants.user_ids) || [] };
+  const stepForm = (step, kind) => activityForm(base + '/' + step, topic, step, signal, { open: openOf(step, kind), invite });
   // A plan still on the phone is the one to go on editing.
   const localPlan = waiting.filter((r) => r.step === 'plan' && r.state === 'pending').pop();
   if (status === 'approved') box.append(planForm(base, (localPlan && localPlan.body) || plan, room, topic));
   // Once there is a plan, revising it is the exception: folded, below the next step.
   const revise = status === 'planned' ? h('details', { class: 'card' }, h('summary', {}, '修改工作方案'), planForm(base, (localPlan && localPlan.body) || plan, room, topic)) : null;
   // Research first; once there is some, the meeting is the next step and more research folds.
-  if (status === 'planned' && !researched) box.append(activityForm(base + '/research', topic, 'research', signal));
+  if (status === 'planned' && !researched) box.append(stepForm('research', 'research'));
   if (status === 'planned' && researched) {
-    box.append(activityForm(base + '/meeting', topic, 'meeting', signal),
-      h('details', { class: 'card' }, h('summary', {}, '再记录一次调研'), activityForm(base + '/research', topic, 'research', signal)));
+    box.append(stepForm('meeting', 'consultation'),
+      h('details', { class: 'card' }, h('summary', {}, '再记录一次调研'), stepForm('research', 'research')));
   }
   if (revise) box.append(revise);
   if (status === 'consulted') box.append(outcomeForm(base, topic));
@@ -106,7 +121,7 @@ function submitting(form, button, send, picker) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
-    const spec = send();
+    const spec = send(e.submitter);
     if (!spec) return;
     button.disabled = true;
     try {
@@ -197,28 +212,61 @@ function attendeesLine(at) {
 // members, residents' representatives and heads of the responsible units.
 const ATTENDEES = [['members', '委员'], ['residents', '群众代表'], ['units', '部门负责人'], ['others', '其他人员']];
 const ACTIVITY = {
-  research: { title: '记录调研', noun: '调研', summary: '调研发现', photos: '调研照片', attendees: ['members', 'others'] },
-  meeting: { title: '召开协商会', noun: '会议', summary: '会议纪要', photos: '会议照片', attendees: ['members', 'residents', 'units', 'others'] },
+  research: { title: '记录调研', start: '安排调研', write: '填写调研发现', noun: '调研', summary: '调研发现', photos: '调研照片', attendees: ['members', 'others'] },
+  meeting: { title: '召开协商会', start: '开始协商会', write: '填写会议纪要', noun: '会议', summary: '会议纪要', photos: '会议照片', attendees: ['members', 'residents', 'units', 'others'] },
 };
 
-function activityForm(path, topic, step, signal) {
+// localInput shows an ISO time in a datetime-local control.
+function localInput(iso) {
+  const t = new Date(iso);
+  return new Date(t.getTime() - t.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+// activityForm is the one form of a topic's research or meeting. With no open one it
+// starts (or schedules) it ahead of its findings or minutes — time, place and the users
+// invited, the plan's participants ticked — or records it whole; once one is open (on the
+// server, or started offline and still on the phone) it writes that one's findings or
+// minutes under the same id, with names and photos.
+function activityForm(path, topic, step, signal, { open = null, invite } = {}) {
   const k = ACTIVITY[step];
   const when = records.heldAtInput();
-  const place = h('input', { name: 'place', maxlength: LIMITS.place });
+  if (open && open.held_at) when.value = localInput(open.held_at);
+  const place = h('input', { name: 'place', maxlength: LIMITS.place, value: (open && open.place) || '' });
   const summary = h('textarea', { name: 'summary', rows: '4', maxlength: LIMITS.summary });
   const people = ATTENDEES.filter(([key]) => k.attendees.includes(key)).map(([key, n]) => [key, n, h('input', { name: 'attendees-' + key })]);
   const picker = photoPicker({ label: k.photos, signal });
-  const button = h('button', { type: 'submit', class: 'btn primary block' }, k.title);
-  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': k.title },
-    h('h4', {}, k.title), field(k.noun + '时间', when, { required: true }), field(k.noun + '地点', place),
+  const button = h('button', { type: 'submit', class: 'btn primary block', value: 'write' }, open ? k.write : k.title);
+  const startButton = open ? null : h('button', { type: 'submit', class: 'btn block', value: 'start', 'data-testid': 'start-' + step }, k.start);
+  // Who is invited (told now, reminded the day before, their attendance taken): the room's
+  // people and the plan's participants, the latter ticked.
+  const chosen = new Set(invite ? invite.chosen : []);
+  const ids = invite ? [...new Set([...invite.people.keys(), ...chosen])] : [];
+  const ticks = ids.map((id) => h('input', { type: 'checkbox', name: 'invite', value: id, id: step + '-inv-' + id, checked: chosen.has(id) }));
+  const inviteBox = !open && ticks.length ? h('fieldset', { class: 'field' }, h('legend', {}, '邀请参加的委员（将收到通知，可扫码签到）'),
+    h('div', { class: 'choices' }, ids.map((id, i) => h('label', { class: 'choice', for: ticks[i].id }, ticks[i], (invite.people.get(id) || {}).name || '参加人员')))) : null;
+  const invited = open ? ((open.attendees && open.attendees.user_ids) || []).map((id) => ((invite && invite.people.get(id)) || {}).name).filter(Boolean) : [];
+  const form = h('form', { class: 'card form', novalidate: true, 'aria-label': open ? k.write : k.title, 'data-open': open ? open.id : null },
+    h('h4', {}, open ? k.write : k.title),
+    open ? h('p', { class: 'hint', 'data-testid': 'open-' + step }, k.noun + '已开始' + (open.queued ? '（保存在手机上，等待提交）' : '') + '：',
+      open.queued ? null : h('a', { href: '/activities/' + encodeURIComponent(open.id) }, '签到'),
+      invited.length ? ' 邀请：' + invited.join('、') : null) : null,
+    field(k.noun + '时间', when, { required: true }), field(k.noun + '地点', place),
+    inviteBox,
     people.map(([, n, c]) => field((step === 'research' ? '参加调研的' : '参加的') + n, c, { hint: '多人用逗号分隔' })),
-    field(k.summary, summary, { required: true }), picker.el, button);
-  return submitting(form, button, () => {
+    field(k.summary, summary, { required: !startButton, hint: startButton ? '先' + k.start + '时可以留空，会后再填写' : null }), picker.el, startButton, button);
+  return submitting(form, button, (submitter) => {
+    const starting = startButton && submitter === startButton;
     const at = records.heldAt(when);
     const lists = people.map(([key, , c]) => [key, records.names(c)]);
-    if (!at || lists.some(([, l]) => !l) || !required(summary)) return null;
-    return { ...topic, step, path, label: (step === 'research' ? '调研记录' : '协商会') + ' · ' + topic.title,
-      body: { held_at: at, place: place.value, summary: summary.value, attendees: Object.fromEntries(lists) } };
+    if (!at || lists.some(([, l]) => !l)) return null;
+    if (!starting && !required(summary)) return null;
+    const attendees = Object.fromEntries(lists);
+    if (!open) attendees.user_ids = ticks.filter((c) => c.checked).map((c) => c.value);
+    const body = { held_at: at, place: place.value, summary: starting ? '' : summary.value, attendees };
+    // The findings or minutes of an open one go under its id: the server writes them onto it.
+    if (open) body.id = open.id;
+    const what = starting ? k.start : open ? k.write : (step === 'research' ? '调研记录' : '协商会');
+    return { ...topic, step, path, label: what + ' · ' + topic.title, body };
   }, picker);
 }
 
