@@ -5,8 +5,7 @@
 import { h, toast } from '../ui.js';
 import * as api from '../api.js';
 import { LABELS } from '../words.js';
-
-const KEPT = 'fl-push-kinds';
+import { PUSH_KINDS as KEPT } from '../auth.js';
 
 function supported() {
   return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
