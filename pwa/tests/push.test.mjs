@@ -303,6 +303,7 @@ test('signing out drops the push subscription on the server and in the browser',
 });
 
 test('an ended sign-in drops the browser push subscription', async () => {
+  await page.evaluate(() => localStorage.removeItem('test-sub')); // whatever the test before left
   await signIn(page, server.url, data.users.convener);
   await page.goto(server.url + '/push');
   await page.getByTestId('push-state').getByText('本机未开启推送。').waitFor();
