@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { startServer, seed, launch, signIn, serviceWorkerReady, sleep, PASSWORD } from './helpers.mjs';
+import { startServer, seed, launch, signIn, serviceWorkerReady, sleep, checkScreen, PASSWORD } from './helpers.mjs';
 
 let server;
 let data;
@@ -121,7 +121,7 @@ before(async () => {
   data = await seed(server.url);
   for (const k of ['convener', 'county']) tokens[k] = await data.api.login(data.users[k].phone, data.users[k].password);
   browser = await launch();
-  ctx = await browser.newContext();
+  ctx = await browser.newContext({ bypassCSP: true }); // axe is injected as a script
   // Each new subscription gets a new device (endpoint and keys); the page asks for it.
   await ctx.exposeFunction('testDevice', () => {
     current = device(service.url + '/push/d' + ++devices);
@@ -202,6 +202,7 @@ test('the app asks for notifications only when 开启推送 is tapped, and saves
   assert.equal(stored.endpoint, current.endpoint);
   assert.deepEqual(stored.kinds, want, 'the server keeps the kinds chosen');
   await page.getByTestId('push-state').getByText('本机已开启推送').waitFor();
+  assert.deepEqual(await checkScreen(page, 'push-settings'), []);
   r = await record();
   assert.equal(r.asked, 1, 'asked once, on the tap');
   assert.equal(r.permission, 'granted');
