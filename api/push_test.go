@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,10 +112,11 @@ func (d *device) decrypt(t testing.TB, body []byte) []byte {
 }
 
 // pushService is a push service the test runs: it keeps what each endpoint received and
-// answers with the statuses queued for it (then 201).
+// answers with the statuses queued for it (then 201), each after delay (a slow service).
 type pushService struct {
 	*httptest.Server
 	t      testing.TB
+	delay  atomic.Int64 // nanoseconds
 	mu     sync.Mutex
 	got    map[string][][]byte
 	answer map[string][]int
@@ -125,6 +127,7 @@ func newPushService(t testing.TB) *pushService {
 	p := &pushService{t: t, got: map[string][][]byte{}, answer: map[string][]int{}, auth: map[string]string{}}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		time.Sleep(time.Duration(p.delay.Load()))
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if r.Header.Get("Content-Encoding") != "aes128gcm" || r.Header.Get("TTL") == "" {
@@ -357,6 +360,119 @@ func TestPushOncePerDevice(t *testing.T) {
 			t.Fatalf("pushed to a gone subscription")
 		}
 	})
+}
+
+// Of instances racing for one device, one holds it: a second claim fails while the first
+// one's lease runs, a claim made with a watermark read before the first one sent and moved
+// it fails too, so nothing already sent goes again, and a device waiting for a retry after a
+// failure is claimed by nobody before then.
+func TestPushClaimIsExclusive(t *testing.T) {
+	w := newPushWorld(t)
+	u := w.h.user(models.RoleMember, "")
+	w.subscribe(u, newDevice(t, w.service.endpoint("c")), nil, http.StatusCreated)
+	admin := w.h.user(models.RoleAdmin, "")
+	expect(t, w.h.do("POST", "/api/v1/announcements", admin.token, map[string]string{"title": "抢", "body": "x"}), http.StatusCreated)
+	st := w.h.store
+	due := func() models.PushSubscription {
+		subs, err := st.DuePushSubscriptions(ctxb())
+		if err != nil || len(subs) != 1 {
+			t.Fatalf("due: %v %v", subs, err)
+		}
+		return subs[0]
+	}
+	// Both instances read the device, free, with the same watermark.
+	a, b := due(), due()
+	la, err := st.ClaimPushSubscription(ctxb(), a.ID, a.AfterID, "instance-a", time.Minute)
+	if err != nil || la == nil {
+		t.Fatalf("the first claim failed: %v", err)
+	}
+	lb, err := st.ClaimPushSubscription(ctxb(), b.ID, b.AfterID, "instance-b", time.Minute)
+	if err != nil || lb != nil {
+		t.Fatalf("a second instance took a device another holds: %v %v", lb, err)
+	}
+	// a sends the event, moves the watermark and lets go; b's reading is now stale.
+	evs, err := st.PendingPushEvents(ctxb(), &a, st.Now(), 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("pending: %v %v", evs, err)
+	}
+	if ok, err := st.Advance(ctxb(), la, evs[0].ID); !ok || err != nil {
+		t.Fatalf("advance: %v %v", ok, err)
+	}
+	if err := st.Release(ctxb(), la); err != nil {
+		t.Fatal(err)
+	}
+	if lb, err := st.ClaimPushSubscription(ctxb(), b.ID, b.AfterID, "instance-b", time.Minute); err != nil || lb != nil {
+		t.Fatalf("a claim with a stale watermark succeeded: %v %v", lb, err)
+	}
+	// With the watermark read again, the device is free to claim.
+	after := due().AfterID
+	lb, err = st.ClaimPushSubscription(ctxb(), b.ID, after, "instance-b", time.Minute)
+	if err != nil || lb == nil {
+		t.Fatalf("a free device could not be claimed: %v", err)
+	}
+	// After a failure, nobody claims it before the retry is due.
+	if _, err := st.Fail(ctxb(), lb, st.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Release(ctxb(), lb); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.ClaimPushSubscription(ctxb(), b.ID, after, "instance-a", time.Minute); err != nil || l != nil {
+		t.Fatalf("a device waiting for its retry was claimed: %v %v", l, err)
+	}
+}
+
+// Instances whose passes start together, with a slow push service, push each event to each
+// device once: what the endpoint receives is counted per message id.
+func TestPushRaceSendsOnce(t *testing.T) {
+	w := newPushWorld(t)
+	w.service.delay.Store(int64(40 * time.Millisecond))
+	admin := w.h.user(models.RoleAdmin, "")
+	const devices, workers, rounds, per = 8, 4, 15, 1
+	var devs []*device
+	for i := range devices {
+		d := newDevice(t, w.service.endpoint(fmt.Sprintf("r%d", i)))
+		w.subscribe(w.h.user(models.RoleMember, ""), d, []string{models.EventAnnouncement}, http.StatusCreated)
+		devs = append(devs, d)
+	}
+	wks := []*notify.Worker{w.worker}
+	for len(wks) < workers {
+		wks = append(wks, w.service.worker(w.h.store, nil))
+	}
+	for r := range rounds {
+		for i := range per {
+			expect(t, w.h.do("POST", "/api/v1/announcements", admin.token, map[string]string{"title": fmt.Sprintf("第%d轮%d", r, i), "body": "x"}), http.StatusCreated)
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for _, wk := range wks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if err := wk.Pass(ctxb()); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	w.pass() // whatever a pass left for the next
+	for i, d := range devs {
+		count := map[int64]int{}
+		for _, p := range w.payloads(d, fmt.Sprintf("r%d", i)) {
+			count[p.ID]++
+		}
+		for id, n := range count {
+			if n != 1 {
+				t.Errorf("device %d got event %d %d times", i, id, n)
+			}
+		}
+		if len(count) != rounds*per {
+			t.Errorf("device %d got %d of %d events", i, len(count), rounds*per)
+		}
+	}
 }
 
 // A device gets only the kinds its user chose, and changing them takes effect.

@@ -104,11 +104,10 @@ self.addEventListener('notificationclick', (event) => {
   event.waitUntil((async () => {
     const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     for (const w of wins) {
-      if (new URL(w.url).origin === self.location.origin && 'focus' in w) {
-        await w.focus();
-        if ('navigate' in w) await w.navigate(url);
-        return;
-      }
+      if (new URL(w.url).origin !== self.location.origin) continue;
+      // A window the browser will not bring forward still goes to the page.
+      await w.focus().catch(() => {});
+      if (await w.navigate(url).then(() => true, () => false)) return;
     }
     await self.clients.openWindow(url);
   })());

@@ -49,8 +49,9 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // startServer runs the frontline binary named by FRONTLINE_BIN until stop(). Without admin,
-// no admin is configured: the server starts as on a newcomer's first run.
-export async function startServer({ admin = true } = {}) {
+// no admin is configured: the server starts as on a newcomer's first run. env adds to the
+// server's configuration.
+export async function startServer({ admin = true, env = {} } = {}) {
   const bin = process.env.FRONTLINE_BIN;
   if (!bin) throw new Error('FRONTLINE_BIN is not set: build the server (make build) and point it at bin/frontline');
   const dir = await mkdtemp(join(tmpdir(), 'frontline-pwa-'));
@@ -67,6 +68,7 @@ export async function startServer({ admin = true } = {}) {
       FRONTLINE_MYSQL_DSN: '',
       FRONTLINE_MINIO_ENDPOINT: '',
       FRONTLINE_METRICS_ADDR: 'off', // several servers at once: no shared metrics port
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -75,12 +75,35 @@ export function onLost(fn) { lostListeners.add(fn); return () => lostListeners.d
 // lose forgets a sign-in the server ended (user disabled, password reset, refresh refused),
 // with the copies of answers kept for that user: they hold residents' names and phones. The
 // outbox (records not yet sent) stays, to go once the user signs in again.
+// The browser's push subscription goes too: the server has dropped it with the sign-in.
 async function lose() {
   access = null;
   const s = await session().catch(() => null);
   await db.del('kv', SESSION);
   if (s && s.user) await db.clearCached(s.user.id).catch(() => {});
+  await dropPush(await pushSubscription());
   for (const fn of lostListeners) fn();
+}
+
+// PUSH_KINDS is where the push settings screen remembers the kinds the user chose.
+export const PUSH_KINDS = 'fl-push-kinds';
+
+// pushSubscription is this browser's Web Push subscription, or null; in a page or in the
+// service worker.
+async function pushSubscription() {
+  try {
+    const reg = typeof ServiceWorkerGlobalScope !== 'undefined' && self instanceof ServiceWorkerGlobalScope
+      ? self.registration : await navigator.serviceWorker?.getRegistration();
+    return (await reg?.pushManager?.getSubscription()) || null;
+  } catch {
+    return null;
+  }
+}
+
+// dropPush ends the browser's subscription, so a phone signed out shows no more notices.
+async function dropPush(sub) {
+  globalThis.localStorage?.removeItem(PUSH_KINDS);
+  if (sub) await sub.unsubscribe().catch(() => {});
 }
 
 export async function signIn(phone, password) {
@@ -111,9 +134,20 @@ async function keep(pair) {
   return pair.user;
 }
 
-// signOut ends the session on the server when it can, and forgets it here.
+// signOut ends the session on the server when it can, and forgets it here. The browser's
+// push subscription is dropped first, on the server (while the sign-in still may) and here.
 export async function signOut() {
   const s = await session();
+  const sub = s ? await pushSubscription() : null;
+  if (sub) {
+    try {
+      const t = await token();
+      await send('/api/v1/push/subscriptions?endpoint=' + encodeURIComponent(sub.endpoint), {
+        method: 'DELETE', headers: { Authorization: 'Bearer ' + t },
+      });
+    } catch { /* offline or already signed out: the server drops it with the sign-in */ }
+  }
+  await dropPush(sub);
   access = null;
   await db.del('kv', SESSION);
   if (s) {

@@ -5,8 +5,7 @@
 import { h, toast } from '../ui.js';
 import * as api from '../api.js';
 import { LABELS } from '../words.js';
-
-const KEPT = 'fl-push-kinds';
+import { PUSH_KINDS as KEPT } from '../auth.js';
 
 function supported() {
   return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
@@ -49,9 +48,9 @@ export async function push(ctx) {
   });
   const chosen = () => boxes.map((l) => l.querySelector('input')).filter((c) => c.checked).map((c) => c.value);
   const state = h('p', { 'data-testid': 'push-state' });
-  const on = h('button', { type: 'button', class: 'primary', 'data-testid': 'push-on' }, '开启推送');
-  const save = h('button', { type: 'button', 'data-testid': 'push-save' }, '保存');
-  const off = h('button', { type: 'button', 'data-testid': 'push-off' }, '关闭推送');
+  const on = h('button', { type: 'button', class: 'btn primary', 'data-testid': 'push-on' }, '开启推送');
+  const save = h('button', { type: 'button', class: 'btn', 'data-testid': 'push-save' }, '保存');
+  const off = h('button', { type: 'button', class: 'btn', 'data-testid': 'push-off' }, '关闭推送');
 
   const post = async (s) => {
     const body = { ...s.toJSON(), kinds: chosen() };
