@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -220,12 +221,15 @@ func (s *Store) SetCreditRule(ctx context.Context, u *User, in CreditRuleInput) 
 // that earned it. Revision 0 is the row the record earned, scored by the rule of its year
 // as it stood then (RuleVersion); a rescore under rule version n appends a row of revision n
 // holding the difference, so the sum of a source's rows is its points and no row changes.
+// A record that stops earning (attendance changed from present) gets a reversal, revision
+// -1, of the episode's sum; if it earns again, its next episode starts at revision 0.
 type Credit struct {
 	ID          int64     `json:"-" gorm:"primaryKey;autoIncrement"`
 	UserID      string    `json:"user_id"`
 	Kind        string    `json:"kind"`
 	SourceKind  string    `json:"source_kind"`
 	SourceID    string    `json:"source_id"`
+	Episode     int       `json:"episode"`
 	Revision    int       `json:"revision"`
 	Year        int       `json:"year"`
 	Points      int       `json:"points"`
@@ -237,53 +241,100 @@ type Credit struct {
 // TableName is the credit table's name.
 func (Credit) TableName() string { return "credits" }
 
+// CreditReversal is the revision of a row that takes an episode's points back.
+const CreditReversal = -1
+
+// CreditLag is how far before its mark a pass of the credits job reads again. A record's
+// time is taken inside its transaction and may become visible later than a record with a
+// later time (MySQL commits out of order; the instances' clocks differ a little); the
+// notify worker waits 3 s for the same reason. A minute covers long transactions and clock
+// skew for the price of reading again a minute of records, which the unique key then drops.
+const CreditLag = time.Minute
+
 // creditSource is one record that earns a kind of credit for a user.
 type creditSource struct {
 	UserID, SourceID string
 	At               time.Time
 	ActivityKind     string
+	Episode          int
 }
 
 // creditQuery finds records that have not yet earned their credit: kind, the source kind,
-// and the SQL (a SELECT of user_id, source_id, at and, for attendance, activity_kind, with
-// NOT EXISTS against credits) with one placeholder for a user filter's value when scoped.
+// and the SQL (a SELECT of user_id, source_id, at and, for attendance, activity_kind and
+// episode, with NOT EXISTS against credits) to which a window on changed and a user filter
+// are appended.
 type creditQuery struct {
+	mark             string // the name of the query's watermark in credit_marks
 	kind, sourceKind string
 	sql              string
 	userColumn       string // the column a fill for one user filters on
+	// changed is the column holding when a record last changed in a way that bears on its
+	// credit; a pass reads only records changed since its mark, less CreditLag.
+	changed string
+	// reverse, for records that can stop earning, selects the open episodes (their row of
+	// revision 0: user_id, source_id, kind, episode, year, at, rule_version) of records that
+	// no longer earn; empty where a record, once earning, always does.
+	reverse string
 }
 
 // unearned is the NOT EXISTS clause of a source query: no row of revision 0 yet for this
 // record, kind and user. The unique key credits_source answers it by index.
 func unearned(kind, sourceKind, sourceID, userID string) string {
-	k := ""
-	if kind != "" {
-		k = " AND c.kind = '" + kind + "'"
-	}
 	return "NOT EXISTS (SELECT 1 FROM credits c WHERE c.source_kind = '" + sourceKind + "' AND c.source_id = " + sourceID +
-		k + " AND c.user_id = " + userID + " AND c.revision = 0)"
+		" AND c.kind = '" + kind + "' AND c.user_id = " + userID + " AND c.revision = 0)"
 }
 
-// creditQueries are the records that earn credit. Approval by both bodies (approve_both) is
-// when an opinion's adoption and a topic's lead count: before it, an opinion may still be
-// taken off a draft, and after it a topic cannot move back.
+// openEpisode is the EXISTS clause of a record with an episode not reversed: its credit
+// stands. Attendance's kind follows the activity's, so the clause names none.
+func openEpisode(sourceKind, sourceID, userID string) string {
+	return "EXISTS (SELECT 1 FROM credits c WHERE c.source_kind = '" + sourceKind + "' AND c.source_id = " + sourceID +
+		" AND c.user_id = " + userID + " AND c.revision = 0 AND " + notReversed("c") + ")"
+}
+
+// notReversed is the NOT EXISTS clause of an episode, the row of revision 0 aliased c,
+// without a reversal.
+func notReversed(c string) string {
+	return "NOT EXISTS (SELECT 1 FROM credits r WHERE r.source_kind = " + c + ".source_kind AND r.source_id = " + c + ".source_id" +
+		" AND r.kind = " + c + ".kind AND r.user_id = " + c + ".user_id AND r.episode = " + c + ".episode AND r.revision = " +
+		strconv.Itoa(CreditReversal) + ")"
+}
+
+// creditQueries are the records that earn credit, and when each last changed in a way that
+// bears on its credit. Approval by both bodies (approve_both) is when an opinion's adoption
+// and a topic's lead count: before it, an opinion may still be taken off a draft, and after
+// it a topic cannot move back (topicFlow), so the approval's history row is the change.
+// An opinion earns its collection when stored (opinions are never deleted), and a
+// recommendation's done note is final (recFlow has no way out of done). Only attendance can
+// stop earning: a convener may change present to absent or leave, and back.
 var creditQueries = []creditQuery{
-	{kind: CreditOpinionCollected, sourceKind: CreditSourceOpinion, userColumn: "o.collector_id",
+	{mark: CreditOpinionCollected, kind: CreditOpinionCollected, sourceKind: CreditSourceOpinion, userColumn: "o.collector_id",
+		changed: "o.created_at",
 		sql: "SELECT o.collector_id AS user_id, o.id AS source_id, o.collected_at AS at FROM opinions o WHERE " +
 			unearned(CreditOpinionCollected, CreditSourceOpinion, "o.id", "o.collector_id")},
-	{kind: CreditOpinionAdopted, sourceKind: CreditSourceOpinion, userColumn: "o.collector_id",
+	{mark: CreditOpinionAdopted, kind: CreditOpinionAdopted, sourceKind: CreditSourceOpinion, userColumn: "o.collector_id",
+		changed: "h.at",
 		sql: "SELECT o.collector_id AS user_id, o.id AS source_id, h.at AS at FROM topic_history h JOIN opinions o ON o.topic_id = h.topic_id" +
 			" WHERE h.action = '" + ActApproveBoth + "' AND " + unearned(CreditOpinionAdopted, CreditSourceOpinion, "o.id", "o.collector_id")},
-	{kind: CreditTopicLed, sourceKind: CreditSourceTopic, userColumn: "t.created_by",
+	{mark: CreditTopicLed, kind: CreditTopicLed, sourceKind: CreditSourceTopic, userColumn: "t.created_by",
+		changed: "h.at",
 		sql: "SELECT t.created_by AS user_id, t.id AS source_id, h.at AS at FROM topic_history h JOIN topics t ON t.id = h.topic_id" +
 			" WHERE h.action = '" + ActApproveBoth + "' AND " + unearned(CreditTopicLed, CreditSourceTopic, "t.id", "t.created_by")},
-	{kind: "", sourceKind: CreditSourceActivity, userColumn: "a.user_id",
-		sql: "SELECT a.user_id AS user_id, a.activity_id AS source_id, act.held_at AS at, act.kind AS activity_kind FROM attendance a" +
-			" JOIN activities act ON act.id = a.activity_id WHERE a.status = '" + AttendPresent + "' AND " +
-			unearned("", CreditSourceActivity, "a.activity_id", "a.user_id")},
-	{kind: CreditRecommendationDone, sourceKind: CreditSourceRecommendation, userColumn: "p.created_by",
+	{mark: "attendance", kind: "", sourceKind: CreditSourceActivity, userColumn: "a.user_id",
+		changed: "a.updated_at",
+		sql: "SELECT a.user_id AS user_id, a.activity_id AS source_id, act.held_at AS at, act.kind AS activity_kind," +
+			" (SELECT COALESCE(MAX(e.episode) + 1, 0) FROM credits e WHERE e.source_kind = '" + CreditSourceActivity +
+			"' AND e.source_id = a.activity_id AND e.user_id = a.user_id) AS episode FROM attendance a" +
+			" JOIN activities act ON act.id = a.activity_id WHERE a.status = '" + AttendPresent + "' AND NOT " +
+			openEpisode(CreditSourceActivity, "a.activity_id", "a.user_id"),
+		reverse: "SELECT c.user_id, c.source_id, c.kind, c.episode, c.year, c.at, c.rule_version FROM attendance a" +
+			" JOIN credits c ON c.source_kind = '" + CreditSourceActivity + "' AND c.source_id = a.activity_id AND c.user_id = a.user_id" +
+			" AND c.revision = 0 WHERE a.status <> '" + AttendPresent + "' AND " + notReversed("c")},
+	// A unit's reply through its link may mark a recommendation done too; its note has no
+	// user, and the credit is a member's.
+	{mark: CreditRecommendationDone, kind: CreditRecommendationDone, sourceKind: CreditSourceRecommendation, userColumn: "p.created_by",
+		changed: "p.created_at",
 		sql: "SELECT p.created_by AS user_id, p.recommendation_id AS source_id, p.created_at AS at FROM progress_notes p" +
-			" WHERE p.to_status = '" + RecDone + "' AND p.from_status <> '" + RecDone + "' AND " +
+			" WHERE p.to_status = '" + RecDone + "' AND p.from_status <> '" + RecDone + "' AND p.created_by IS NOT NULL AND " +
 			unearned(CreditRecommendationDone, CreditSourceRecommendation, "p.recommendation_id", "p.created_by")},
 }
 
@@ -301,16 +352,17 @@ func attendanceKind(activityKind string) string {
 // creditBatch bounds the records one statement reads and one insert writes.
 const creditBatch = 500
 
-// FillCredits appends the credit rows that records earned and do not have yet, for every
-// user, and returns how many it added. It is the credits job (see api's Jobs): idempotent,
-// and safe on several instances at once, as the unique key drops a row another instance
-// added first. Each pass reads only records without their credit, by NOT EXISTS on the
-// unique key's index.
+// FillCredits appends the credit rows that records earned and do not have yet, and the
+// reversals of those that stopped earning, for every user, and returns how many rows it
+// added. It is the credits job (see api's Jobs): idempotent, and safe on several instances
+// at once, as the unique key drops a row another instance added first. A pass reads only
+// the records changed since the last complete pass began (the query's mark in
+// credit_marks), less CreditLag; so its cost follows what changed, not what exists.
 func (s *Store) FillCredits(ctx context.Context) (int, error) { return s.fillCredits(ctx, "") }
 
 // FillUserCredits does what FillCredits does for one user's records only, through the
-// indexes on the user's columns: a member who looks at their record sees what they did a
-// moment ago, without waiting for the job.
+// indexes on the user's columns and whatever their age: a member who looks at their record
+// sees what they did a moment ago, without waiting for the job. It leaves the marks alone.
 func (s *Store) FillUserCredits(ctx context.Context, userID string) (int, error) {
 	return s.fillCredits(ctx, userID)
 }
@@ -318,40 +370,91 @@ func (s *Store) FillUserCredits(ctx context.Context, userID string) (int, error)
 func (s *Store) fillCredits(ctx context.Context, userID string) (int, error) {
 	total := 0
 	for _, q := range creditQueries {
-		for {
-			n, more, err := s.fillCreditBatch(ctx, q, userID)
-			total += n
-			if err != nil {
-				return total, fmt.Errorf("models: fill credits (%s): %w", q.sourceKind, err)
-			}
-			if !more {
-				break
-			}
+		n, err := s.fillCreditQuery(ctx, q, userID)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("models: fill credits (%s): %w", q.mark, err)
 		}
 	}
 	return total, nil
 }
 
-// fillCreditBatch adds the credits of up to creditBatch records, scored by the rule of each
-// record's year as read in the same transaction. more says whether a full batch was read
-// and added, so another may follow.
-func (s *Store) fillCreditBatch(ctx context.Context, q creditQuery, userID string) (added int, more bool, err error) {
-	sqlText, args := q.sql, []any{}
+// fillCreditQuery runs one query's batches, earning then reversing, and raises its mark to
+// when the pass began once every batch is done: whatever committed before then was read.
+func (s *Store) fillCreditQuery(ctx context.Context, q creditQuery, userID string) (int, error) {
+	began := s.now()
+	var since time.Time
+	if userID == "" {
+		mark, err := s.creditMark(ctx, q.mark)
+		if err != nil {
+			return 0, err
+		}
+		if !mark.IsZero() {
+			since = mark.Add(-CreditLag)
+		}
+	}
+	total, complete := 0, true
+	steps := []func() (added, found int, err error){
+		func() (int, int, error) { return s.fillCreditBatch(ctx, q, userID, since) },
+	}
+	if q.reverse != "" {
+		steps = append(steps, func() (int, int, error) { return s.reverseCreditBatch(ctx, q, userID, since) })
+	}
+	for _, step := range steps {
+		for {
+			added, found, err := step()
+			total += added
+			if err != nil {
+				return total, err
+			}
+			if found < creditBatch {
+				break
+			}
+			if added == 0 {
+				// A full batch of which nothing was new (another instance wrote it first)
+				// would be read again: stop rather than spin, and leave the mark for a
+				// pass that sees the rest.
+				complete = false
+				break
+			}
+		}
+	}
+	if userID == "" && complete {
+		return total, s.raiseCreditMark(ctx, q.mark, began)
+	}
+	return total, nil
+}
+
+// creditSQL appends the window and the user filter to a query's SQL.
+func creditSQL(sqlText string, q creditQuery, userID string, since time.Time) (string, []any) {
+	var args []any
+	if !since.IsZero() {
+		sqlText += " AND " + q.changed + " > ?"
+		args = append(args, since.UTC())
+	}
 	if userID != "" {
 		sqlText += " AND " + q.userColumn + " = ?"
 		args = append(args, userID)
 	}
-	sqlText += " LIMIT " + strconv.Itoa(creditBatch)
+	return sqlText + " LIMIT " + strconv.Itoa(creditBatch), args
+}
+
+// fillCreditBatch adds the credits of up to creditBatch records changed after since,
+// scored by the rule of each record's year as read in the same transaction, and says how
+// many records it read.
+func (s *Store) fillCreditBatch(ctx context.Context, q creditQuery, userID string, since time.Time) (added, read int, err error) {
+	sqlText, args := creditSQL(q.sql, q, userID, since)
 	err = s.Tx(ctx, func(tx *Store) error {
 		var found []creditSource
 		if err := tx.conn(ctx).Raw(sqlText, args...).Scan(&found).Error; err != nil {
 			return err
 		}
+		read = len(found)
 		if len(found) == 0 {
 			return nil
 		}
 		rules := map[int]*CreditRule{}
-		now := tx.now().UTC().Truncate(time.Microsecond)
+		now := tx.now()
 		rows := make([]Credit, 0, len(found))
 		for _, f := range found {
 			year := f.At.UTC().Year()
@@ -367,7 +470,7 @@ func (s *Store) fillCreditBatch(ctx context.Context, q creditQuery, userID strin
 			if q.sourceKind == CreditSourceActivity {
 				kind = attendanceKind(f.ActivityKind)
 			}
-			rows = append(rows, Credit{UserID: f.UserID, Kind: kind, SourceKind: q.sourceKind, SourceID: f.SourceID,
+			rows = append(rows, Credit{UserID: f.UserID, Kind: kind, SourceKind: q.sourceKind, SourceID: f.SourceID, Episode: f.Episode,
 				Year: year, Points: r.Points[kind], RuleVersion: r.Version, At: f.At.UTC().Truncate(time.Microsecond), CreatedAt: now})
 		}
 		res := tx.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
@@ -375,11 +478,107 @@ func (s *Store) fillCreditBatch(ctx context.Context, q creditQuery, userID strin
 			return res.Error
 		}
 		added = int(res.RowsAffected)
-		// A full batch of which nothing was new would be read again: stop rather than spin.
-		more = len(found) == creditBatch && added > 0
 		return nil
 	})
-	return added, more, err
+	return added, read, err
+}
+
+// reverseCreditBatch appends the reversals of up to creditBatch open episodes whose records
+// changed after since and no longer earn: each takes back the episode's sum (its row and
+// any rescore's corrections), so the record's total is zero and its rows unchanged.
+func (s *Store) reverseCreditBatch(ctx context.Context, q creditQuery, userID string, since time.Time) (added, read int, err error) {
+	sqlText, args := creditSQL(q.reverse, q, userID, since)
+	err = s.Tx(ctx, func(tx *Store) error {
+		var open []Credit
+		if err := tx.conn(ctx).Raw(sqlText, args...).Scan(&open).Error; err != nil {
+			return err
+		}
+		read = len(open)
+		if len(open) == 0 {
+			return nil
+		}
+		// A rescore takes the year's rule lock before it sums; so does a reversal, so that
+		// neither sums without the other's rows (on MySQL; SQLite writes one at a time).
+		years, ids := []int{}, []string{}
+		for _, c := range open {
+			if !slices.Contains(years, c.Year) {
+				years = append(years, c.Year)
+			}
+			ids = append(ids, c.SourceID)
+		}
+		slices.Sort(years)
+		for _, y := range years {
+			if _, err := tx.lockCreditRule(ctx, y); err != nil {
+				return err
+			}
+		}
+		var sums []struct {
+			UserID, SourceID, Kind string
+			Episode, Points        int
+		}
+		err := tx.conn(ctx).Model(&Credit{}).Select("user_id, source_id, kind, episode, SUM(points) AS points").
+			Where("source_kind = ? AND source_id IN ?", q.sourceKind, ids).Group("user_id, source_id, kind, episode").Scan(&sums).Error
+		if err != nil {
+			return err
+		}
+		type key struct {
+			user, source, kind string
+			episode            int
+		}
+		sum := map[key]int{}
+		for _, r := range sums {
+			sum[key{r.UserID, r.SourceID, r.Kind, r.Episode}] = r.Points
+		}
+		now := tx.now()
+		rows := make([]Credit, 0, len(open))
+		for _, c := range open {
+			rows = append(rows, Credit{UserID: c.UserID, Kind: c.Kind, SourceKind: q.sourceKind, SourceID: c.SourceID, Episode: c.Episode,
+				Revision: CreditReversal, Year: c.Year, Points: -sum[key{c.UserID, c.SourceID, c.Kind, c.Episode}],
+				RuleVersion: c.RuleVersion, At: c.At.UTC().Truncate(time.Microsecond), CreatedAt: now})
+		}
+		res := tx.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows)
+		if res.Error != nil {
+			return res.Error
+		}
+		added = int(res.RowsAffected)
+		return nil
+	})
+	return added, read, err
+}
+
+// creditMarkRow is a row of credit_marks.
+type creditMarkRow struct {
+	Source string `gorm:"primaryKey"`
+	Mark   time.Time
+}
+
+// TableName is the marks table's name.
+func (creditMarkRow) TableName() string { return "credit_marks" }
+
+// creditMark is a query's watermark: when the last complete pass of the credits job over
+// it began, or the zero time before the first.
+func (s *Store) creditMark(ctx context.Context, name string) (time.Time, error) {
+	var marks []time.Time
+	if err := s.conn(ctx).Table("credit_marks").Where("source = ?", name).Pluck("mark", &marks).Error; err != nil {
+		return time.Time{}, fmt.Errorf("models: credit mark: %w", err)
+	}
+	if len(marks) == 0 {
+		return time.Time{}, nil
+	}
+	return marks[0].UTC(), nil
+}
+
+// raiseCreditMark moves a query's mark to at, never back: a slow pass that began before
+// another instance's leaves that one's mark.
+func (s *Store) raiseCreditMark(ctx context.Context, name string, at time.Time) error {
+	res := s.conn(ctx).Exec("UPDATE credit_marks SET mark = ? WHERE source = ? AND mark < ?", at.UTC(), name, at.UTC())
+	if res.Error == nil && res.RowsAffected == 0 {
+		res = s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&creditMarkRow{Source: name, Mark: at.UTC()})
+	}
+	if res.Error != nil {
+		return fmt.Errorf("models: raise credit mark: %w", res.Error)
+	}
+	return nil
 }
 
 // Rescore is what a rescore of a year did.
@@ -416,11 +615,19 @@ func (s *Store) RescoreCredits(ctx context.Context, u *User, year int) (*Rescore
 	if err := s.conn(ctx).Where("year = ?", year).Order("id").Find(&have).Error; err != nil {
 		return nil, fmt.Errorf("models: rescore credits: %w", err)
 	}
-	type key struct{ user, kind, sourceKind, sourceID string }
+	// Each episode is summed apart; a reversed one stays at zero whatever the rule says.
+	type key struct {
+		user, kind, sourceKind, sourceID string
+		episode                          int
+	}
 	sums := map[key]*Credit{}
+	reversed := map[key]bool{}
 	var order []key
 	for _, c := range have {
-		k := key{c.UserID, c.Kind, c.SourceKind, c.SourceID}
+		k := key{c.UserID, c.Kind, c.SourceKind, c.SourceID, c.Episode}
+		if c.Revision == CreditReversal {
+			reversed[k] = true
+		}
 		if cur, ok := sums[k]; ok {
 			cur.Points += c.Points
 			continue
@@ -430,15 +637,15 @@ func (s *Store) RescoreCredits(ctx context.Context, u *User, year int) (*Rescore
 		order = append(order, k)
 	}
 	out := &Rescore{Year: year, RuleVersion: rule.Version}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	var rows []Credit
 	for _, k := range order {
 		c := sums[k]
 		want := rule.Points[c.Kind]
-		if c.Points == want {
+		if reversed[k] || c.Points == want {
 			continue
 		}
-		rows = append(rows, Credit{UserID: c.UserID, Kind: c.Kind, SourceKind: c.SourceKind, SourceID: c.SourceID,
+		rows = append(rows, Credit{UserID: c.UserID, Kind: c.Kind, SourceKind: c.SourceKind, SourceID: c.SourceID, Episode: c.Episode,
 			Revision: rule.Version, Year: year, Points: want - c.Points, RuleVersion: rule.Version,
 			At: c.At.UTC().Truncate(time.Microsecond), CreatedAt: now})
 	}

@@ -48,9 +48,16 @@ func (s *Store) UserCredits(ctx context.Context, userID string, year int) (*Cred
 	}
 	out := &CreditYear{Year: year, Line: rule.Line, Items: []CreditItem{}}
 	index := map[string]int{}
+	open := map[string]int{} // episodes of a record not reversed
 	for _, c := range rows {
 		k := c.Kind + "|" + c.SourceKind + "|" + c.SourceID
 		out.Total += c.Points
+		switch c.Revision {
+		case 0:
+			open[k]++
+		case CreditReversal:
+			open[k]--
+		}
 		if i, ok := index[k]; ok {
 			out.Items[i].Points += c.Points
 			continue
@@ -58,6 +65,8 @@ func (s *Store) UserCredits(ctx context.Context, userID string, year int) (*Cred
 		index[k] = len(out.Items)
 		out.Items = append(out.Items, CreditItem{Kind: c.Kind, Points: c.Points, SourceKind: c.SourceKind, SourceID: c.SourceID, At: c.At.UTC()})
 	}
+	// A record whose every episode was reversed earns nothing now: it is not listed.
+	out.Items = slices.DeleteFunc(out.Items, func(it CreditItem) bool { return open[it.Kind+"|"+it.SourceKind+"|"+it.SourceID] <= 0 })
 	sort.SliceStable(out.Items, func(i, j int) bool { return out.Items[i].At.After(out.Items[j].At) })
 	if err := s.creditTitles(ctx, out.Items); err != nil {
 		return nil, err

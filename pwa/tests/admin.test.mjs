@@ -35,6 +35,15 @@ test('an admin adds a user, a room and a membership with the forms', async () =>
   await page.getByLabel('初始密码').fill('convener-pass-1');
   await page.getByRole('button', { name: '新增用户' }).click();
   await page.getByRole('alert').filter({ hasText: '这个手机号已经有账号了。' }).waitFor();
+  // Where an existing user is filed (界别, unit) is changed from the list.
+  const row = page.getByRole('listitem').filter({ hasText: '13911112222' });
+  await row.getByRole('button', { name: '修改' }).click();
+  const edit = page.getByRole('form', { name: '修改 孙召集人' });
+  await edit.getByLabel('界别').fill('农业界');
+  await edit.getByLabel('单位/乡镇').fill('城关镇');
+  await edit.getByRole('button', { name: '保存' }).click();
+  await page.getByText('已保存 孙召集人 的界别和单位').waitFor();
+  await page.getByText(/孙召集人.*13911112222.*农业界 · 城关镇/).waitFor();
 
   await page.goto(server.url + '/admin/rooms');
   await page.getByLabel('名称').fill('城关镇委员议事室');
@@ -57,5 +66,7 @@ test('an admin adds a user, a room and a membership with the forms', async () =>
   assert.equal(rooms.length, 1);
   assert.equal(rooms[0].name, '城关镇委员议事室');
   assert.deepEqual(me.memberships.map((m) => m.role), ['convener']);
+  assert.equal(me.sector, '农业界');
+  assert.equal(me.unit, '城关镇');
   await ctx.close();
 });

@@ -75,14 +75,38 @@ export async function adminUsers(ctx) {
             toast(e.status === 409 ? '这是唯一启用的管理员，不能停用。' : api.errorText(e), { kind: 'error' });
           }
         });
+        const edit = h('button', { type: 'button', class: 'btn small ghost', 'aria-expanded': 'false' }, '修改');
+        const editor = userEditor(u, load);
+        edit.addEventListener('click', () => {
+          editor.hidden = !editor.hidden;
+          edit.setAttribute('aria-expanded', String(!editor.hidden));
+          if (!editor.hidden) editor.querySelector('input').focus();
+        });
         return h('li', { class: 'row-item' }, h('span', {}, h('strong', {}, u.name), ' ', u.phone, ' · ', label('role', u.role),
           u.role === 'reviewer' ? '（' + label('body', u.review_body) + '）' : '', u.sector ? ' · ' + u.sector : '', u.unit ? ' · ' + u.unit : '',
-          u.active ? '' : ' · 已停用'), toggle);
+          u.active ? '' : ' · 已停用'), edit, toggle, editor);
       })) : empty('没有用户。'));
     } catch (e) { list.replaceChildren(h('p', { class: 'error' }, api.errorText(e))); }
   };
   ctx.show(h('h2', {}, '用户'), form, h('h3', {}, '全部用户'), list);
   load();
+}
+
+// userEditor is the hidden form that changes where an existing user is filed: the sector
+// (界别) and unit the county's duty list and member files show.
+function userEditor(u, saved) {
+  const sector = h('input', { type: 'text', name: 'sector', value: u.sector || '', maxlength: String(LIMITS.sector), autocomplete: 'off' });
+  const unit = h('input', { type: 'text', name: 'unit', value: u.unit || '', maxlength: String(LIMITS.unit), autocomplete: 'off' });
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const button = h('button', { type: 'submit', class: 'btn small primary' }, '保存');
+  const form = h('form', { class: 'form', novalidate: true, hidden: true, 'aria-label': '修改 ' + u.name },
+    field('界别', sector), field('单位/乡镇', unit), msg, button);
+  submitter(form, button, msg, async () => {
+    await api.send('PATCH', '/api/v1/users/' + encodeURIComponent(u.id), { sector: sector.value.trim(), unit: unit.value.trim() });
+    toast('已保存 ' + u.name + ' 的界别和单位', { kind: 'ok' });
+    saved();
+  });
+  return form;
 }
 
 export async function adminRooms(ctx) {
