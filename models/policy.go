@@ -137,6 +137,55 @@ func (v *Viewer) RecordsActivities(roomID string) bool {
 // follow-up show on the public pages: its conveners.
 func (v *Viewer) PublishesPhotos(roomID string) bool { return v.ConvenesRoom(roomID) }
 
+// Administers reports whether v looks after accounts, rooms, categories and the audit trail:
+// the admin screens (the routes guarded for admins).
+func (v *Viewer) Administers() bool { return v.Role == RoleAdmin }
+
+// KeepsDutyRecord reports whether v is one whose duty (履职) the county records and credits:
+// the members. Others may take part in an activity, but keep no record of their own.
+func (v *Viewer) KeepsDutyRecord() bool { return v.Role == RoleMember }
+
+// Abilities is what the app may offer its user, computed from the same rules the server
+// enforces, so that the app decides its screens, tabs and buttons without spelling a role.
+// The server still decides every request on its own.
+type Abilities struct {
+	Administer     bool     `json:"administer"`       // the admin screens
+	SeeCounty      bool     `json:"see_county"`       // the dashboard, ledgers and county duty view
+	Review         bool     `json:"review"`           // decides topics for a review body
+	ReviewAllRooms bool     `json:"review_all_rooms"` // … of every room (the county body)
+	ReviewRooms    []string `json:"review_rooms"`     // … of these rooms (a local committee)
+	CollectRooms   []string `json:"collect_rooms"`    // collects opinions in these rooms
+	ConveneRooms   []string `json:"convene_rooms"`    // convenes these rooms
+	DutyRecord     bool     `json:"duty_record"`      // has a duty record (我的履职)
+}
+
+// Abilities gathers what v may do, for the app. Room lists are sorted and never null.
+func (v *Viewer) Abilities() Abilities {
+	body, _ := v.Awaiting()
+	a := Abilities{
+		Administer:     v.Administers(),
+		SeeCounty:      v.SeesCounty(),
+		Review:         body != "",
+		ReviewAllRooms: v.IsCountyReviewer(),
+		ReviewRooms:    []string{},
+		CollectRooms:   []string{},
+		ConveneRooms:   v.ConvenedRooms(),
+		DutyRecord:     v.KeepsDutyRecord(),
+	}
+	for room := range v.rooms {
+		if a.Review && !a.ReviewAllRooms && v.TopicActor(room) == ActorLocal {
+			a.ReviewRooms = append(a.ReviewRooms, room)
+		}
+		if v.CollectsIn(room) {
+			a.CollectRooms = append(a.CollectRooms, room)
+		}
+	}
+	slices.Sort(a.ReviewRooms)
+	slices.Sort(a.CollectRooms)
+	slices.Sort(a.ConveneRooms)
+	return a
+}
+
 // SeesActivity reports whether v may see an activity and its attendance, and check in to it
 // with its code: those who see its room, and the users it invites (a county reviewer, say,
 // or a member of another room named in the plan).

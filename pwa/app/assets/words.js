@@ -167,13 +167,6 @@ export const RESYNC = 'resync';
 // DEFAULT_CATEGORIES is the starting list of opinion categories.
 export const DEFAULT_CATEGORIES = ['环境卫生', '交通出行', '营商环境', '产业发展', '项目建设', '城市更新', '乡村振兴', '医疗卫生', '教育', '社会保障', '其他'];
 
-// COUNTY_VIEWERS are the roles (with the review body where one is needed) that see the
-// whole county: the dashboard and ledgers.
-export const COUNTY_VIEWERS = [
-  { role: 'admin' },
-  { role: 'reviewer', body: 'county' },
-];
-
 // PUBLIC_TOPIC_STATUSES are the statuses in which a topic shows on a receipt.
 export const PUBLIC_TOPIC_STATUSES = ['approved', 'planned', 'consulted', 'concluded', 'closed'];
 
@@ -232,11 +225,6 @@ export function textProblem(text, max, multiline = false) {
   if (max && [...t].length > max) return '最多 ' + max + ' 个字';
   if ((multiline ? FORBIDDEN_MULTILINE : FORBIDDEN).test(t)) return multiline ? '不能含有控制字符' : '只能写一行，不能含有控制字符';
   return '';
-}
-
-// seesCounty tells whether a user sees the whole county (COUNTY_VIEWERS).
-export function seesCounty(u) {
-  return !!u && COUNTY_VIEWERS.some((c) => u.role === c.role && (!c.body || u.review_body === c.body));
 }
 
 // yearOK tells whether a Date falls in the years the server accepts.

@@ -6,7 +6,7 @@ import { h, field, chip, label, fmtTime, toast, showError } from '../ui.js';
 import * as api from '../api.js';
 import * as records from '../records.js';
 import { svg } from '../qr.js';
-import { state } from '../state.js';
+import { state, may, administers } from '../state.js';
 
 const STATUSES = ['present', 'leave', 'absent'];
 
@@ -19,7 +19,7 @@ export async function activity(ctx) {
   const list = h('div', { 'data-testid': 'attendance' }, h('p', { class: 'loading' }, '正在加载…'));
   const qrBox = h('div', { 'data-testid': 'qr-box' });
   const leaveBox = h('div', {});
-  const mayConvene = state.user.role === 'admin' || (state.user.memberships || []).some((m) => m.role === 'convener');
+  const mayConvene = administers() || may().convene_rooms.length > 0;
   ctx.show(h('h2', {}, '签到'), h('p', {}, h('a', { href: '/scan' }, '扫码签到')), mayConvene ? qrBox : null, leaveBox, h('h3', {}, '出勤情况'), list);
 
   const load = async () => {
