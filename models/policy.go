@@ -17,7 +17,7 @@ type CountyViewer struct {
 }
 
 // CountyViewers are those who see the whole county: admins and the county body's reviewers.
-// The app reads the same list (words.js COUNTY_VIEWERS).
+// The app learns it from GET /me (may.see_county, Viewer.Abilities).
 var CountyViewers = []CountyViewer{{Role: RoleAdmin}, {Role: RoleReviewer, Body: BodyCounty}}
 
 // SeesCounty reports whether u sees the whole county (see CountyViewers).
