@@ -30,6 +30,7 @@ type app struct {
 func buildApp(ctx context.Context, cfg *Config, store *models.Store, secret []byte, log *slog.Logger) (*app, error) {
 	a := &app{}
 	store.RefreshKey = refreshKey(secret)
+	uploads.SetDecodeBudget(cfg.PhotoDecodeBudget)
 	photos, err := openPhotos(ctx, cfg, secret, log)
 	if err != nil {
 		return nil, err

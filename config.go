@@ -17,6 +17,7 @@ import (
 
 	"frontline/models"
 	"frontline/notify"
+	"frontline/uploads"
 )
 
 // Config is everything the server reads from its environment.
@@ -54,6 +55,8 @@ type Config struct {
 	// NotifyChannel is the outside channel ("log" or "off"); NotifyKinds the events it carries.
 	NotifyChannel string
 	NotifyKinds   []string
+	// PhotoDecodeBudget is how many bytes of decoded pixels all uploads together may hold.
+	PhotoDecodeBudget int64
 }
 
 // loadConfig reads the FRONTLINE_* variables and reports every bad value at once.
@@ -224,6 +227,15 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			}
 			c.NotifyKinds = append(c.NotifyKinds, k)
 		}
+	}
+	c.PhotoDecodeBudget = uploads.DefaultDecodeBudget
+	if v := get("FRONTLINE_PHOTO_DECODE_BUDGET", ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < uploads.MinDecodeBudget || n > uploads.MaxDecodeBudget {
+			bad("FRONTLINE_PHOTO_DECODE_BUDGET %q must be a number of bytes from %d (32 MiB) to %d (16 GiB)",
+				v, int64(uploads.MinDecodeBudget), int64(uploads.MaxDecodeBudget))
+		}
+		c.PhotoDecodeBudget = n
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

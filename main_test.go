@@ -13,6 +13,7 @@ import (
 
 	"frontline/models"
 	"frontline/notify"
+	"frontline/uploads"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -24,16 +25,23 @@ func TestConfigDefaults(t *testing.T) {
 		c.AuditRetention != 1095*24*time.Hour || c.ResidentRetention != 365*24*time.Hour || c.CountyName != models.DefaultCountyName {
 		t.Fatalf("defaults: %+v", c)
 	}
+	if c.PhotoDecodeBudget != uploads.DefaultDecodeBudget {
+		t.Fatalf("photo decode budget %d by default, want %d", c.PhotoDecodeBudget, int64(uploads.DefaultDecodeBudget))
+	}
 	if c.MetricsAddr != "127.0.0.1:9464" || len(c.TrustedProxies) != 0 {
 		t.Fatalf("metrics on %q by default, trusted proxies %v", c.MetricsAddr, c.TrustedProxies)
 	}
 }
 
 func TestConfigEdge(t *testing.T) {
-	env := map[string]string{"FRONTLINE_METRICS_ADDR": "off", "FRONTLINE_TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,::1"}
+	env := map[string]string{"FRONTLINE_METRICS_ADDR": "off", "FRONTLINE_TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,::1",
+		"FRONTLINE_PHOTO_DECODE_BUDGET": "33554432"}
 	c, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.PhotoDecodeBudget != 32<<20 {
+		t.Errorf("photo decode budget %d, want the lowest allowed, 32 MiB", c.PhotoDecodeBudget)
 	}
 	if c.MetricsAddr != "" {
 		t.Errorf("off gives metrics on %q", c.MetricsAddr)
@@ -71,6 +79,10 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		"BadAuditRetention":    {map[string]string{"FRONTLINE_AUDIT_RETENTION": "0d"}, "FRONTLINE_AUDIT_RETENTION"},
 		"BadCountyName":        {map[string]string{"FRONTLINE_COUNTY_NAME": "县政协\u202e"}, "FRONTLINE_COUNTY_NAME"},
 		"BadResidentRetention": {map[string]string{"FRONTLINE_RESIDENT_RETENTION": "a year"}, "FRONTLINE_RESIDENT_RETENTION"},
+		"DecodeBudgetWord":     {map[string]string{"FRONTLINE_PHOTO_DECODE_BUDGET": "256MiB"}, "FRONTLINE_PHOTO_DECODE_BUDGET"},
+		"DecodeBudgetTooSmall": {map[string]string{"FRONTLINE_PHOTO_DECODE_BUDGET": "33554431"}, "from 33554432 (32 MiB)"},
+		"DecodeBudgetTooLarge": {map[string]string{"FRONTLINE_PHOTO_DECODE_BUDGET": "17179869185"}, "to 17179869184 (16 GiB)"},
+		"DecodeBudgetNegative": {map[string]string{"FRONTLINE_PHOTO_DECODE_BUDGET": "-1"}, "FRONTLINE_PHOTO_DECODE_BUDGET"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -113,7 +125,9 @@ func TestServesWithNoServices(t *testing.T) {
 	}
 	metricsAddr := ln.Addr().String()
 	ln.Close()
-	env := map[string]string{"FRONTLINE_ADDR": "127.0.0.1:0", "FRONTLINE_DATA_DIR": dir, "FRONTLINE_LOG_LEVEL": "error", "FRONTLINE_METRICS_ADDR": metricsAddr}
+	env := map[string]string{"FRONTLINE_ADDR": "127.0.0.1:0", "FRONTLINE_DATA_DIR": dir, "FRONTLINE_LOG_LEVEL": "error", "FRONTLINE_METRICS_ADDR": metricsAddr,
+		"FRONTLINE_PHOTO_DECODE_BUDGET": "536870912"}
+	t.Cleanup(func() { uploads.SetDecodeBudget(0) })
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -135,6 +149,9 @@ func TestServesWithNoServices(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d", path, resp.StatusCode)
 		}
+	}
+	if got := uploads.DecodeBudget(); got != 512<<20 {
+		t.Fatalf("photo decode budget in force %d, want the configured 512 MiB", got)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "frontline.db")); err != nil {
 		t.Fatalf("no SQLite file in the data dir: %v", err)

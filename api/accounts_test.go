@@ -1,9 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -272,4 +275,59 @@ func TestPasswordChangeGuard(t *testing.T) {
 	expect(t, h.do("GET", "/api/v1/me", a.token, nil), 200)
 	expect(t, h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": a.refresh}), 200)
 	expect(t, h.do("POST", "/api/v1/auth/logout", "", map[string]string{"refresh_token": a.refresh}), 204)
+}
+
+// TestMeMay: /me tells the app what its user may do, and each answer agrees with what the
+// server then lets that user do: the admin routes, the county's routes, reviewing the room's
+// topics, collecting and convening in it, and keeping a duty record.
+func TestMeMay(t *testing.T) {
+	f := newFixture(t)
+	room := f.room.ID
+	type may struct {
+		Administer     bool     `json:"administer"`
+		SeeCounty      bool     `json:"see_county"`
+		Review         bool     `json:"review"`
+		ReviewAllRooms bool     `json:"review_all_rooms"`
+		ReviewRooms    []string `json:"review_rooms"`
+		CollectRooms   []string `json:"collect_rooms"`
+		ConveneRooms   []string `json:"convene_rooms"`
+		DutyRecord     bool     `json:"duty_record"`
+	}
+	want := map[string]may{
+		"admin":    {Administer: true, SeeCounty: true, ReviewRooms: []string{}, CollectRooms: []string{}, ConveneRooms: []string{}},
+		"county":   {SeeCounty: true, Review: true, ReviewAllRooms: true, ReviewRooms: []string{}, CollectRooms: []string{}, ConveneRooms: []string{}},
+		"local":    {Review: true, ReviewRooms: []string{room}, CollectRooms: []string{}, ConveneRooms: []string{}},
+		"member":   {ReviewRooms: []string{}, CollectRooms: []string{room}, ConveneRooms: []string{}, DutyRecord: true},
+		"convener": {ReviewRooms: []string{}, CollectRooms: []string{room}, ConveneRooms: []string{room}, DutyRecord: true},
+	}
+	for role, w := range want {
+		a := f.byRole[role]
+		var got struct {
+			May *may `json:"may"`
+		}
+		if err := json.Unmarshal(expect(t, f.h.do("GET", "/api/v1/me", a.token, nil), 200), &got); err != nil || got.May == nil {
+			t.Fatalf("%s: /me without may (%v)", role, err)
+		}
+		if !reflect.DeepEqual(*got.May, w) {
+			t.Errorf("%s: may %+v, want %+v", role, *got.May, w)
+		}
+		// What the server lets them do agrees.
+		if code := f.h.do("GET", "/api/v1/users", a.token, nil).Code; (code == 200) != got.May.Administer {
+			t.Errorf("%s: administer %v, but GET /users answers %d", role, got.May.Administer, code)
+		}
+		if code := f.h.do("GET", "/api/v1/stats", a.token, nil).Code; (code == 200) != got.May.SeeCounty {
+			t.Errorf("%s: see_county %v, but GET /stats answers %d", role, got.May.SeeCounty, code)
+		}
+		v, err := f.h.store.Viewer(ctxb(), f.byRole[role].User)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reviews := got.May.ReviewAllRooms || slices.Contains(got.May.ReviewRooms, room)
+		if actor := v.TopicActor(room); reviews != (actor == models.ActorCounty || actor == models.ActorLocal) {
+			t.Errorf("%s: reviews the room %v, but the topic flow sees them as %s", role, reviews, actor)
+		}
+		if slices.Contains(got.May.CollectRooms, room) != v.CollectsIn(room) || slices.Contains(got.May.ConveneRooms, room) != v.ConvenesRoom(room) {
+			t.Errorf("%s: collect/convene rooms %v %v disagree with the policy", role, got.May.CollectRooms, got.May.ConveneRooms)
+		}
+	}
 }

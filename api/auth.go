@@ -298,6 +298,8 @@ type meResponse struct {
 	*models.User
 	Memberships []membershipRef `json:"memberships"`
 	UnreadCount int64           `json:"unread_count"`
+	// May is what the app may offer this user (models.Viewer.Abilities).
+	May models.Abilities `json:"may"`
 }
 
 type membershipRef struct {
@@ -318,5 +320,10 @@ func (s *Server) me(c echo.Context) error {
 	if out.UnreadCount, err = s.store.UnreadCount(c.Request().Context(), u.ID); err != nil {
 		return err
 	}
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	out.May = v.Abilities()
 	return c.JSON(http.StatusOK, out)
 }

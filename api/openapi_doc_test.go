@@ -291,7 +291,10 @@ func TestOpenAPIResponses(t *testing.T) {
 				continue
 			}
 			if len(content) == 0 {
-				continue // documented without a body schema
+				if rec.Code < 300 {
+					t.Errorf("%s as %s answers JSON with %s, which the document gives no body", key, role, code)
+				}
+				continue // an error documented without a body schema
 			}
 			c, ok := content["application/json"]
 			if !ok || c.Schema == nil {
@@ -324,6 +327,38 @@ func TestOpenAPIResponses(t *testing.T) {
 	for _, p := range unseen {
 		if !neverInWalk[p] {
 			t.Errorf("the document declares %s, which no answer carries", p)
+		}
+	}
+}
+
+// TestOpenAPISuccessBodies: every success the document lists, other than 204 No Content
+// and redirects, says what its body is, with a schema for each media type. (The walk in
+// TestOpenAPIResponses checks the bodies it meets against these schemas.)
+func TestOpenAPISuccessBodies(t *testing.T) {
+	doc, _ := loadDoc(t)
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op docOperation
+			if err := json.Unmarshal(raw, &op); err != nil || op.Responses == nil {
+				continue // not an operation (parameters shared by the path)
+			}
+			for code, resp := range op.Responses {
+				if !strings.HasPrefix(code, "2") || code == "204" {
+					continue
+				}
+				content := resp.Content
+				if resp.Ref != "" {
+					content = doc.Components.Responses[strings.TrimPrefix(resp.Ref, "#/components/responses/")].Content
+				}
+				if len(content) == 0 {
+					t.Errorf("%s %s %s: no body documented", strings.ToUpper(method), path, code)
+				}
+				for media, c := range content {
+					if c.Schema == nil {
+						t.Errorf("%s %s %s: %s has no schema", strings.ToUpper(method), path, code, media)
+					}
+				}
+			}
 		}
 	}
 }

@@ -119,6 +119,7 @@ func TestFormat(t *testing.T) {
 // to their recipient and everyone's.
 func TestCommitWakesTheTail(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "u1", "u2")
 	h := startHub(t, s, hub.Options{Poll: time.Hour})
 	s.OnEventsStored(h.Wake)
 	c := attach(t, h.Subscribe("u1", hub.Signin{}), nil)
@@ -148,6 +149,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // filtered the same way.
 func TestSkipReplayed(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "u1")
 	h := startHub(t, s, hub.Options{Poll: 10 * time.Millisecond})
 	sub := h.Subscribe("u1", hub.Signin{})
 	floor := sub.Floor()
@@ -169,6 +171,7 @@ func TestSkipReplayed(t *testing.T) {
 // when its queue is full, and counted; the others go on.
 func TestQueueOverflowClosesOnlyTheSlow(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "u1")
 	h := startHub(t, s, hub.Options{QueueSize: 4, Poll: 10 * time.Millisecond})
 	slow := h.Subscribe("u1", hub.Signin{})
 	fast := attach(t, h.Subscribe("u1", hub.Signin{}), nil)
@@ -226,6 +229,7 @@ func isOpen(sub *hub.Subscription) bool {
 // it from the outbox, as every instance would, and closes that sign-in's streams alone.
 func TestSessionEndedClosesItsStreams(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "a")
 	told := make(chan []string, 10)
 	h := startHub(t, s, hub.Options{Poll: 20 * time.Millisecond, SessionsEnded: func(userID string, ids []string) {
 		told <- append([]string{userID}, ids...)

@@ -48,12 +48,12 @@ const (
 
 // AuditEntry is one row of the audit trail (审计日志): who did what to which record, when and
 // from which address. Rows are only ever added; the retention job alone deletes them, when
-// they are older than the retention period. ActorID is empty for an unknown caller (a failed
-// sign-in) and for the server's own jobs.
+// they are older than the retention period. ActorID is empty (NULL, as the key to users
+// requires) for an unknown caller (a failed sign-in) and for the server's own jobs.
 type AuditEntry struct {
 	ID         int64          `json:"id" gorm:"primaryKey;autoIncrement"`
 	At         time.Time      `json:"at"`
-	ActorID    string         `json:"actor_id"`
+	ActorID    string         `json:"actor_id" gorm:"default:null"`
 	Action     string         `json:"action"`
 	TargetKind string         `json:"target_kind"`
 	TargetID   string         `json:"target_id"`

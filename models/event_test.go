@@ -23,6 +23,7 @@ func eventIDs(evs []models.Event) []int64 {
 func TestAddEvents(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()
+	testenv.NamedUsers(t, s, "u1", "u2")
 	rows, err := s.AddEvents(ctx,
 		models.Notice{Type: models.EventOpinionAdopted, Data: map[string]string{"opinion_id": "o1"}, Recipients: []string{"u1", "u2", "u1", ""}},
 		models.Notice{Type: models.EventAnnouncement, Data: map[string]string{"title": "全体"}, Everyone: true},
@@ -78,6 +79,7 @@ func TestAddEventsRollsBackWithTheChange(t *testing.T) {
 
 func TestEventsAfterAndBounds(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "me", "other")
 	ctx := context.Background()
 	if last, err := s.LastEventID(ctx); err != nil || last != 0 {
 		t.Fatalf("empty: last %d %v", last, err)
@@ -128,6 +130,7 @@ func TestEventsAfterAndBounds(t *testing.T) {
 
 func TestNotificationsAndReadWatermark(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "me", "other")
 	ctx := context.Background()
 	var mine []int64
 	for i := range 7 {
@@ -182,6 +185,7 @@ func TestNotificationsAndReadWatermark(t *testing.T) {
 
 func TestPruneEvents(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "me")
 	ctx := context.Background()
 	base := time.Now().UTC()
 	at := func(d time.Duration) { s.Now = func() time.Time { return base.Add(d) } }
@@ -254,6 +258,7 @@ func TestRecipientsLookups(t *testing.T) {
 
 func TestEventTickets(t *testing.T) {
 	s := testenv.Store(t)
+	testenv.NamedUsers(t, s, "u1", "u2")
 	ctx := context.Background()
 	now := time.Now().UTC()
 	if err := s.AddEventTicket(ctx, "n1", "u1", now.Add(time.Minute)); err != nil {

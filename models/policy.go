@@ -17,7 +17,7 @@ type CountyViewer struct {
 }
 
 // CountyViewers are those who see the whole county: admins and the county body's reviewers.
-// The app reads the same list (words.js COUNTY_VIEWERS).
+// The app learns it from GET /me (may.see_county, Viewer.Abilities).
 var CountyViewers = []CountyViewer{{Role: RoleAdmin}, {Role: RoleReviewer, Body: BodyCounty}}
 
 // SeesCounty reports whether u sees the whole county (see CountyViewers).
@@ -133,15 +133,63 @@ func (v *Viewer) RecordsActivities(roomID string) bool {
 	return v.Role == RoleAdmin || v.ConvenesRoom(roomID)
 }
 
-// PhotoPublishers are the room roles whose holders choose which photos of the room's
-// topics, activities and follow-up show on the public pages: its conveners. The app reads
-// the same list (words.js PHOTO_PUBLISHERS) to offer the choice.
-var PhotoPublishers = []string{RoomConvener}
+// PublishesPhotos reports whether v chooses which photos of room's topics, activities and
+// follow-up show on the public pages: its conveners.
+func (v *Viewer) PublishesPhotos(roomID string) bool { return v.ConvenesRoom(roomID) }
 
-// PublishesPhotos reports whether v chooses which photos of room show on the public pages
-// (see PhotoPublishers).
-func (v *Viewer) PublishesPhotos(roomID string) bool {
-	return slices.Contains(PhotoPublishers, v.rooms[roomID])
+// Administers reports whether v looks after accounts, rooms, categories and the audit trail:
+// the admin screens (the routes guarded for admins).
+func (v *Viewer) Administers() bool { return v.Role == RoleAdmin }
+
+// KeepsDutyRecord reports whether v is one whose duty (履职) the county records and credits:
+// the members. Others may take part in an activity, but keep no record of their own.
+func (v *Viewer) KeepsDutyRecord() bool { return v.Role == RoleMember }
+
+// Abilities is what the app may offer its user, computed from the same rules the server
+// enforces, so that the app decides its screens, tabs and buttons without spelling a role.
+// The server still decides every request on its own.
+type Abilities struct {
+	Administer     bool     `json:"administer"`       // the admin screens
+	SeeCounty      bool     `json:"see_county"`       // the dashboard, ledgers and county duty view
+	Review         bool     `json:"review"`           // decides topics for a review body
+	ReviewAllRooms bool     `json:"review_all_rooms"` // … of every room (the county body)
+	ReviewRooms    []string `json:"review_rooms"`     // … of these rooms (a local committee)
+	CollectRooms   []string `json:"collect_rooms"`    // collects opinions in these rooms
+	ConveneRooms   []string `json:"convene_rooms"`    // convenes these rooms
+	PublishRooms   []string `json:"publish_rooms"`    // chooses the public photos of these rooms
+	DutyRecord     bool     `json:"duty_record"`      // has a duty record (我的履职)
+}
+
+// Abilities gathers what v may do, for the app. Room lists are sorted and never null.
+func (v *Viewer) Abilities() Abilities {
+	body, _ := v.Awaiting()
+	a := Abilities{
+		Administer:     v.Administers(),
+		SeeCounty:      v.SeesCounty(),
+		Review:         body != "",
+		ReviewAllRooms: v.IsCountyReviewer(),
+		ReviewRooms:    []string{},
+		CollectRooms:   []string{},
+		PublishRooms:   []string{},
+		ConveneRooms:   v.ConvenedRooms(),
+		DutyRecord:     v.KeepsDutyRecord(),
+	}
+	for room := range v.rooms {
+		if a.Review && !a.ReviewAllRooms && v.TopicActor(room) == ActorLocal {
+			a.ReviewRooms = append(a.ReviewRooms, room)
+		}
+		if v.CollectsIn(room) {
+			a.CollectRooms = append(a.CollectRooms, room)
+		}
+		if v.PublishesPhotos(room) {
+			a.PublishRooms = append(a.PublishRooms, room)
+		}
+	}
+	slices.Sort(a.ReviewRooms)
+	slices.Sort(a.CollectRooms)
+	slices.Sort(a.ConveneRooms)
+	slices.Sort(a.PublishRooms)
+	return a
 }
 
 // SeesActivity reports whether v may see an activity and its attendance, and check in to it

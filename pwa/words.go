@@ -42,16 +42,6 @@ func WordsModule() []byte {
 	fmt.Fprintf(&b, "// EVENT_TYPES are the notices the event stream sends; RESYNC tells the app to reload.\nexport const EVENT_TYPES = %s;\nexport const RESYNC = %s;\n\n",
 		jsList(models.EventTypes), jsString(models.EventResync))
 	fmt.Fprintf(&b, "// DEFAULT_CATEGORIES is the starting list of opinion categories.\nexport const DEFAULT_CATEGORIES = %s;\n\n", jsList(models.DefaultCategories))
-	b.WriteString("// COUNTY_VIEWERS are the roles (with the review body where one is needed) that see the\n// whole county: the dashboard and ledgers.\nexport const COUNTY_VIEWERS = [\n")
-	for _, cv := range models.CountyViewers {
-		if cv.Body == "" {
-			fmt.Fprintf(&b, "  { role: %s },\n", jsString(cv.Role))
-		} else {
-			fmt.Fprintf(&b, "  { role: %s, body: %s },\n", jsString(cv.Role), jsString(cv.Body))
-		}
-	}
-	b.WriteString("];\n\n")
-	fmt.Fprintf(&b, "// PHOTO_PUBLISHERS are the room roles that choose which of a room's photos show on the\n// public pages.\nexport const PHOTO_PUBLISHERS = %s;\n\n", jsList(models.PhotoPublishers))
 	fmt.Fprintf(&b, "// PUBLIC_TOPIC_STATUSES are the statuses in which a topic shows on a receipt.\nexport const PUBLIC_TOPIC_STATUSES = %s;\n\n", jsList(models.PublicTopicStatuses))
 	b.WriteString("// LIMITS are the longest texts the server accepts, in characters.\nexport const LIMITS = {\n")
 	for _, l := range models.Limits {
@@ -76,18 +66,6 @@ export function textProblem(text, max, multiline = false) {
   if (max && [...t].length > max) return '最多 ' + max + ' 个字';
   if ((multiline ? FORBIDDEN_MULTILINE : FORBIDDEN).test(t)) return multiline ? '不能含有控制字符' : '只能写一行，不能含有控制字符';
   return '';
-}
-
-// seesCounty tells whether a user sees the whole county (COUNTY_VIEWERS).
-export function seesCounty(u) {
-  return !!u && COUNTY_VIEWERS.some((c) => u.role === c.role && (!c.body || u.review_body === c.body));
-}
-
-// publishesPhotos tells whether a user chooses which photos of a room show on the public
-// pages (PHOTO_PUBLISHERS), by their role in it.
-export function publishesPhotos(u, roomId) {
-  const m = u && (u.memberships || []).find((x) => x.room_id === roomId);
-  return !!m && PHOTO_PUBLISHERS.includes(m.role);
 }
 
 // yearOK tells whether a Date falls in the years the server accepts.

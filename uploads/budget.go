@@ -15,6 +15,14 @@ import (
 // (160 MiB) or a dozen 6-megapixel phone JPEGs (18 MiB each), on a server of 1 GiB.
 const DefaultDecodeBudget = 256 << 20
 
+// MinDecodeBudget and MaxDecodeBudget bound a configured budget: below 32 MiB a 12-megapixel
+// phone photo decoded at full chroma (36 MiB) would be refused; past 16 GiB the figure is
+// surely a typing slip, since no upload may hold more than 40 megapixels.
+const (
+	MinDecodeBudget = 32 << 20
+	MaxDecodeBudget = 16 << 30
+)
+
 // max16BitBytes bounds the decoded size of a 16-bit PNG: Go decodes one at 8 bytes a
 // pixel (RGBA64), so 300 KB of file can ask for 320 MiB. Past 8 megapixels it is refused
 // from its header; a photo has no need of 16 bits a channel.
@@ -33,6 +41,9 @@ func SetDecodeBudget(n int64) {
 	}
 	decodeBudget.Store(newByteBudget(n))
 }
+
+// DecodeBudget reports the budget in force, in bytes.
+func DecodeBudget() int64 { return decodeBudget.Load().size }
 
 // decodedBytes estimates the memory a decode of cfg takes, by the decoder's pixel type:
 // 1 byte a pixel for grey and paletted images, 2 for 16-bit grey, at most 3 for YCbCr

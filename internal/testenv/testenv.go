@@ -7,10 +7,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"frontline/models"
 	"frontline/uploads"
@@ -93,6 +95,20 @@ func Store(tb testing.TB) *models.Store {
 	s.PasswordCost = bcrypt.MinCost
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// NamedUsers adds active members with the given ids (and made-up phones), for tests whose
+// notices, tickets or sign-ins name users by short ids: the keys refuse a user who is not
+// there.
+func NamedUsers(tb testing.TB, s *models.Store, ids ...string) {
+	tb.Helper()
+	now := time.Now().UTC()
+	for i, id := range ids {
+		if err := s.DB().Exec(`INSERT INTO users (id, phone, name, password_hash, role, review_body, active, created_at, updated_at)
+VALUES (?, ?, ?, 'x', ?, '', ?, ?, ?)`, id, fmt.Sprintf("1390000%04d", i), id, models.RoleMember, true, now, now).Error; err != nil {
+			tb.Fatalf("add user %s: %v", id, err)
+		}
+	}
 }
 
 // Photos opens a photo store on the selected backend: a temp dir on disk, or a fresh

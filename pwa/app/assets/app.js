@@ -3,7 +3,7 @@
 
 import * as auth from './auth.js';
 import { route, setGuard, start, showAnew } from './router.js';
-import { state, countyView } from './state.js';
+import { state, countyView, administers } from './state.js';
 import { begin, renderStatus } from './session.js';
 import { login } from './screens/login.js';
 // --- screens ----------------------------------------------------------------------------
@@ -51,12 +51,12 @@ route('/duty/county', lazy(duty, 'county'), { allow: countyView });
 route('/members/:id', lazy(duty, 'memberFile'));
 route('/password', lazy(() => import('./screens/password.js'), 'password'));
 route('/stats', lazy(() => import('./screens/dashboard.js'), 'dashboard'), { allow: countyView });
-route('/admin', lazy(admin, 'admin'), { roles: ['admin'] });
-route('/admin/users', lazy(admin, 'adminUsers'), { roles: ['admin'] });
-route('/admin/rooms', lazy(admin, 'adminRooms'), { roles: ['admin'] });
-route('/admin/rooms/:id', lazy(admin, 'adminRoom'), { roles: ['admin'] });
-route('/admin/import', lazy(() => import('./screens/import.js'), 'importUsers'), { roles: ['admin'] });
-route('/admin/audit', lazy(() => import('./screens/audit.js'), 'audit'), { roles: ['admin'] });
+route('/admin', lazy(admin, 'admin'), { allow: administers });
+route('/admin/users', lazy(admin, 'adminUsers'), { allow: administers });
+route('/admin/rooms', lazy(admin, 'adminRooms'), { allow: administers });
+route('/admin/rooms/:id', lazy(admin, 'adminRoom'), { allow: administers });
+route('/admin/import', lazy(() => import('./screens/import.js'), 'importUsers'), { allow: administers });
+route('/admin/audit', lazy(() => import('./screens/audit.js'), 'audit'), { allow: administers });
 
 setGuard((opts, path) => {
   if (path.startsWith('/login') || path.startsWith('/setup')) return state.user ? '/' : null;
@@ -64,7 +64,6 @@ setGuard((opts, path) => {
   if (!state.user) return '/login' + (path && path !== '/' ? '?next=' + encodeURIComponent(path) : '');
   // A password an admin chose must be replaced before anything else.
   if (state.user.must_change_password) return path === '/password' ? null : '/password';
-  if (opts.roles && !opts.roles.includes(state.user.role)) return '/';
   if (opts.allow && !opts.allow(state.user)) return '/';
   return null;
 });

@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import * as db from './db.js';
-import { state } from './state.js';
+import { state, may } from './state.js';
 
 const OPEN = ['approved', 'planned', 'consulted', 'concluded'];
 const MAX_TOPICS = 30;
@@ -25,7 +25,7 @@ export function keep() {
 async function keepNow() {
   const user = state.user;
   if (!user || !navigator.onLine) return;
-  const rooms = (user.memberships || []).filter((m) => m.role === 'convener').map((m) => m.room_id);
+  const rooms = may(user).convene_rooms;
   if (!rooms.length) return;
   const mark = user.id + '|kept-at';
   const last = await db.get('kv', mark).catch(() => 0);

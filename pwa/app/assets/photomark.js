@@ -1,12 +1,11 @@
-// 公开照片: those who choose a room's public photos (its conveners, by the server's list in
-// words.js) mark a photo of an activity or of follow-up public as 整改前 or 整改后, or take
+// 公开照片: those who choose a room's public photos (may.publish_rooms, from the server's
+// policy) mark a photo of an activity or of follow-up public as 整改前 or 整改后, or take
 // it off the public pages. The marks already made are read from the room's public page
 // data: what the public sees is what the choice shows.
 
 import { h, toast, LABELS } from './ui.js';
 import * as api from './api.js';
-import { state } from './state.js';
-import { publishesPhotos } from './words.js';
+import { may } from './state.js';
 
 const enc = encodeURIComponent;
 // marksOf keeps each room's marks for a minute (the public data's own cache time), so one
@@ -29,11 +28,11 @@ function marks(roomId) {
 // room's public photos, each with its choice of 不公开 / 整改前 / 整改后.
 export function photoThumbs(photos, what, roomId) {
   if (!photos || !photos.length) return null;
-  const may = !!roomId && publishesPhotos(state.user, roomId);
+  const mayMark = !!roomId && may().publish_rooms.includes(roomId);
   return h('div', { class: 'thumbs' }, photos.map((p, k) => {
     const name = what + ' ' + (k + 1);
     const img = h('a', { href: p.url, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumb_url || p.url, alt: name, class: 'thumb', loading: 'lazy' }));
-    return may ? h('figure', { class: 'photo-mark' }, img, h('figcaption', {}, choice(p, name, roomId))) : img;
+    return mayMark ? h('figure', { class: 'photo-mark' }, img, h('figcaption', {}, choice(p, name, roomId))) : img;
   }));
 }
 

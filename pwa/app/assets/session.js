@@ -52,7 +52,7 @@ async function loadMe() {
     const [me, rooms] = await Promise.all([api.get('/api/v1/me'), api.get(ROOMS)]);
     state.rooms = api.items(rooms.data);
     if (!me.offline) {
-      const changed = JSON.stringify(me.data.memberships) !== JSON.stringify(state.user.memberships) || me.data.role !== state.user.role;
+      const changed = JSON.stringify(me.data.memberships) !== JSON.stringify(state.user.memberships) || JSON.stringify(me.data.may) !== JSON.stringify(state.user.may);
       state.user = me.data;
       await auth.saveUser(me.data);
       if (changed) { renderTabs(); render(); }

@@ -2,7 +2,7 @@
 // tab bar. Drawn from state; whoever changes what they show calls them again.
 
 import { h } from './ui.js';
-import { state, collects } from './state.js';
+import { state, collects, may } from './state.js';
 
 // renderStatus draws the header: offline, what waits to be sent, and apart from it what the
 // server refused (it will not go by itself: the member has to look at it).
@@ -24,7 +24,7 @@ export function renderTabs() {
   if (!state.user || state.user.must_change_password) { nav.hidden = true; nav.replaceChildren(); return; }
   const tabs = [['/', '首页']];
   if (collects()) tabs.push(['/opinions', '民意']);
-  if (state.user.role === 'reviewer') tabs.push(['/review', '审核']);
+  if (may().review) tabs.push(['/review', '审核']);
   tabs.push(['/topics', '议题'], ['/notices', '消息'], ['/me', '我的']);
   const here = location.pathname;
   nav.replaceChildren(...tabs.map(([href, text]) => {

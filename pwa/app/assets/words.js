@@ -190,17 +190,6 @@ export const RESYNC = 'resync';
 // DEFAULT_CATEGORIES is the starting list of opinion categories.
 export const DEFAULT_CATEGORIES = ['环境卫生', '交通出行', '营商环境', '产业发展', '项目建设', '城市更新', '乡村振兴', '医疗卫生', '教育', '社会保障', '其他'];
 
-// COUNTY_VIEWERS are the roles (with the review body where one is needed) that see the
-// whole county: the dashboard and ledgers.
-export const COUNTY_VIEWERS = [
-  { role: 'admin' },
-  { role: 'reviewer', body: 'county' },
-];
-
-// PHOTO_PUBLISHERS are the room roles that choose which of a room's photos show on the
-// public pages.
-export const PHOTO_PUBLISHERS = ['convener'];
-
 // PUBLIC_TOPIC_STATUSES are the statuses in which a topic shows on a receipt.
 export const PUBLIC_TOPIC_STATUSES = ['approved', 'planned', 'consulted', 'concluded', 'closed'];
 
@@ -259,18 +248,6 @@ export function textProblem(text, max, multiline = false) {
   if (max && [...t].length > max) return '最多 ' + max + ' 个字';
   if ((multiline ? FORBIDDEN_MULTILINE : FORBIDDEN).test(t)) return multiline ? '不能含有控制字符' : '只能写一行，不能含有控制字符';
   return '';
-}
-
-// seesCounty tells whether a user sees the whole county (COUNTY_VIEWERS).
-export function seesCounty(u) {
-  return !!u && COUNTY_VIEWERS.some((c) => u.role === c.role && (!c.body || u.review_body === c.body));
-}
-
-// publishesPhotos tells whether a user chooses which photos of a room show on the public
-// pages (PHOTO_PUBLISHERS), by their role in it.
-export function publishesPhotos(u, roomId) {
-  const m = u && (u.memberships || []).find((x) => x.room_id === roomId);
-  return !!m && PHOTO_PUBLISHERS.includes(m.role);
 }
 
 // yearOK tells whether a Date falls in the years the server accepts.

@@ -3,7 +3,7 @@
 import { h, field, label, chip, empty, staleNote, fmtTime, excerpt, toast, LABELS } from '../ui.js';
 import * as api from '../api.js';
 import { LIMITS } from '../words.js';
-import { state, roomRole, convenes, collects, countyView } from '../state.js';
+import { state, roomRole, convenes, collects, countyView, administers, may } from '../state.js';
 import { end } from '../session.js';
 import { syncNow } from '../syncloop.js';
 import { navigate, showAnew } from '../router.js';
@@ -44,11 +44,11 @@ export async function home(ctx) {
     h('p', { class: 'muted' }, roleLine(u)),
     collects() ? h('a', { href: '/opinions/new', class: 'btn primary block big' }, '＋ 新建民意') : null,
     waitBox,
-    u.role === 'reviewer' ? h('p', {}, h('a', { href: '/review', class: 'btn block' }, '待我审核的议题')) : null,
+    may(u).review ? h('p', {}, h('a', { href: '/review', class: 'btn block' }, '待我审核的议题')) : null,
     countyView(u) ? h('p', {}, h('a', { href: '/stats', class: 'btn block' }, '统计与台账')) : null,
-    u.role === 'member' ? h('p', {}, h('a', { href: '/duty', class: 'btn block' }, '我的履职')) : null,
+    may(u).duty_record ? h('p', {}, h('a', { href: '/duty', class: 'btn block' }, '我的履职')) : null,
     countyView(u) ? h('p', {}, h('a', { href: '/duty/county', class: 'btn block' }, '全县履职')) : null,
-    u.role === 'admin' ? h('section', { 'aria-labelledby': 'admin-h' }, h('h3', { id: 'admin-h' }, '管理'),
+    administers(u) ? h('section', { 'aria-labelledby': 'admin-h' }, h('h3', { id: 'admin-h' }, '管理'),
       h('div', { class: 'row' }, h('a', { href: '/admin/users', class: 'btn' }, '用户'), h('a', { href: '/admin/rooms', class: 'btn' }, '议事室与成员'))) : null,
     roomsBox, recentBox);
   recent(recentBox);
@@ -98,7 +98,7 @@ export async function room(ctx) {
       r.activities_this_year != null ? h('p', { 'data-testid': 'quota' }, '本年活动 ' + r.activities_this_year + ' / 3 次（每年至少 3 次）',
         r.activities_this_year < 3 ? chip('未达标', 'warn') : chip('已达标', 'ok')) : null));
   }
-  if (role === 'member' || role === 'convener') {
+  if (collects(id)) {
     parts.push(h('a', { href: '/opinions/new?room=' + encodeURIComponent(id), class: 'btn primary block' }, '＋ 在此新建民意'));
   }
   const screenBox = convenes(id) ? h('section', { 'aria-labelledby': 'screen-h' }, h('h3', { id: 'screen-h' }, '待筛选民意'), h('p', { class: 'loading' }, '正在加载…')) : null;
@@ -295,9 +295,9 @@ export async function me(ctx) {
       h('dt', {}, '手机号'), h('dd', {}, u.phone || ''),
       h('dt', {}, '角色'), h('dd', {}, roleLine(u)),
       h('dt', {}, '待同步'), h('dd', {}, waiting + ' 条')),
-    u.role === 'admin' ? h('p', {}, h('a', { href: '/admin', class: 'btn block' }, '管理')) : null,
+    administers(u) ? h('p', {}, h('a', { href: '/admin', class: 'btn block' }, '管理')) : null,
     collects() ? h('p', {}, h('a', { href: '/opinions', class: 'btn block' }, '我的民意')) : null,
-    u.role === 'member' ? h('p', {}, h('a', { href: '/duty', class: 'btn block' }, '我的履职')) : null,
+    may(u).duty_record ? h('p', {}, h('a', { href: '/duty', class: 'btn block' }, '我的履职')) : null,
     h('p', {}, h('a', { href: '/password', class: 'btn block' }, '修改密码')),
     out);
 }

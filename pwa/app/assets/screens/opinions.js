@@ -6,7 +6,7 @@ import { LIMITS, RESIDENT_PHONE, textProblem } from '../words.js';
 import * as outbox from '../outbox.js';
 import { photoPicker } from '../picker.js';
 import { pendingList } from '../records.js';
-import { state, roomName } from '../state.js';
+import { state, roomName, may } from '../state.js';
 import { syncNow, requestBackgroundSync } from '../syncloop.js';
 import { navigate } from '../router.js';
 import * as db from '../db.js';
@@ -25,11 +25,11 @@ async function categories() {
 }
 
 async function myRooms() {
-  const mine = (state.user.memberships || []).filter((m) => m.role === 'member' || m.role === 'convener');
+  const mine = may().collect_rooms;
   if (!state.rooms.length) {
     try { state.rooms = api.items((await api.get('/api/v1/rooms?limit=200')).data); } catch { /* names unknown offline */ }
   }
-  return mine.map((m) => ({ id: m.room_id, name: roomName(m.room_id) || '议事室 ' + m.room_id.slice(0, 8) }));
+  return mine.map((id) => ({ id, name: roomName(id) || '议事室 ' + id.slice(0, 8) }));
 }
 
 export async function newOpinion(ctx) {
