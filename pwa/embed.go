@@ -45,6 +45,10 @@ const (
 	// Markers in sw.js that the server fills in.
 	swVersionMarker  = "const VERSION = 'dev';"
 	swPrecacheMarker = "const PRECACHE = [];"
+	swDecoderMarker  = "const QR_DECODER = '';"
+	// qrDecoder reads QR codes where the browser cannot (no BarcodeDetector for QR): the
+	// worker caches it on those browsers only, not with the shell (see sw.js).
+	qrDecoder = "assets/jsqr.js"
 	// Where index.html wants its import map and <link rel="modulepreload"> tags: before
 	// its first module script, since a page's modules resolve through the map.
 	preloadMarker = "<!-- modulepreload -->"
@@ -323,9 +327,17 @@ func rewriteWorker(src []byte, version string, assets []string, hashed map[strin
 	}
 	urls := []string{strconv.Quote("/"), strconv.Quote("/manifest.webmanifest")}
 	for _, p := range assets {
-		urls = append(urls, strconv.Quote("/"+hashed[p]))
+		if p != qrDecoder {
+			urls = append(urls, strconv.Quote("/"+hashed[p]))
+		}
 	}
 	out := bytes.Replace(src, []byte(swVersionMarker), []byte("const VERSION = '"+version+"';"), 1)
+	if d, ok := hashed[qrDecoder]; ok {
+		if !bytes.Contains(src, []byte(swDecoderMarker)) {
+			return nil, fmt.Errorf("missing %q", swDecoderMarker)
+		}
+		out = bytes.Replace(out, []byte(swDecoderMarker), []byte("const QR_DECODER = '/"+d+"';"), 1)
+	}
 	out = bytes.Replace(out, []byte(swPrecacheMarker), []byte("const PRECACHE = ["+strings.Join(urls, ", ")+"];"), 1)
 	return out, nil
 }

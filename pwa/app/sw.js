@@ -9,15 +9,29 @@ import { sync } from '/assets/outbox.js';
 
 const VERSION = 'dev';
 const PRECACHE = [];
+// The QR decoder (jsQR) is needed only where the browser cannot read a QR code itself: the
+// shell leaves it out, and the worker keeps it on those browsers alone, for scanning offline.
+const QR_DECODER = '';
 const CACHE = 'frontline-' + VERSION;
 
 self.addEventListener('install', (event) => {
   // Hashed assets never change, so the copies the page just loaded (in the HTTP cache) do;
   // the shell and the manifest are fetched fresh.
   const hashed = /\.[0-9a-f]{8}\.\w+$/;
-  event.waitUntil(caches.open(CACHE).then((cache) =>
-    cache.addAll(PRECACHE.map((u) => new Request(u, { cache: hashed.test(u) ? 'default' : 'no-cache' })))));
+  event.waitUntil(caches.open(CACHE).then(async (cache) => {
+    await cache.addAll(PRECACHE.map((u) => new Request(u, { cache: hashed.test(u) ? 'default' : 'no-cache' })));
+    if (QR_DECODER && !(await readsQR())) await cache.add(QR_DECODER).catch(() => {});
+  }));
 });
+
+// readsQR tells whether the browser reads QR codes itself (BarcodeDetector with qr_code).
+async function readsQR() {
+  try {
+    return 'BarcodeDetector' in self && (await self.BarcodeDetector.getSupportedFormats()).includes('qr_code');
+  } catch {
+    return false;
+  }
+}
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {

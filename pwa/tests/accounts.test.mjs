@@ -70,7 +70,7 @@ test('a member made by an admin must choose a password first, then reaches home'
   await p.getByRole('heading', { name: /^你好/ }).waitFor();
   assert.ok(await p.locator('#tabs').isVisible());
   // 我的 offers the change to everyone.
-  await p.getByRole('link', { name: '我的' }).click();
+  await p.getByRole('link', { name: '我的', exact: true }).click();
   await p.getByRole('link', { name: '修改密码' }).waitFor();
   await c2.close();
 });

@@ -90,7 +90,7 @@ test('a convener records a room activity; the checklist and the quota count it',
   // Research and the meeting above count as activities of the room.
   await page.locator('[data-testid=activities] > li').nth(1).waitFor();
   assert.match(await quota.innerText(), /本年活动 2 \/ 3 次/);
-  await page.getByText('＋ 记录一次活动').click();
+  await page.getByText('＋ 记录或安排一次活动').click();
   await page.getByLabel('活动类型').selectOption('visit');
   await page.getByLabel('活动地点').fill('东关村二组');
   await page.getByLabel('参加的委员').fill('李委员，王召集人');

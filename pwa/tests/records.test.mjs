@@ -164,7 +164,7 @@ test('a room activity with a photo recorded offline waits on the room page, then
   await page.locator('section[aria-labelledby=acts-h] .loading').waitFor({ state: 'detached' });
   const before = (await api.call('GET', '/api/v1/rooms/' + room.id + '/activities', undefined, as.convener)).items.length;
   await ctx.setOffline(true);
-  await page.getByText('＋ 记录一次活动').click();
+  await page.getByText('＋ 记录或安排一次活动').click();
   await page.getByLabel('活动类型').selectOption('training');
   await page.getByLabel('活动内容').fill('委员履职培训：如何入户收集民意');
   // A name longer than the server takes is caught on the phone.

@@ -139,13 +139,13 @@ async function cameraLoop(video, result, signal) {
 
 function isCheckinCode(text) { return typeof text === 'string' && text.startsWith('c1.'); }
 
-// decodeImage finds a QR code in an image: BarcodeDetector where the phone has it, else the
-// vendored jsQR, loaded only now.
+// decodeImage finds a QR code in an image: BarcodeDetector where the phone reads QR codes
+// with it, else the vendored jsQR, loaded only now (the worker keeps it for such phones).
 async function decodeImage(bitmap) {
-  if ('BarcodeDetector' in window) {
+  const formats = 'BarcodeDetector' in window ? await BarcodeDetector.getSupportedFormats().catch(() => []) : [];
+  if (formats.includes('qr_code')) {
     const found = await new BarcodeDetector({ formats: ['qr_code'] }).detect(bitmap).catch(() => []);
-    const code = found.map((b) => b.rawValue).find(isCheckinCode);
-    if (code) return code;
+    return found.map((b) => b.rawValue).find(isCheckinCode) || null;
   }
   const { default: jsQR } = await import('../jsqr.js');
   const scale = Math.min(1, 1200 / Math.max(bitmap.width, bitmap.height));
