@@ -248,7 +248,12 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.audit(c, s.store, models.AuditSignIn, models.AuditKindUser, u.ID, nil); err != nil {
 		return err
 	}
-	sess, refresh, err := s.store.StartSession(ctx, u.ID)
+	return s.startSession(c, http.StatusOK, u)
+}
+
+// startSession signs u in: a new session, and its token pair as the answer with status.
+func (s *Server) startSession(c echo.Context, status int, u *models.User) error {
+	sess, refresh, err := s.store.StartSession(c.Request().Context(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -256,7 +261,7 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(status, p)
 }
 
 type refreshRequest struct {

@@ -27,13 +27,5 @@ func (s *Server) setup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sess, refresh, err := s.store.StartSession(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	p, err := s.pair(u, sess.ID, refresh)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, p)
+	return s.startSession(c, http.StatusCreated, u)
 }

@@ -449,15 +449,11 @@ func (s *Store) NotifyOverdue(ctx context.Context) ([]Event, error) {
 			if err != nil {
 				return err
 			}
-			conveners, err := tx.RoomMemberIDs(ctx, t.RoomID, RoomConvener)
+			watchers, err := tx.followUpWatchers(ctx, t.RoomID)
 			if err != nil {
 				return err
 			}
-			county, err := tx.countyReviewers(ctx)
-			if err != nil {
-				return err
-			}
-			evs, err := tx.AddEvents(ctx, Notice{Type: EventRecommendationDue, Recipients: append(conveners, county...),
+			evs, err := tx.AddEvents(ctx, Notice{Type: EventRecommendationDue, Recipients: watchers,
 				Data: map[string]any{"recommendation_id": r.ID, "topic_id": t.ID, "title": t.Title, "unit": r.Unit,
 					"due_on": r.DueOn.Format("2006-01-02")}})
 			all = append(all, evs...)

@@ -271,6 +271,21 @@ func (s *Store) countyReviewers(ctx context.Context) ([]string, error) {
 	return s.UsersWithRole(ctx, RoleReviewer, BodyCounty)
 }
 
+// followUpWatchers are told of what happens to a room's recommendations after the meeting
+// (a unit's reply, an overdue one, a resident's 不满意): the room's conveners and every
+// county reviewer.
+func (s *Store) followUpWatchers(ctx context.Context, roomID string) ([]string, error) {
+	conveners, err := s.RoomMemberIDs(ctx, roomID, RoomConvener)
+	if err != nil {
+		return nil, err
+	}
+	county, err := s.countyReviewers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(conveners, county...), nil
+}
+
 // seesTopicsOfSQL selects the users who may see the topics of a room (one argument: the
 // room id), less admins, for a check over many users at once: county reviewers and anyone
 // with a role in the room.

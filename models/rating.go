@@ -111,15 +111,11 @@ func (s *Store) RateByReceipt(ctx context.Context, code string, in RatingInput) 
 		if out.Rating != RatingUnsatisfied {
 			return nil
 		}
-		conveners, err := tx.RoomMemberIDs(ctx, t.RoomID, RoomConvener)
+		watchers, err := tx.followUpWatchers(ctx, t.RoomID)
 		if err != nil {
 			return err
 		}
-		county, err := tx.countyReviewers(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = tx.AddEvents(ctx, Notice{Type: EventRatingUnsatisfied, Recipients: append(conveners, county...),
+		_, err = tx.AddEvents(ctx, Notice{Type: EventRatingUnsatisfied, Recipients: watchers,
 			Data: map[string]any{"topic_id": t.ID, "title": t.Title, "room_id": t.RoomID, "rating": out.Rating, "comment": out.Comment}})
 		return err
 	})

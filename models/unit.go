@@ -303,15 +303,11 @@ func (s *Store) AddUnitReply(ctx context.Context, l *UnitLink, in UnitReplyInput
 		}); err != nil {
 			return err
 		}
-		conveners, err := tx.RoomMemberIDs(ctx, t.RoomID, RoomConvener)
+		watchers, err := tx.followUpWatchers(ctx, t.RoomID)
 		if err != nil {
 			return err
 		}
-		county, err := tx.countyReviewers(ctx)
-		if err != nil {
-			return err
-		}
-		_, err = tx.AddEvents(ctx, Notice{Type: EventUnitReplied, Recipients: append(conveners, county...),
+		_, err = tx.AddEvents(ctx, Notice{Type: EventUnitReplied, Recipients: watchers,
 			Data: map[string]any{"recommendation_id": rec.ID, "topic_id": t.ID, "title": t.Title, "unit": rec.Unit,
 				"unit_status": in.Status, "status": rec.Status, "note": in.Note}})
 		return err
