@@ -136,7 +136,7 @@ func TestMeetingAttendance(t *testing.T) {
 	}
 
 	// Out of the code's period, from the future, forged or garbled.
-	otherKey, err := h.store.IssueCheckinCodes(ctxb(), f.convener.User, models.CheckinKey("another server"), act.ID, 1)
+	otherKey, err := h.store.IssueCheckinCodes(ctxb(), viewerOf(t, h.store, f.convener.User), models.CheckinKey("another server"), act.ID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func TestAuditTrail(t *testing.T) {
 			if name != "" {
 				in.ResidentName, in.ResidentPhone, in.ResidentConsent = name, "13800138000", true
 			}
-			op, _, err := h.store.CreateOpinion(ctxb(), collector.User, in)
+			op, _, err := h.store.CreateOpinion(ctxb(), viewerOf(t, h.store, collector.User), in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +274,7 @@ func TestRetention(t *testing.T) {
 	f := newFixture(t)
 	h := f.h
 	mk := func() *models.Opinion {
-		op, _, err := h.store.CreateOpinion(ctxb(), f.member.User, models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door",
+		op, _, err := h.store.CreateOpinion(ctxb(), viewerOf(t, h.store, f.member.User), models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door",
 			Category: "环境卫生", Content: "东街污水外溢", ResidentName: "张三", ResidentPhone: "13800138000", ResidentConsent: true})
 		if err != nil {
 			t.Fatal(err)
@@ -295,10 +295,10 @@ func TestRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.store.AddProgress(ctxb(), f.convener.User, out.Recommendations[0].ID, models.ProgressInput{Status: "done", Note: "已办结"}); err != nil {
+	if _, _, err := h.store.AddProgress(ctxb(), viewerOf(t, h.store, f.convener.User), out.Recommendations[0].ID, models.ProgressInput{Status: "done", Note: "已办结"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.store.SetOpinionStatus(ctxb(), f.convener.User, dismissed.ID, models.OpinionDismissed, "重复"); err != nil {
+	if _, err := h.store.SetOpinionStatus(ctxb(), viewerOf(t, h.store, f.convener.User), dismissed.ID, models.OpinionDismissed, "重复"); err != nil {
 		t.Fatal(err)
 	}
 	stored := func(id string) models.Opinion {

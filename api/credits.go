@@ -111,10 +111,14 @@ func (s *Server) putCreditRule(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	var r *models.CreditRule
-	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
-		if r, err = tx.SetCreditRule(ctx, currentUser(c), req); err != nil {
+	err = s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if r, err = tx.SetCreditRule(ctx, v, req); err != nil {
 			return err
 		}
 		return s.audit(c, tx, models.AuditCreditRules, models.AuditKindCreditRules, strconv.Itoa(r.Year),
@@ -134,10 +138,14 @@ func (s *Server) rescoreCredits(c echo.Context) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	var out *models.Rescore
-	err := s.store.Tx(ctx, func(tx *models.Store) (err error) {
-		if out, err = tx.RescoreCredits(ctx, currentUser(c), year); err != nil {
+	err = s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if out, err = tx.RescoreCredits(ctx, v, year); err != nil {
 			return err
 		}
 		return s.audit(c, tx, models.AuditCreditRescore, models.AuditKindCreditRules, strconv.Itoa(year),

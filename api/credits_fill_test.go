@@ -44,11 +44,11 @@ func TestCreditsWatermark(t *testing.T) {
 	late := w.opinion(w.member)
 	title, source, cat := "西街路灯", models.SourceCollected, "城市更新"
 	ids := []string{late.ID}
-	tp, err := st.CreateTopic(ctxb(), w.convener.User, models.TopicInput{RoomID: w.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
+	tp, err := st.CreateTopic(ctxb(), viewerOf(t, st, w.convener.User), models.TopicInput{RoomID: w.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SubmitTopic(ctxb(), w.convener.User, tp.ID); err != nil {
+	if _, err := st.SubmitTopic(ctxb(), viewerOf(t, st, w.convener.User), tp.ID); err != nil {
 		t.Fatal(err)
 	}
 	fillOnce(t, st)
@@ -60,7 +60,7 @@ func TestCreditsWatermark(t *testing.T) {
 
 	// Approved after the pass.
 	for _, r := range []*actor{w.county, w.local} {
-		if _, err := st.ReviewTopic(ctxb(), r.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
+		if _, err := st.ReviewTopic(ctxb(), viewerOf(t, st, r.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -268,7 +268,7 @@ func TestCreditsThatStay(t *testing.T) {
 	kept, dropped := w.opinion(w.member), w.opinion(w.member)
 	title, source, cat := "北街积水", models.SourceCollected, "环境卫生"
 	ids := []string{kept.ID, dropped.ID}
-	tp, err := st.CreateTopic(ctxb(), w.convener.User, models.TopicInput{RoomID: w.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
+	tp, err := st.CreateTopic(ctxb(), viewerOf(t, st, w.convener.User), models.TopicInput{RoomID: w.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,11 +277,11 @@ func TestCreditsThatStay(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("take an opinion off the draft: %d %s", rec.Code, rec.Body)
 	}
-	if _, err := st.SubmitTopic(ctxb(), w.convener.User, tp.ID); err != nil {
+	if _, err := st.SubmitTopic(ctxb(), viewerOf(t, st, w.convener.User), tp.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []*actor{w.county, w.local} {
-		if _, err := st.ReviewTopic(ctxb(), r.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
+		if _, err := st.ReviewTopic(ctxb(), viewerOf(t, st, r.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -37,25 +37,25 @@ func newDutyWorld(t *testing.T) *dutyWorld {
 	w.adopted, w.plain = f.opinion(f.member), f.opinion(f.member)
 	title, source, cat := "东街污水", models.SourceCollected, "环境卫生"
 	ids := []string{w.adopted.ID}
-	tp, err := st.CreateTopic(ctxb(), f.convener.User, models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
+	tp, err := st.CreateTopic(ctxb(), viewerOf(t, st, f.convener.User), models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
 	must(err)
-	_, err = st.SubmitTopic(ctxb(), f.convener.User, tp.ID)
+	_, err = st.SubmitTopic(ctxb(), viewerOf(t, st, f.convener.User), tp.ID)
 	must(err)
 	for _, r := range []*actor{f.county, f.local} {
-		_, err = st.ReviewTopic(ctxb(), r.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+		_, err = st.ReviewTopic(ctxb(), viewerOf(t, st, r.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 		must(err)
 	}
 	w.led = tp
-	_, err = st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+	_, err = st.SavePlan(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 	must(err)
 	at := time.Now().UTC()
-	w.research, _, err = st.AddResearch(ctxb(), f.convener.User, tp.ID, models.ActivityInput{HeldAt: at, Summary: "调研东街"})
+	w.research, _, err = st.AddResearch(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.ActivityInput{HeldAt: at, Summary: "调研东街"})
 	must(err)
-	w.meeting, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, models.ActivityInput{HeldAt: at, Summary: "协商会纪要"})
+	w.meeting, _, err = st.HoldMeeting(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.ActivityInput{HeldAt: at, Summary: "协商会纪要"})
 	must(err)
-	w.visit, _, err = st.CreateActivity(ctxb(), f.convener.User, f.room.ID, models.ActivityInput{Kind: models.KindVisit, HeldAt: at, Summary: "走访"})
+	w.visit, _, err = st.CreateActivity(ctxb(), viewerOf(t, st, f.convener.User), f.room.ID, models.ActivityInput{Kind: models.KindVisit, HeldAt: at, Summary: "走访"})
 	must(err)
-	w.forum, _, err = st.CreateActivity(ctxb(), f.convener.User, f.room.ID, models.ActivityInput{Kind: models.KindForum, HeldAt: at, Summary: "座谈"})
+	w.forum, _, err = st.CreateActivity(ctxb(), viewerOf(t, st, f.convener.User), f.room.ID, models.ActivityInput{Kind: models.KindForum, HeldAt: at, Summary: "座谈"})
 	must(err)
 	w.attend(w.research.ID, f.member.ID, "present")
 	w.attend(w.meeting.ID, f.member.ID, "present")
@@ -64,7 +64,7 @@ func newDutyWorld(t *testing.T) *dutyWorld {
 	must(st.DB().Exec("UPDATE users SET name = ? WHERE id = ?", "张委员", f.member.ID).Error)
 	f.member.Name = "张委员"
 	w.rec = f.extra["recommendation"]
-	_, _, err = st.AddProgress(ctxb(), f.convener.User, w.rec, models.ProgressInput{Status: models.RecDone, Note: "已修好"})
+	_, _, err = st.AddProgress(ctxb(), viewerOf(t, st, f.convener.User), w.rec, models.ProgressInput{Status: models.RecDone, Note: "已修好"})
 	must(err)
 	return w
 }

@@ -242,3 +242,14 @@ func oneCreated(t *testing.T, n int, send func() int) {
 		t.Fatalf("codes %v: want exactly one 201", codes)
 	}
 }
+
+// viewerOf is u as a request of theirs sees them (their room roles read now), for the tests
+// that call the store directly in place of a request.
+func viewerOf(t testing.TB, st *models.Store, u *models.User) *models.Viewer {
+	t.Helper()
+	v, err := st.Viewer(ctxb(), u)
+	if err != nil {
+		t.Fatalf("viewer: %v", err)
+	}
+	return v
+}

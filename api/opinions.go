@@ -33,7 +33,11 @@ func (s *Server) createOpinion(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	op, created, err := s.store.CreateOpinion(c.Request().Context(), currentUser(c), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	op, created, err := s.store.CreateOpinion(c.Request().Context(), v, req)
 	if err != nil {
 		return err
 	}
@@ -131,7 +135,11 @@ func (s *Server) updateOpinionStatus(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	op, err := s.store.SetOpinionStatus(c.Request().Context(), currentUser(c), c.Param("id"), req.Status, req.Reason)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	op, err := s.store.SetOpinionStatus(c.Request().Context(), v, c.Param("id"), req.Status, req.Reason)
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,11 @@ func (s *Server) setPhotoPublic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	out, err := s.store.SetPhotoPublic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.store.SetPhotoPublic(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}

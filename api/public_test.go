@@ -22,29 +22,29 @@ func publicStory(t *testing.T, f *fixture) (*models.Topic, *models.Opinion, phot
 			t.Fatal(err)
 		}
 	}
-	op, _, err := st.CreateOpinion(ctx, f.member.User, models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door", Category: "环境卫生",
+	op, _, err := st.CreateOpinion(ctx, viewerOf(t, st, f.member.User), models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door", Category: "环境卫生",
 		Content: "门口污水外溢", ResidentName: "王小明", ResidentPhone: "13812345678", ResidentConsent: true, Address: "东街12号"})
 	must(err)
 	title, source, cat, desc := "东市场污水治理", models.SourceCollected, "环境卫生", "东市场雨污混流"
-	tp, err := st.CreateTopic(ctx, f.convener.User, models.TopicInput{RoomID: f.room.ID, Title: &title, Description: &desc, Source: &source, Category: &cat, OpinionIDs: &[]string{op.ID}})
+	tp, err := st.CreateTopic(ctx, viewerOf(t, st, f.convener.User), models.TopicInput{RoomID: f.room.ID, Title: &title, Description: &desc, Source: &source, Category: &cat, OpinionIDs: &[]string{op.ID}})
 	must(err)
-	_, err = st.SubmitTopic(ctx, f.convener.User, tp.ID)
+	_, err = st.SubmitTopic(ctx, viewerOf(t, st, f.convener.User), tp.ID)
 	must(err)
-	_, err = st.ReviewTopic(ctx, f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err = st.ReviewTopic(ctx, viewerOf(t, st, f.county.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
-	_, err = st.ReviewTopic(ctx, f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err = st.ReviewTopic(ctx, viewerOf(t, st, f.local.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
-	_, err = st.SavePlan(ctx, f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+	_, err = st.SavePlan(ctx, viewerOf(t, st, f.convener.User), tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 	must(err)
 	photo := f.h.uploadPhoto(f.convener, "", pngBytes(t, 30, 20))
-	_, _, err = st.AddResearch(ctx, f.convener.User, tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "调研发现",
+	_, _, err = st.AddResearch(ctx, viewerOf(t, st, f.convener.User), tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "调研发现",
 		Attendees: models.Attendees{Residents: []string{"赵大爷"}}, PhotoIDs: []string{photo.ID}})
 	must(err)
-	_, _, err = st.HoldMeeting(ctx, f.convener.User, tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "纪要"})
+	_, _, err = st.HoldMeeting(ctx, viewerOf(t, st, f.convener.User), tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "纪要"})
 	must(err)
 	var in models.OutcomeInput
 	must(json.Unmarshal([]byte(`{"consensus":"实施雨污分流","recommendations":[{"content":"改造管网","unit":"住建局","contact":"李科长 13900001111","due_on":"2030-01-01"}]}`), &in))
-	_, _, err = st.PublishOutcome(ctx, f.convener.User, tp.ID, in)
+	_, _, err = st.PublishOutcome(ctx, viewerOf(t, st, f.convener.User), tp.ID, in)
 	must(err)
 	return tp, op, photo
 }
@@ -93,7 +93,7 @@ func TestPublicPages(t *testing.T) {
 	tp, op, photo := publicStory(t, f)
 	draft := f.topic(models.TopicDraft) // 东街路灯, a draft: not public
 	yes := true
-	if _, err := f.h.store.SetPhotoPublic(ctxb(), f.convener.User, photo.ID, models.PhotoPublicInput{Public: &yes, Label: models.PhotoBefore}); err != nil {
+	if _, err := f.h.store.SetPhotoPublic(ctxb(), viewerOf(t, f.h.store, f.convener.User), photo.ID, models.PhotoPublicInput{Public: &yes, Label: models.PhotoBefore}); err != nil {
 		t.Fatal(err)
 	}
 	// A photo marked public on a topic still in draft does not show.
@@ -101,7 +101,7 @@ func TestPublicPages(t *testing.T) {
 	if err := f.h.store.AttachPhotos(ctxb(), f.convener.ID, models.AttachTopic, draft.ID, "photo_ids", []string{draftPhoto.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.h.store.SetPhotoPublic(ctxb(), f.convener.User, draftPhoto.ID, models.PhotoPublicInput{Public: &yes, Label: models.PhotoBefore}); err != nil {
+	if _, err := f.h.store.SetPhotoPublic(ctxb(), viewerOf(t, f.h.store, f.convener.User), draftPhoto.ID, models.PhotoPublicInput{Public: &yes, Label: models.PhotoBefore}); err != nil {
 		t.Fatal(err)
 	}
 	var full models.Opinion
@@ -191,7 +191,7 @@ func TestPublicPages(t *testing.T) {
 		}
 		// A change of content changes the ETag at once.
 		etag = rec.Header().Get("ETag")
-		if _, err := f.h.store.SetPhotoPublic(ctxb(), f.convener.User, photo.ID, models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
+		if _, err := f.h.store.SetPhotoPublic(ctxb(), viewerOf(t, f.h.store, f.convener.User), photo.ID, models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.h.do("GET", path, "", nil).Header().Get("ETag"); got == etag {

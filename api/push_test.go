@@ -226,11 +226,11 @@ func (w *pushWorld) reviewWorld() (convener, county *actor, topicID string) {
 	county = h.user(models.RoleReviewer, models.BodyCounty)
 	h.join(room, convener, models.RoomConvener)
 	title, source, cat := "东街污水", models.SourceCollected, "环境卫生"
-	tp, err := h.store.CreateTopic(ctxb(), convener.User, models.TopicInput{RoomID: room.ID, Title: &title, Source: &source, Category: &cat})
+	tp, err := h.store.CreateTopic(ctxb(), viewerOf(h.t, h.store, convener.User), models.TopicInput{RoomID: room.ID, Title: &title, Source: &source, Category: &cat})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if _, err := h.store.SubmitTopic(ctxb(), convener.User, tp.ID); err != nil {
+	if _, err := h.store.SubmitTopic(ctxb(), viewerOf(h.t, h.store, convener.User), tp.ID); err != nil {
 		h.t.Fatal(err)
 	}
 	return convener, county, tp.ID

@@ -62,7 +62,7 @@ func newFixture(t testing.TB) *fixture {
 	// A room activity with a photo the convener shows on the public pages.
 	f.extra["activity"], f.extra["photo_activity"] = f.activityWithPhoto()
 	yes := true
-	if _, err := h.store.SetPhotoPublic(ctxb(), f.convener.User, f.extra["photo_activity"], models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
+	if _, err := h.store.SetPhotoPublic(ctxb(), viewerOf(t, h.store, f.convener.User), f.extra["photo_activity"], models.PhotoPublicInput{Public: &yes, Label: models.PhotoAfter}); err != nil {
 		t.Fatal(err)
 	}
 	f.extra["activity_ahead"] = f.openActivity(48 * time.Hour).ID
@@ -86,7 +86,7 @@ func (f *fixture) opinion(a *actor) *models.Opinion {
 	t := f.h.t
 	t.Helper()
 	photo := f.h.uploadPhoto(a, "", pngBytes(t, 20, 20))
-	op, _, err := f.h.store.CreateOpinion(ctxb(), a.User, models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door",
+	op, _, err := f.h.store.CreateOpinion(ctxb(), viewerOf(t, f.h.store, a.User), models.NewOpinion{RoomID: f.room.ID, Channel: "door_to_door",
 		Category: "环境卫生", Content: "东街污水外溢", PhotoIDs: []string{photo.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -99,12 +99,12 @@ func (f *fixture) topic(status string) *models.Topic {
 	t := f.h.t
 	t.Helper()
 	title, source, cat := "东街路灯", models.SourceCollected, "城市更新"
-	ch, err := f.h.store.CreateTopic(ctxb(), f.convener.User, models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat})
+	ch, err := f.h.store.CreateTopic(ctxb(), viewerOf(t, f.h.store, f.convener.User), models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if status == models.TopicInReview {
-		if ch, err = f.h.store.SubmitTopic(ctxb(), f.convener.User, ch.ID); err != nil {
+		if ch, err = f.h.store.SubmitTopic(ctxb(), viewerOf(t, f.h.store, f.convener.User), ch.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,9 +123,9 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 			t.Fatal(err)
 		}
 	}
-	_, err := st.ReviewTopic(ctxb(), f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err := st.ReviewTopic(ctxb(), viewerOf(t, st, f.county.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
-	_, err = st.ReviewTopic(ctxb(), f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err = st.ReviewTopic(ctxb(), viewerOf(t, st, f.local.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
 	steps := []string{models.TopicPlanned, models.TopicConsulted, models.TopicConcluded}
 	act := models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "记录"}
@@ -135,19 +135,19 @@ func (f *fixture) topicAt(status string, research bool) *models.Topic {
 		}
 		switch next {
 		case models.TopicPlanned:
-			_, err = st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+			_, err = st.SavePlan(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 			must(err)
 			if research {
-				_, _, err = st.AddResearch(ctxb(), f.convener.User, tp.ID, act)
+				_, _, err = st.AddResearch(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, act)
 				must(err)
 			}
 		case models.TopicConsulted:
-			_, _, err = st.HoldMeeting(ctxb(), f.convener.User, tp.ID, act)
+			_, _, err = st.HoldMeeting(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, act)
 			must(err)
 		case models.TopicConcluded:
 			var in models.OutcomeInput
 			must(json.Unmarshal([]byte(`{"consensus":"共识","recommendations":[{"content":"修路","unit":"交通局","due_on":"2030-01-01"}]}`), &in))
-			_, _, err = st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
+			_, _, err = st.PublishOutcome(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, in)
 			must(err)
 		}
 		if next == status {
@@ -163,7 +163,7 @@ func (f *fixture) activityWithPhoto() (activityID, photoID string) {
 	t := f.h.t
 	t.Helper()
 	photo := f.h.uploadPhoto(f.convener, "", pngBytes(t, 24, 16))
-	a, _, err := f.h.store.CreateActivity(ctxb(), f.convener.User, f.room.ID, models.ActivityInput{Kind: models.KindVisit,
+	a, _, err := f.h.store.CreateActivity(ctxb(), viewerOf(t, f.h.store, f.convener.User), f.room.ID, models.ActivityInput{Kind: models.KindVisit,
 		HeldAt: time.Now().UTC(), Place: "东街", Summary: "走访记录", PhotoIDs: []string{photo.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func (f *fixture) activityWithPhoto() (activityID, photoID string) {
 func (f *fixture) openActivity(from time.Duration) *models.Activity {
 	t := f.h.t
 	t.Helper()
-	a, _, err := f.h.store.CreateActivity(ctxb(), f.convener.User, f.room.ID, models.ActivityInput{Kind: models.KindForum,
+	a, _, err := f.h.store.CreateActivity(ctxb(), viewerOf(t, f.h.store, f.convener.User), f.room.ID, models.ActivityInput{Kind: models.KindForum,
 		HeldAt: f.h.clock().Add(from), Place: "村委会", Attendees: models.Attendees{UserIDs: []string{f.member.ID}}})
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func (f *fixture) openActivity(from time.Duration) *models.Activity {
 func (f *fixture) checkinCode(activityID string) string {
 	t := f.h.t
 	t.Helper()
-	codes, err := f.h.store.IssueCheckinCodes(ctxb(), f.convener.User, f.h.srv.checkinKey, activityID, 1)
+	codes, err := f.h.store.IssueCheckinCodes(ctxb(), viewerOf(t, f.h.store, f.convener.User), f.h.srv.checkinKey, activityID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func newStatsWorld(t *testing.T) *statsWorld {
 	ctx := ctxb()
 	var ids []string
 	for _, ch := range []string{"door_to_door", "door_to_door", "online"} {
-		op, _, err := h.store.CreateOpinion(ctx, w.member.User, models.NewOpinion{RoomID: w.room.ID, Channel: ch, Category: "环境卫生",
+		op, _, err := h.store.CreateOpinion(ctx, viewerOf(t, h.store, w.member.User), models.NewOpinion{RoomID: w.room.ID, Channel: ch, Category: "环境卫生",
 			Content: "东街污水外溢", ResidentName: "王大妈", ResidentPhone: "13812345678", ResidentConsent: true})
 		if err != nil {
 			t.Fatal(err)
@@ -47,18 +47,18 @@ func newStatsWorld(t *testing.T) *statsWorld {
 	}
 	title, source, cat := "=东街污水", models.SourceCollected, "环境卫生"
 	ids = ids[:2]
-	tc, err := h.store.CreateTopic(ctx, w.convener.User, models.TopicInput{RoomID: w.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
+	tc, err := h.store.CreateTopic(ctx, viewerOf(t, h.store, w.convener.User), models.TopicInput{RoomID: w.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &ids})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.topicID = tc.ID
-	if _, err := h.store.SubmitTopic(ctx, w.convener.User, w.topicID); err != nil {
+	if _, err := h.store.SubmitTopic(ctx, viewerOf(t, h.store, w.convener.User), w.topicID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.store.ReviewTopic(ctx, w.county.User, w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
+	if _, err := h.store.ReviewTopic(ctx, viewerOf(t, h.store, w.county.User), w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.store.ReviewTopic(ctx, w.local.User, w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
+	if _, err := h.store.ReviewTopic(ctx, viewerOf(t, h.store, w.local.User), w.topicID, models.ReviewInput{Decision: models.DecisionApprove}); err != nil {
 		t.Fatal(err)
 	}
 	db := h.store.DB()

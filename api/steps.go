@@ -28,7 +28,11 @@ func (s *Server) savePlan(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	plan, err := s.store.SavePlan(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	plan, err := s.store.SavePlan(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -64,7 +68,11 @@ func (s *Server) addResearch(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, created, err := s.store.AddResearch(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	a, created, err := s.store.AddResearch(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -76,7 +84,11 @@ func (s *Server) holdMeeting(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, created, err := s.store.HoldMeeting(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	a, created, err := s.store.HoldMeeting(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -149,7 +161,11 @@ func (s *Server) publishOutcome(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	o, created, err := s.store.PublishOutcome(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	o, created, err := s.store.PublishOutcome(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -173,7 +189,11 @@ func (s *Server) addProgress(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rec, created, err := s.store.AddProgress(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	rec, created, err := s.store.AddProgress(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -185,7 +205,11 @@ func (s *Server) createActivity(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	a, created, err := s.store.CreateActivity(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	a, created, err := s.store.CreateActivity(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,11 @@ func (s *Server) createTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	t, err := s.store.CreateTopic(c.Request().Context(), currentUser(c), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.CreateTopic(c.Request().Context(), v, req)
 	if err != nil {
 		return err
 	}
@@ -35,7 +39,11 @@ func (s *Server) updateTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	t, err := s.store.UpdateTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.UpdateTopic(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}
@@ -43,7 +51,11 @@ func (s *Server) updateTopic(c echo.Context) error {
 }
 
 func (s *Server) submitTopic(c echo.Context) error {
-	t, err := s.store.SubmitTopic(c.Request().Context(), currentUser(c), c.Param("id"))
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.SubmitTopic(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -55,7 +67,11 @@ func (s *Server) reviewTopic(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	rv, err := s.store.ReviewTopic(c.Request().Context(), currentUser(c), c.Param("id"), req)
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	rv, err := s.store.ReviewTopic(c.Request().Context(), v, c.Param("id"), req)
 	if err != nil {
 		return err
 	}

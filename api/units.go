@@ -24,7 +24,11 @@ type unitLinkAnswer struct {
 }
 
 func (s *Server) issueUnitLink(c echo.Context) error {
-	l, err := s.store.IssueUnitLink(c.Request().Context(), currentUser(c), c.Param("id"))
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.store.IssueUnitLink(c.Request().Context(), v, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -32,7 +36,11 @@ func (s *Server) issueUnitLink(c echo.Context) error {
 }
 
 func (s *Server) revokeUnitLink(c echo.Context) error {
-	if err := s.store.RevokeUnitLink(c.Request().Context(), currentUser(c), c.Param("id")); err != nil {
+	v, err := s.viewer(c)
+	if err != nil {
+		return err
+	}
+	if err = s.store.RevokeUnitLink(c.Request().Context(), v, c.Param("id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -25,12 +25,12 @@ func (f *topicFixture) concluded(t *testing.T, units ...string) (models.Topic, *
 			t.Fatal(err)
 		}
 	}
-	_, err := st.SavePlan(ctxb(), conv, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+	_, err := st.SavePlan(ctxb(), viewerOf(t, st, conv), tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 	must(err)
 	act := models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "记录"}
-	_, _, err = st.AddResearch(ctxb(), conv, tp.ID, act)
+	_, _, err = st.AddResearch(ctxb(), viewerOf(t, st, conv), tp.ID, act)
 	must(err)
-	_, _, err = st.HoldMeeting(ctxb(), conv, tp.ID, act)
+	_, _, err = st.HoldMeeting(ctxb(), viewerOf(t, st, conv), tp.ID, act)
 	must(err)
 	var recs []map[string]string
 	for _, u := range units {
@@ -39,7 +39,7 @@ func (f *topicFixture) concluded(t *testing.T, units ...string) (models.Topic, *
 	b, _ := json.Marshal(map[string]any{"consensus": "共识", "recommendations": recs})
 	var in models.OutcomeInput
 	must(json.Unmarshal(b, &in))
-	o, _, err := st.PublishOutcome(ctxb(), conv, tp.ID, in)
+	o, _, err := st.PublishOutcome(ctxb(), viewerOf(t, st, conv), tp.ID, in)
 	must(err)
 	ids := make([]string, len(o.Recommendations))
 	for i, r := range o.Recommendations {
@@ -403,7 +403,7 @@ func (f *fixture) unitToken() string {
 	if err != nil {
 		f.h.t.Fatal(err)
 	}
-	l, err := f.h.store.IssueUnitLink(ctxb(), f.convener.User, out.Recommendations[0].ID)
+	l, err := f.h.store.IssueUnitLink(ctxb(), viewerOf(f.h.t, f.h.store, f.convener.User), out.Recommendations[0].ID)
 	if err != nil {
 		f.h.t.Fatal(err)
 	}
@@ -420,30 +420,30 @@ func (f *fixture) closedReceipt() string {
 	t, st := f.h.t, f.h.store
 	op := f.opinion(f.member)
 	title, source, cat := "西街积水", models.SourceCollected, "城市更新"
-	tp, err := st.CreateTopic(ctxb(), f.convener.User, models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &[]string{op.ID}})
+	tp, err := st.CreateTopic(ctxb(), viewerOf(t, st, f.convener.User), models.TopicInput{RoomID: f.room.ID, Title: &title, Source: &source, Category: &cat, OpinionIDs: &[]string{op.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	steps := []func() error{
-		func() error { _, err := st.SubmitTopic(ctxb(), f.convener.User, tp.ID); return err },
+		func() error { _, err := st.SubmitTopic(ctxb(), viewerOf(t, st, f.convener.User), tp.ID); return err },
 		func() error {
-			_, err := st.ReviewTopic(ctxb(), f.county.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+			_, err := st.ReviewTopic(ctxb(), viewerOf(t, st, f.county.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 			return err
 		},
 		func() error {
-			_, err := st.ReviewTopic(ctxb(), f.local.User, tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
+			_, err := st.ReviewTopic(ctxb(), viewerOf(t, st, f.local.User), tp.ID, models.ReviewInput{Decision: models.DecisionApprove})
 			return err
 		},
 		func() error {
-			_, err := st.SavePlan(ctxb(), f.convener.User, tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
+			_, err := st.SavePlan(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.Plan{Theme: "方案", Content: "内容", Lead: "召集人"})
 			return err
 		},
 		func() error {
-			_, _, err := st.AddResearch(ctxb(), f.convener.User, tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "调研"})
+			_, _, err := st.AddResearch(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "调研"})
 			return err
 		},
 		func() error {
-			_, _, err := st.HoldMeeting(ctxb(), f.convener.User, tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "纪要"})
+			_, _, err := st.HoldMeeting(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, models.ActivityInput{HeldAt: time.Now().UTC(), Summary: "纪要"})
 			return err
 		},
 	}
@@ -456,11 +456,11 @@ func (f *fixture) closedReceipt() string {
 	if err := json.Unmarshal([]byte(`{"consensus":"共识","recommendations":[{"content":"疏通","unit":"城管局","due_on":"2030-01-01"}]}`), &in); err != nil {
 		t.Fatal(err)
 	}
-	o, _, err := st.PublishOutcome(ctxb(), f.convener.User, tp.ID, in)
+	o, _, err := st.PublishOutcome(ctxb(), viewerOf(t, st, f.convener.User), tp.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.AddProgress(ctxb(), f.convener.User, o.Recommendations[0].ID, models.ProgressInput{Status: models.RecDone, Note: "已疏通"}); err != nil {
+	if _, _, err := st.AddProgress(ctxb(), viewerOf(t, st, f.convener.User), o.Recommendations[0].ID, models.ProgressInput{Status: models.RecDone, Note: "已疏通"}); err != nil {
 		t.Fatal(err)
 	}
 	f.extra["receipt_closed"] = op.ReceiptCode

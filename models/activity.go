@@ -139,11 +139,7 @@ func (in *ActivityInput) validate(now time.Time) error {
 }
 
 // mayRecordActivities: a room's conveners record its activities; admins may too.
-func (s *Store) mayRecordActivities(ctx context.Context, u *User, roomID string) error {
-	v, err := s.Viewer(ctx, u)
-	if err != nil {
-		return err
-	}
+func (s *Store) mayRecordActivities(ctx context.Context, v *Viewer, roomID string) error {
 	if !v.RecordsActivities(roomID) {
 		return Errorf(CodeForbidden, "only the room's conveners record its activities")
 	}
@@ -152,7 +148,7 @@ func (s *Store) mayRecordActivities(ctx context.Context, u *User, roomID string)
 
 // CreateActivity records an activity of room, with the recorder's photos. Sending the same
 // id again returns the stored activity and created=false.
-func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in ActivityInput) (*Activity, bool, error) {
+func (s *Store) CreateActivity(ctx context.Context, v *Viewer, roomID string, in ActivityInput) (*Activity, bool, error) {
 	if err := in.validate(s.now()); err != nil {
 		return nil, false, err
 	}
@@ -161,7 +157,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		// recorded here they could satisfy "no research, no consultation" for a draft.
 		return nil, false, Invalid("topic_id", "a topic's research and meeting are recorded through /topics/{id}/research and /topics/{id}/meeting")
 	}
-	if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
+	if a, err := s.repeatedActivity(ctx, v, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
 		return s.completeActivity(ctx, a, err, in, nil)
 	}
 	var a *Activity
@@ -169,7 +165,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 		if _, err := tx.FindRoom(ctx, roomID); err != nil {
 			return err
 		}
-		if err := tx.mayRecordActivities(ctx, u, roomID); err != nil {
+		if err := tx.mayRecordActivities(ctx, v, roomID); err != nil {
 			return err
 		}
 		title := ""
@@ -181,11 +177,11 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 			title = t.Title
 		}
 		var err error
-		a, err = tx.insertActivity(ctx, u, roomID, in, title)
+		a, err = tx.insertActivity(ctx, v, roomID, in, title)
 		return err
 	})
 	if retried(in.ID, err) {
-		if a, err := s.repeatedActivity(ctx, u, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
+		if a, err := s.repeatedActivity(ctx, v, in.ID, roomID, in.TopicID, in.Kind); a != nil || err != nil {
 			return s.completeActivity(ctx, a, err, in, nil)
 		}
 	}
@@ -199,7 +195,7 @@ func (s *Store) CreateActivity(ctx context.Context, u *User, roomID string, in A
 // sending the same kind of record for the same room and topic gets it back; anything else
 // under that id is a conflict. An empty roomID matches any room (a topic's activities are
 // in its room), and an empty id finds nothing.
-func (s *Store) repeatedActivity(ctx context.Context, u *User, id, roomID string, topicID *string, kind string) (*Activity, error) {
+func (s *Store) repeatedActivity(ctx context.Context, v *Viewer, id, roomID string, topicID *string, kind string) (*Activity, error) {
 	if id == "" {
 		return nil, nil
 	}
@@ -212,7 +208,7 @@ func (s *Store) repeatedActivity(ctx context.Context, u *User, id, roomID string
 		return nil, fmt.Errorf("models: find activity: %w", err)
 	}
 	sameTopic := (a.TopicID == nil) == (topicID == nil) && (topicID == nil || *a.TopicID == *topicID)
-	if a.CreatedBy != u.ID || a.Kind != kind || (roomID != "" && a.RoomID != roomID) || !sameTopic {
+	if a.CreatedBy != v.ID || a.Kind != kind || (roomID != "" && a.RoomID != roomID) || !sameTopic {
 		return nil, idTaken("an activity")
 	}
 	return &a, s.fillActivityPhotos(ctx, []*Activity{&a})
@@ -223,7 +219,7 @@ func (s *Store) repeatedActivity(ctx context.Context, u *User, id, roomID string
 // (activity.invited). An open step of a topic that names no users (user_ids absent)
 // invites the active participants of the topic's plan: the app offers them ticked, and the
 // convener may untick some, which then names the users. title is the topic's, or "".
-func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in ActivityInput, title string) (*Activity, error) {
+func (s *Store) insertActivity(ctx context.Context, v *Viewer, roomID string, in ActivityInput, title string) (*Activity, error) {
 	if in.ID == "" {
 		in.ID = NewID()
 	}
@@ -232,7 +228,7 @@ func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in A
 		return nil, err
 	}
 	a := &Activity{ID: in.ID, RoomID: roomID, TopicID: in.TopicID, Kind: in.Kind, HeldAt: in.HeldAt.UTC().Truncate(time.Microsecond),
-		Place: in.Place, Attendees: attendees, Summary: in.Summary, CreatedBy: u.ID, CreatedAt: s.now()}
+		Place: in.Place, Attendees: attendees, Summary: in.Summary, CreatedBy: v.ID, CreatedAt: s.now()}
 	if a.Open() && a.TopicID != nil && in.Attendees.UserIDs == nil {
 		var plan Plan
 		err := s.conn(ctx).Where("topic_id = ?", *a.TopicID).Take(&plan).Error
@@ -248,11 +244,11 @@ func (s *Store) insertActivity(ctx context.Context, u *User, roomID string, in A
 	if err := s.conn(ctx).Create(a).Error; err != nil {
 		return nil, err
 	}
-	if err := s.AttachPhotos(ctx, u.ID, AttachActivity, a.ID, "photo_ids", in.PhotoIDs); err != nil {
+	if err := s.AttachPhotos(ctx, v.ID, AttachActivity, a.ID, "photo_ids", in.PhotoIDs); err != nil {
 		return nil, err
 	}
 	if a.Open() {
-		invited := slices.DeleteFunc(slices.Clone(a.Attendees.UserIDs), func(id string) bool { return id == u.ID })
+		invited := slices.DeleteFunc(slices.Clone(a.Attendees.UserIDs), func(id string) bool { return id == v.ID })
 		if _, err := s.AddEvents(ctx, Notice{Type: EventActivityInvited, Recipients: invited, Data: a.noticeData(title)}); err != nil {
 			return nil, err
 		}

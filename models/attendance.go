@@ -146,7 +146,7 @@ type AttendanceInput struct {
 
 // MarkAttendance sets a user's attendance at an activity by hand: the conveners of its
 // room, and admins. The user must be active.
-func (s *Store) MarkAttendance(ctx context.Context, u *User, activityID, userID string, in AttendanceInput) (*Attendance, error) {
+func (s *Store) MarkAttendance(ctx context.Context, v *Viewer, activityID, userID string, in AttendanceInput) (*Attendance, error) {
 	in.Reason = strings.TrimSpace(in.Reason)
 	p := Problems{}
 	if !oneOf(in.Status, AttendPresent, AttendLeave, AttendAbsent) {
@@ -158,10 +158,6 @@ func (s *Store) MarkAttendance(ctx context.Context, u *User, activityID, userID 
 	}
 	var row *Attendance
 	err := s.Tx(ctx, func(tx *Store) error {
-		v, err := tx.Viewer(ctx, u)
-		if err != nil {
-			return err
-		}
 		a, err := tx.findActivity(ctx, v, activityID)
 		if err != nil {
 			return err
@@ -208,7 +204,7 @@ func (s *Store) putAttendance(ctx context.Context, activityID, userID, status, v
 // AskLeave records the leave (请假) a user invited to an activity asks for, with a reason,
 // before the activity starts, and tells the room's conveners (activity.leave). Asking again
 // changes the reason, and tells them again.
-func (s *Store) AskLeave(ctx context.Context, u *User, activityID, reason string) (*Attendance, error) {
+func (s *Store) AskLeave(ctx context.Context, v *Viewer, activityID, reason string) (*Attendance, error) {
 	reason = strings.TrimSpace(reason)
 	p := Problems{}
 	if reason == "" {
@@ -220,31 +216,27 @@ func (s *Store) AskLeave(ctx context.Context, u *User, activityID, reason string
 	}
 	var row *Attendance
 	err := s.Tx(ctx, func(tx *Store) error {
-		v, err := tx.Viewer(ctx, u)
-		if err != nil {
-			return err
-		}
 		a, err := tx.findActivity(ctx, v, activityID)
 		if err != nil {
 			return err
 		}
-		if !a.Invites(u.ID) {
+		if !a.Invites(v.ID) {
 			return Errorf(CodeForbidden, "only those invited to an activity ask leave of it")
 		}
 		if !tx.now().Before(a.HeldAt) {
 			return Errorf(CodeWrongState, "leave is asked before the activity starts; ask the convener")
 		}
 		var present int64
-		if err := tx.conn(ctx).Model(&Attendance{}).Where("activity_id = ? AND user_id = ? AND status = ?", a.ID, u.ID, AttendPresent).Count(&present).Error; err != nil {
+		if err := tx.conn(ctx).Model(&Attendance{}).Where("activity_id = ? AND user_id = ? AND status = ?", a.ID, v.ID, AttendPresent).Count(&present).Error; err != nil {
 			return err
 		}
 		if present > 0 {
 			return Errorf(CodeWrongState, "you have signed in to this activity")
 		}
-		if row, err = tx.putAttendance(ctx, a.ID, u.ID, AttendLeave, ViaMember, reason, nil); err != nil {
+		if row, err = tx.putAttendance(ctx, a.ID, v.ID, AttendLeave, ViaMember, reason, nil); err != nil {
 			return err
 		}
-		return tx.tellLeave(ctx, a, u, reason)
+		return tx.tellLeave(ctx, a, v, reason)
 	})
 	if err != nil {
 		return nil, wrap("ask leave", err)
@@ -252,9 +244,9 @@ func (s *Store) AskLeave(ctx context.Context, u *User, activityID, reason string
 	return row, nil
 }
 
-// tellLeave tells the conveners of the activity's room that u asks leave of it, and why
+// tellLeave tells the conveners of the activity's room that v asks leave of it, and why
 // (activity.leave), in the transaction that records the leave.
-func (s *Store) tellLeave(ctx context.Context, a *Activity, u *User, reason string) error {
+func (s *Store) tellLeave(ctx context.Context, a *Activity, v *Viewer, reason string) error {
 	conveners, err := s.RoomMemberIDs(ctx, a.RoomID, RoomConvener)
 	if err != nil {
 		return err
@@ -268,8 +260,8 @@ func (s *Store) tellLeave(ctx context.Context, a *Activity, u *User, reason stri
 		title = t.Title
 	}
 	data := a.noticeData(title)
-	data["user_id"], data["name"], data["reason"] = u.ID, u.Name, reason
-	_, err = s.AddEvents(ctx, Notice{Type: EventActivityLeave, Recipients: slices.DeleteFunc(conveners, func(id string) bool { return id == u.ID }), Data: data})
+	data["user_id"], data["name"], data["reason"] = v.ID, v.Name, reason
+	_, err = s.AddEvents(ctx, Notice{Type: EventActivityLeave, Recipients: slices.DeleteFunc(conveners, func(id string) bool { return id == v.ID }), Data: data})
 	return err
 }
 
@@ -316,16 +308,12 @@ func (k CheckinKey) read(code string) (activityID string, from time.Time, ok boo
 
 // IssueCheckinCodes makes count codes of an activity, one per CheckinPeriod from the
 // current one on, for its room's conveners and admins to show.
-func (s *Store) IssueCheckinCodes(ctx context.Context, u *User, key CheckinKey, activityID string, count int) ([]CheckinCode, error) {
+func (s *Store) IssueCheckinCodes(ctx context.Context, v *Viewer, key CheckinKey, activityID string, count int) ([]CheckinCode, error) {
 	if count == 0 {
 		count = 1
 	}
 	if count < 1 || count > MaxCheckinCodes {
 		return nil, Invalid("count", fmt.Sprintf("must be 1 to %d", MaxCheckinCodes))
-	}
-	v, err := s.Viewer(ctx, u)
-	if err != nil {
-		return nil, err
 	}
 	a, err := s.findActivity(ctx, v, activityID)
 	if err != nil {
@@ -356,7 +344,7 @@ type CheckinInput struct {
 // Those invited and those who see its room may check in; a scan outside the code's period
 // (see CheckinPeriod), a code that is not the server's, or a scan the server's clock has
 // not reached yet are refused.
-func (s *Store) CheckIn(ctx context.Context, u *User, key CheckinKey, in CheckinInput) (*Attendance, bool, error) {
+func (s *Store) CheckIn(ctx context.Context, v *Viewer, key CheckinKey, in CheckinInput) (*Attendance, bool, error) {
 	p := Problems{}
 	if in.ID == "" {
 		p.Add("id", "is required")
@@ -373,7 +361,7 @@ func (s *Store) CheckIn(ctx context.Context, u *User, key CheckinKey, in Checkin
 	if err := p.Err(); err != nil {
 		return nil, false, err
 	}
-	if row, err := s.repeatedCheckin(ctx, u, in.ID, activityID); row != nil || err != nil {
+	if row, err := s.repeatedCheckin(ctx, v, in.ID, activityID); row != nil || err != nil {
 		return row, false, err
 	}
 	scanned := in.ScannedAt.UTC()
@@ -386,16 +374,12 @@ func (s *Store) CheckIn(ctx context.Context, u *User, key CheckinKey, in Checkin
 	var row *Attendance
 	created := false
 	err := s.Tx(ctx, func(tx *Store) error {
-		v, err := tx.Viewer(ctx, u)
-		if err != nil {
-			return err
-		}
 		a, err := tx.findActivity(ctx, v, activityID)
 		if err != nil {
 			return err
 		}
 		var had Attendance
-		err = tx.conn(ctx).Clauses(lockingClause()).Where("activity_id = ? AND user_id = ?", a.ID, u.ID).Take(&had).Error
+		err = tx.conn(ctx).Clauses(lockingClause()).Where("activity_id = ? AND user_id = ?", a.ID, v.ID).Take(&had).Error
 		if err == nil && had.Status == AttendPresent {
 			row = &had
 			return nil
@@ -404,17 +388,17 @@ func (s *Store) CheckIn(ctx context.Context, u *User, key CheckinKey, in Checkin
 			return err
 		}
 		id := in.ID
-		row, err = tx.putAttendance(ctx, a.ID, u.ID, AttendPresent, ViaQR, "", &id)
+		row, err = tx.putAttendance(ctx, a.ID, v.ID, AttendPresent, ViaQR, "", &id)
 		created = err == nil
 		return err
 	})
 	if isDuplicate(err) {
 		// A retry of this scan, or another scan of the same activity, stored meanwhile.
-		if r, err := s.repeatedCheckin(ctx, u, in.ID, activityID); r != nil || err != nil {
+		if r, err := s.repeatedCheckin(ctx, v, in.ID, activityID); r != nil || err != nil {
 			return r, false, err
 		}
 		var had Attendance
-		if err := s.conn(ctx).Where("activity_id = ? AND user_id = ? AND status = ?", activityID, u.ID, AttendPresent).Take(&had).Error; err == nil {
+		if err := s.conn(ctx).Where("activity_id = ? AND user_id = ? AND status = ?", activityID, v.ID, AttendPresent).Take(&had).Error; err == nil {
 			return &had, false, nil
 		}
 	}
@@ -426,7 +410,7 @@ func (s *Store) CheckIn(ctx context.Context, u *User, key CheckinKey, in Checkin
 
 // repeatedCheckin finds the row a check-in with id made before. The same user's scan of
 // the same activity gets it back; anything else under that id is a conflict.
-func (s *Store) repeatedCheckin(ctx context.Context, u *User, id, activityID string) (*Attendance, error) {
+func (s *Store) repeatedCheckin(ctx context.Context, v *Viewer, id, activityID string) (*Attendance, error) {
 	var row Attendance
 	err := s.conn(ctx).Where("checkin_id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -435,7 +419,7 @@ func (s *Store) repeatedCheckin(ctx context.Context, u *User, id, activityID str
 	if err != nil {
 		return nil, fmt.Errorf("models: find check-in: %w", err)
 	}
-	if row.UserID != u.ID || row.ActivityID != activityID {
+	if row.UserID != v.ID || row.ActivityID != activityID {
 		return nil, idTaken("a check-in")
 	}
 	return &row, nil

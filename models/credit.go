@@ -173,7 +173,7 @@ func (s *Store) lockCreditRule(ctx context.Context, year int) (*CreditRule, erro
 // SetCreditRule changes a year's rule and raises its version. Credits already given keep
 // their points until the year is rescored (RescoreCredits). Call it in the transaction that
 // also writes its audit row.
-func (s *Store) SetCreditRule(ctx context.Context, u *User, in CreditRuleInput) (*CreditRule, error) {
+func (s *Store) SetCreditRule(ctx context.Context, v *Viewer, in CreditRuleInput) (*CreditRule, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Store) SetCreditRule(ctx context.Context, u *User, in CreditRuleInput) 
 		}
 	}
 	next := CreditRule{Year: in.Year, Version: cur.Version + 1, Line: cur.Line, Points: map[string]int{},
-		UpdatedBy: u.ID, UpdatedAt: s.now().UTC().Truncate(time.Microsecond)}
+		UpdatedBy: v.ID, UpdatedAt: s.now().UTC().Truncate(time.Microsecond)}
 	for k, v := range cur.Points {
 		next.Points[k] = v
 	}
@@ -594,7 +594,7 @@ type Rescore struct {
 // year with no rule of its own gets one first (the rule it followed, as version 1), so each
 // correction names a stored version. Running it again under the same version adds nothing.
 // Call it in the transaction that writes its audit row.
-func (s *Store) RescoreCredits(ctx context.Context, u *User, year int) (*Rescore, error) {
+func (s *Store) RescoreCredits(ctx context.Context, v *Viewer, year int) (*Rescore, error) {
 	p := Problems{}
 	CheckYear(p, "year", year)
 	if err := p.Err(); err != nil {
@@ -605,7 +605,7 @@ func (s *Store) RescoreCredits(ctx context.Context, u *User, year int) (*Rescore
 		return nil, err
 	}
 	if rule == nil {
-		if rule, err = s.SetCreditRule(ctx, u, CreditRuleInput{Year: year}); err != nil {
+		if rule, err = s.SetCreditRule(ctx, v, CreditRuleInput{Year: year}); err != nil {
 			return nil, err
 		}
 	}

@@ -127,7 +127,7 @@ var CollectorRoles = []string{RoomMember, RoomConvener}
 // CreateOpinion stores an opinion from collector, attaching their photos. Sending the same
 // id again returns the stored opinion and created=false, so a phone may retry safely; the
 // same id from someone else is a conflict.
-func (s *Store) CreateOpinion(ctx context.Context, collector *User, n NewOpinion) (*Opinion, bool, error) {
+func (s *Store) CreateOpinion(ctx context.Context, collector *Viewer, n NewOpinion) (*Opinion, bool, error) {
 	if err := n.Validate(s.now()); err != nil {
 		return nil, false, err
 	}
@@ -176,7 +176,7 @@ func (s *Store) CreateOpinion(ctx context.Context, collector *User, n NewOpinion
 	return op, true, nil
 }
 
-func (s *Store) existingOpinion(ctx context.Context, collector *User, id string) (*Opinion, error) {
+func (s *Store) existingOpinion(ctx context.Context, collector *Viewer, id string) (*Opinion, error) {
 	var op Opinion
 	err := s.conn(ctx).Where("id = ?", id).Take(&op).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -194,18 +194,14 @@ func (s *Store) existingOpinion(ctx context.Context, collector *User, id string)
 	return &op, nil
 }
 
-func (s *Store) checkCollector(ctx context.Context, collector *User, n NewOpinion) error {
+func (s *Store) checkCollector(ctx context.Context, collector *Viewer, n NewOpinion) error {
 	if _, err := s.FindRoom(ctx, n.RoomID); err != nil {
 		if ErrorCode(err) == CodeNotFound {
 			return Invalid("room_id", "no such room")
 		}
 		return err
 	}
-	v, err := s.Viewer(ctx, collector)
-	if err != nil {
-		return err
-	}
-	if !v.CollectsIn(n.RoomID) {
+	if !collector.CollectsIn(n.RoomID) {
 		return Errorf(CodeForbidden, "only the room's members and conveners collect opinions there")
 	}
 	ok, err := s.CategoryExists(ctx, n.Category)
@@ -428,7 +424,7 @@ func escapeLike(s string) string {
 
 // SetOpinionStatus lets a room's convener screen a new opinion: adopt it or dismiss it
 // (with a reason).
-func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reason string) (*Opinion, error) {
+func (s *Store) SetOpinionStatus(ctx context.Context, v *Viewer, id, status, reason string) (*Opinion, error) {
 	reason = strings.TrimSpace(reason)
 	p := Problems{}
 	if !oneOf(status, OpinionAdopted, OpinionDismissed) {
@@ -443,10 +439,7 @@ func (s *Store) SetOpinionStatus(ctx context.Context, u *User, id, status, reaso
 	}
 	var op *Opinion
 	err := s.Tx(ctx, func(tx *Store) error {
-		v, err := tx.Viewer(ctx, u)
-		if err != nil {
-			return err
-		}
+		var err error
 		if op, err = tx.FindOpinion(ctx, v, id); err != nil {
 			return err
 		}

@@ -102,7 +102,7 @@ type OutcomeInput struct {
 // moves the topic to concluded. A topic has one outcome, so a retry is known by its content:
 // the same outcome again from the one who published it returns the stored one and
 // created=false.
-func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput) (*Outcome, bool, error) {
+func (s *Store) PublishOutcome(ctx context.Context, v *Viewer, topicID string, in OutcomeInput) (*Outcome, bool, error) {
 	p := Problems{}
 	in.Consensus = strings.TrimSpace(in.Consensus)
 	if n := utf8.RuneCountInString(in.Consensus); n == 0 || n > 50000 {
@@ -126,17 +126,17 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 	if err := p.Err(); err != nil {
 		return nil, false, err
 	}
-	if o, err := s.repeatedOutcome(ctx, u, topicID, in, dues); o != nil || err != nil {
+	if o, err := s.repeatedOutcome(ctx, v, topicID, in, dues); o != nil || err != nil {
 		return o, false, err
 	}
 	var out Outcome
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, to, err := tx.stepTopic(ctx, u, topicID, ActConclude)
+		t, to, err := tx.stepTopic(ctx, v, topicID, ActConclude)
 		if err != nil {
 			return err
 		}
 		now := tx.now()
-		out = Outcome{TopicID: t.ID, Consensus: in.Consensus, CreatedBy: u.ID, PublishedAt: now}
+		out = Outcome{TopicID: t.ID, Consensus: in.Consensus, CreatedBy: v.ID, PublishedAt: now}
 		if err := tx.conn(ctx).Create(&out).Error; err != nil {
 			return err
 		}
@@ -148,10 +148,10 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 				return err
 			}
 		}
-		return tx.moveAndTell(ctx, t, u.ID, ActConclude, to)
+		return tx.moveAndTell(ctx, t, v.ID, ActConclude, to)
 	})
 	if isDuplicate(err) || ErrorCode(err) == CodeWrongState {
-		if o, err := s.repeatedOutcome(ctx, u, topicID, in, dues); o != nil || err != nil {
+		if o, err := s.repeatedOutcome(ctx, v, topicID, in, dues); o != nil || err != nil {
 			return o, false, err
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Store) PublishOutcome(ctx context.Context, u *User, topicID string, in 
 // repeatedOutcome returns the topic's outcome when u already published exactly this one
 // (consensus and recommendations in order, trimmed as stored), else nil: anything else is
 // left to the state checks.
-func (s *Store) repeatedOutcome(ctx context.Context, u *User, topicID string, in OutcomeInput, dues []time.Time) (*Outcome, error) {
+func (s *Store) repeatedOutcome(ctx context.Context, v *Viewer, topicID string, in OutcomeInput, dues []time.Time) (*Outcome, error) {
 	var o Outcome
 	err := s.conn(ctx).Where("topic_id = ?", topicID).Take(&o).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -174,7 +174,7 @@ func (s *Store) repeatedOutcome(ctx context.Context, u *User, topicID string, in
 	if err != nil {
 		return nil, wrap("find outcome", err)
 	}
-	if o.CreatedBy != u.ID || o.Consensus != in.Consensus {
+	if o.CreatedBy != v.ID || o.Consensus != in.Consensus {
 		return nil, nil
 	}
 	var recs []Recommendation
@@ -272,7 +272,7 @@ type ProgressInput struct {
 // every recommendation of the topic is done or not adopted, the topic closes and the
 // collectors of its opinions are told (反馈). Sending the same id again returns the
 // recommendation as it is now and created=false, and changes nothing.
-func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in ProgressInput) (*Recommendation, bool, error) {
+func (s *Store) AddProgress(ctx context.Context, v *Viewer, recID string, in ProgressInput) (*Recommendation, bool, error) {
 	in.Note, in.Reason = strings.TrimSpace(in.Note), strings.TrimSpace(in.Reason)
 	p := Problems{}
 	CheckID(p, "id", in.ID)
@@ -293,7 +293,7 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 	if err := p.Err(); err != nil {
 		return nil, false, err
 	}
-	if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
+	if r, err := s.repeatedProgress(ctx, v, in.ID, recID); r != nil || err != nil {
 		return r, false, err
 	}
 	noteID := in.ID
@@ -305,7 +305,7 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		if err := tx.conn(ctx).Where("id = ?", recID).Take(&rec).Error; err != nil {
 			return notFound(err, "recommendation")
 		}
-		t, actor, err := tx.lockTopic(ctx, u, rec.TopicID)
+		t, actor, err := tx.lockTopic(ctx, v, rec.TopicID)
 		if err != nil {
 			return err
 		}
@@ -315,13 +315,13 @@ func (s *Store) AddProgress(ctx context.Context, u *User, recID string, in Progr
 		if t.Status != TopicConcluded {
 			return Errorf(CodeWrongState, "follow-up is recorded on a concluded topic; this one is %s", t.Status)
 		}
-		note := ProgressNote{ID: noteID, Note: in.Note, CreatedBy: u.ID}
+		note := ProgressNote{ID: noteID, Note: in.Note, CreatedBy: v.ID}
 		return tx.recordProgress(ctx, t, &rec, &note, in.Status, in.Reason, func() error {
-			return tx.AttachPhotos(ctx, u.ID, AttachProgress, note.ID, "photo_ids", in.PhotoIDs)
+			return tx.AttachPhotos(ctx, v.ID, AttachProgress, note.ID, "photo_ids", in.PhotoIDs)
 		})
 	})
 	if retried(in.ID, err) {
-		if r, err := s.repeatedProgress(ctx, u, in.ID, recID); r != nil || err != nil {
+		if r, err := s.repeatedProgress(ctx, v, in.ID, recID); r != nil || err != nil {
 			return r, false, err
 		}
 	}
@@ -382,7 +382,7 @@ func (r *Recommendation) Settled() bool { return r.Status == RecDone || r.Status
 // repeatedProgress returns the recommendation as it is now when u already sent the note
 // with id for it; the id used by someone else or for another recommendation is a conflict.
 // An empty id finds nothing.
-func (s *Store) repeatedProgress(ctx context.Context, u *User, id, recID string) (*Recommendation, error) {
+func (s *Store) repeatedProgress(ctx context.Context, v *Viewer, id, recID string) (*Recommendation, error) {
 	if id == "" {
 		return nil, nil
 	}
@@ -394,7 +394,7 @@ func (s *Store) repeatedProgress(ctx context.Context, u *User, id, recID string)
 	if err != nil {
 		return nil, wrap("find progress note", err)
 	}
-	if n.CreatedBy != u.ID || n.RecommendationID != recID {
+	if n.CreatedBy != v.ID || n.RecommendationID != recID {
 		return nil, idTaken("a progress note")
 	}
 	var rec Recommendation

@@ -39,6 +39,15 @@ func (u *User) IsLocalReviewer() bool { return u.Role == RoleReviewer && u.Revie
 // Viewer is a signed-in user as the policy sees them: their account and their role in each
 // room where they hold one. It is built once per request (Store.Viewer) and asked by every
 // store method that decides what its user may see or do.
+//
+// It is the one way a store method is told who acts: a method that acts for a signed-in
+// user takes the request's *Viewer, never a *User to build one from (TestStoreActsForViewers
+// keeps it so). The rule is that the request's viewer decides the whole request, and no
+// method reads its user's room roles again inside its transaction. A second read would not
+// be fresher in any way that counts: memberships are read without a lock, so a role taken
+// away just after that read is as stale as one taken away just after the request began,
+// on SQLite and MariaDB alike; and a request that reads twice may decide its steps by two
+// different sets of roles. A role change reaches the user's next request.
 type Viewer struct {
 	*User
 	rooms map[string]string // room id → room role

@@ -87,19 +87,15 @@ type photoPlace struct {
 // convener of the room whose topic, activity or follow-up the photo is attached to. One who
 // may not see the photo finds none; one who sees it but does not convene its room is
 // refused.
-func (s *Store) SetPhotoPublic(ctx context.Context, u *User, photoID string, in PhotoPublicInput) (*PhotoPublicity, error) {
+func (s *Store) SetPhotoPublic(ctx context.Context, v *Viewer, photoID string, in PhotoPublicInput) (*PhotoPublicity, error) {
 	if err := in.validate(); err != nil {
-		return nil, err
-	}
-	v, err := s.Viewer(ctx, u)
-	if err != nil {
 		return nil, err
 	}
 	if _, err := s.FindPhotoFor(ctx, v, photoID); err != nil {
 		return nil, err
 	}
 	var places []photoPlace
-	err = s.conn(ctx).Raw(`SELECT p.id AS photo_id, `+photoPlaceRoom+` AS room_id, `+photoPlaceTopic+` AS topic_id
+	err := s.conn(ctx).Raw(`SELECT p.id AS photo_id, `+photoPlaceRoom+` AS room_id, `+photoPlaceTopic+` AS topic_id
 FROM photos p`+photoPlaceJoins+` WHERE p.id = ?`, photoID).Scan(&places).Error
 	if err != nil {
 		return nil, wrap("photo's place", err)
@@ -118,7 +114,7 @@ FROM photos p`+photoPlaceJoins+` WHERE p.id = ?`, photoID).Scan(&places).Error
 		return out, nil
 	}
 	out.Label = in.Label
-	mark := &PublicPhotoMark{PhotoID: photoID, Label: in.Label, MarkedBy: u.ID, MarkedAt: s.now()}
+	mark := &PublicPhotoMark{PhotoID: photoID, Label: in.Label, MarkedBy: v.ID, MarkedAt: s.now()}
 	err = s.Tx(ctx, func(tx *Store) error {
 		res := tx.conn(ctx).Model(&PublicPhotoMark{}).Where("photo_id = ?", photoID).
 			Updates(map[string]any{"label": mark.Label, "marked_by": mark.MarkedBy, "marked_at": mark.MarkedAt})

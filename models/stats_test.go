@@ -79,6 +79,13 @@ func seedStatsCounty(t *testing.T) *statsCounty {
 	join(c.r5, c.m4, models.RoomConvener)
 	join(c.r5, c.m1, models.RoomMember)
 
+	// as is u as a request sees them, room roles read now (as the api layer does per request).
+	as := func(u *models.User) *models.Viewer {
+		v, err := s.Viewer(ctx, u)
+		must(err)
+		return v
+	}
+
 	activity := func(r *models.Room, held time.Time) {
 		must(s.DB().Exec(`INSERT INTO activities (id, room_id, kind, held_at, place, attendees, summary, created_by, created_at)
 VALUES (?, ?, 'forum', ?, '', '{}', '座谈', ?, ?)`, models.NewID(), r.ID, held, c.m1.ID, held).Error)
@@ -96,7 +103,7 @@ VALUES (?, ?, 'forum', ?, '', '{}', '座谈', ?, ?)`, models.NewID(), r.ID, held
 
 	opinion := func(u *models.User, r *models.Room, when time.Time, channel, category string) string {
 		at(when)
-		op, _, err := s.CreateOpinion(ctx, u, models.NewOpinion{RoomID: r.ID, Channel: channel, Category: category,
+		op, _, err := s.CreateOpinion(ctx, as(u), models.NewOpinion{RoomID: r.ID, Channel: channel, Category: category,
 			Content: category + "的问题", ResidentName: "居民", ResidentPhone: "13812345678", ResidentConsent: true})
 		must(err)
 		return op.ID
@@ -112,33 +119,33 @@ VALUES (?, ?, 'forum', ?, '', '{}', '座谈', ?, ?)`, models.NewID(), r.ID, held
 	o9 := opinion(c.m3, c.r2, day(2026, 1, 12), models.ChannelDoorToDoor, "乡村振兴")
 	opinion(c.m3, c.r2, day(2026, 1, 13), models.ChannelDoorToDoor, "乡村振兴")
 	at(day(2026, 1, 20))
-	_, err := s.SetOpinionStatus(ctx, c.m3, o8, models.OpinionAdopted, "")
+	_, err := s.SetOpinionStatus(ctx, as(c.m3), o8, models.OpinionAdopted, "")
 	must(err)
-	_, err = s.SetOpinionStatus(ctx, c.m3, o9, models.OpinionDismissed, "重复")
+	_, err = s.SetOpinionStatus(ctx, as(c.m3), o9, models.OpinionDismissed, "重复")
 	must(err)
 
 	topic := func(u *models.User, r *models.Room, when time.Time, title, source, category string, opinions []string) string {
 		at(when)
-		ch, err := s.CreateTopic(ctx, u, models.TopicInput{RoomID: r.ID, Title: &title, Source: &source, Category: &category, OpinionIDs: &opinions})
+		ch, err := s.CreateTopic(ctx, as(u), models.TopicInput{RoomID: r.ID, Title: &title, Source: &source, Category: &category, OpinionIDs: &opinions})
 		must(err)
 		return ch.ID
 	}
 	c.t1 = topic(c.m1, c.r1, day(2026, 2, 1), "东街污水外溢", models.SourceCollected, "环境卫生", []string{o1, o2, o6})
 	at(day(2026, 2, 3))
-	_, err = s.SubmitTopic(ctx, c.m1, c.t1)
+	_, err = s.SubmitTopic(ctx, as(c.m1), c.t1)
 	must(err)
 	at(day(2026, 2, 5))
-	_, err = s.ReviewTopic(ctx, c.county, c.t1, models.ReviewInput{Decision: models.DecisionApprove})
+	_, err = s.ReviewTopic(ctx, as(c.county), c.t1, models.ReviewInput{Decision: models.DecisionApprove})
 	must(err)
 	at(day(2026, 2, 6))
-	_, err = s.ReviewTopic(ctx, c.local, c.t1, models.ReviewInput{Decision: models.DecisionApprove, Comment: "同意开展"})
+	_, err = s.ReviewTopic(ctx, as(c.local), c.t1, models.ReviewInput{Decision: models.DecisionApprove, Comment: "同意开展"})
 	must(err)
 	c.t2 = topic(c.m3, c.r2, day(2026, 4, 1), "西村道路硬化", models.SourceRecommended, "乡村振兴", nil)
 	at(day(2026, 4, 2))
-	_, err = s.SubmitTopic(ctx, c.m3, c.t2)
+	_, err = s.SubmitTopic(ctx, as(c.m3), c.t2)
 	must(err)
 	at(day(2026, 4, 4))
-	_, err = s.ReviewTopic(ctx, c.county, c.t2, models.ReviewInput{Decision: models.DecisionReturn, Comment: "请补充调研"})
+	_, err = s.ReviewTopic(ctx, as(c.county), c.t2, models.ReviewInput{Decision: models.DecisionReturn, Comment: "请补充调研"})
 	must(err)
 	c.t3 = topic(c.m1, c.r1, day(2026, 5, 1), "东街路灯", models.SourceAssigned, "交通出行", nil)
 	at(c.now)

@@ -48,7 +48,7 @@ type ScheduleItem struct {
 // SavePlan writes the work plan of an approved (or already planned) topic, moves it to
 // planned, and tells every participant who is a user (plan.published). Participants are
 // told the content in advance, as the programme asks.
-func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) (*Plan, error) {
+func (s *Store) SavePlan(ctx context.Context, v *Viewer, topicID string, in Plan) (*Plan, error) {
 	p := Problems{}
 	in.Theme, in.Lead = strings.TrimSpace(in.Theme), strings.TrimSpace(in.Lead)
 	if n := utf8.RuneCountInString(in.Theme); n == 0 || n > 200 {
@@ -99,7 +99,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 	}
 	var plan Plan
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, to, err := tx.stepTopic(ctx, u, topicID, ActPlan)
+		t, to, err := tx.stepTopic(ctx, v, topicID, ActPlan)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 		}
 		now := tx.now()
 		plan = in
-		plan.TopicID, plan.CreatedBy, plan.CreatedAt, plan.UpdatedAt = t.ID, u.ID, now, now
+		plan.TopicID, plan.CreatedBy, plan.CreatedAt, plan.UpdatedAt = t.ID, v.ID, now, now
 		var existing Plan
 		err = tx.conn(ctx).Where("topic_id = ?", t.ID).Take(&existing).Error
 		switch {
@@ -122,7 +122,7 @@ func (s *Store) SavePlan(ctx context.Context, u *User, topicID string, in Plan) 
 			return err
 		}
 		from := t.Status
-		if err := tx.moveTopic(ctx, t, u.ID, ActPlan, to); err != nil {
+		if err := tx.moveTopic(ctx, t, v.ID, ActPlan, to); err != nil {
 			return err
 		}
 		notices := []Notice{{Type: EventPlanPublished, Recipients: in.Participants.UserIDs,
@@ -181,17 +181,17 @@ func (s *Store) FindPlan(ctx context.Context, v *Viewer, topicID string) (*Plan,
 // Without findings it schedules (or starts) the visit and invites its people; the same id
 // sent again with the findings writes them. Sending the same id again returns the stored
 // activity and created=false, whatever the topic's state is now.
-func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, bool, error) {
+func (s *Store) AddResearch(ctx context.Context, v *Viewer, topicID string, in ActivityInput) (*Activity, bool, error) {
 	in.Kind = KindResearch
 	if err := in.validate(s.now()); err != nil {
 		return nil, false, err
 	}
-	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+	if a, err := s.repeatedActivity(ctx, v, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
 		return s.completeActivity(ctx, a, err, in, nil)
 	}
 	var a *Activity
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, topicID)
+		t, actor, err := tx.lockTopic(ctx, v, topicID)
 		if err != nil {
 			return err
 		}
@@ -202,11 +202,11 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 			return Errorf(CodeWrongState, "research is recorded for an approved topic before its outcomes; this one is %s", t.Status)
 		}
 		in.TopicID = &t.ID
-		a, err = tx.insertActivity(ctx, u, t.RoomID, in, t.Title)
+		a, err = tx.insertActivity(ctx, v, t.RoomID, in, t.Title)
 		return err
 	})
 	if retried(in.ID, err) {
-		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+		if a, err := s.repeatedActivity(ctx, v, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
 			return s.completeActivity(ctx, a, err, in, nil)
 		}
 	}
@@ -221,14 +221,14 @@ func (s *Store) AddResearch(ctx context.Context, u *User, topicID string, in Act
 // Without minutes it schedules (or starts) the meeting, invites its people and leaves the
 // topic planned; the same id sent again with the minutes writes them and moves the topic.
 // Sending the same id again returns the stored meeting and created=false, and raises nothing.
-func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in ActivityInput) (*Activity, bool, error) {
+func (s *Store) HoldMeeting(ctx context.Context, v *Viewer, topicID string, in ActivityInput) (*Activity, bool, error) {
 	in.Kind = KindConsultation
 	if err := in.validate(s.now()); err != nil {
 		return nil, false, err
 	}
 	// ready checks the topic may hold its meeting now and returns where the minutes take it.
 	ready := func(tx *Store) (*Topic, string, error) {
-		t, to, err := tx.stepTopic(ctx, u, topicID, ActMeet)
+		t, to, err := tx.stepTopic(ctx, v, topicID, ActMeet)
 		if err != nil {
 			return nil, "", err
 		}
@@ -246,9 +246,9 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 		if err != nil {
 			return err
 		}
-		return tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
+		return tx.moveAndTell(ctx, t, v.ID, ActMeet, to)
 	}
-	if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+	if a, err := s.repeatedActivity(ctx, v, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
 		return s.completeActivity(ctx, a, err, in, minutes)
 	}
 	var a *Activity
@@ -258,13 +258,13 @@ func (s *Store) HoldMeeting(ctx context.Context, u *User, topicID string, in Act
 			return err
 		}
 		in.TopicID = &t.ID
-		if a, err = tx.insertActivity(ctx, u, t.RoomID, in, t.Title); err != nil || a.Open() {
+		if a, err = tx.insertActivity(ctx, v, t.RoomID, in, t.Title); err != nil || a.Open() {
 			return err
 		}
-		return tx.moveAndTell(ctx, t, u.ID, ActMeet, to)
+		return tx.moveAndTell(ctx, t, v.ID, ActMeet, to)
 	})
 	if retried(in.ID, err) {
-		if a, err := s.repeatedActivity(ctx, u, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
+		if a, err := s.repeatedActivity(ctx, v, in.ID, "", &topicID, in.Kind); a != nil || err != nil {
 			return s.completeActivity(ctx, a, err, in, minutes)
 		}
 	}

@@ -137,7 +137,7 @@ func (in *TopicInput) validate(creating bool) Problems {
 
 // CreateTopic drafts a topic from opinions of the room; the opinions become adopted and
 // their collectors are told.
-func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic, error) {
+func (s *Store) CreateTopic(ctx context.Context, v *Viewer, in TopicInput) (*Topic, error) {
 	p := in.validate(true)
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -150,10 +150,6 @@ func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic
 			}
 			return err
 		}
-		v, err := tx.Viewer(ctx, u)
-		if err != nil {
-			return err
-		}
 		if v.TopicActor(in.RoomID) != ActorConvener {
 			return Errorf(CodeForbidden, "only the room's conveners draft its topics")
 		}
@@ -162,17 +158,17 @@ func (s *Store) CreateTopic(ctx context.Context, u *User, in TopicInput) (*Topic
 		}
 		now := tx.now()
 		t := &Topic{ID: NewID(), RoomID: in.RoomID, Title: *in.Title, Description: *in.Description, Source: *in.Source,
-			Category: *in.Category, Status: TopicDraft, CreatedBy: u.ID, CreatedAt: now, UpdatedAt: now}
+			Category: *in.Category, Status: TopicDraft, CreatedBy: v.ID, CreatedAt: now, UpdatedAt: now}
 		if err := tx.conn(ctx).Create(t).Error; err != nil {
 			return err
 		}
-		if err := tx.addHistory(ctx, t, u.ID, ActCreate, "", TopicDraft); err != nil {
+		if err := tx.addHistory(ctx, t, v.ID, ActCreate, "", TopicDraft); err != nil {
 			return err
 		}
 		if _, err := tx.linkOpinions(ctx, t, nil, derefIDs(in.OpinionIDs)); err != nil {
 			return err
 		}
-		if err := tx.AttachPhotos(ctx, u.ID, AttachTopic, t.ID, "photo_ids", in.PhotoIDs); err != nil {
+		if err := tx.AttachPhotos(ctx, v.ID, AttachTopic, t.ID, "photo_ids", in.PhotoIDs); err != nil {
 			return err
 		}
 		out = t
@@ -250,13 +246,13 @@ func (s *Store) linkOpinions(ctx context.Context, t *Topic, have, want []string)
 }
 
 // UpdateTopic edits a draft or returned topic.
-func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInput) (*Topic, error) {
+func (s *Store) UpdateTopic(ctx context.Context, v *Viewer, id string, in TopicInput) (*Topic, error) {
 	if err := in.validate(false).Err(); err != nil {
 		return nil, err
 	}
 	var out *Topic
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, to, err := tx.stepTopic(ctx, u, id, ActEdit)
+		t, to, err := tx.stepTopic(ctx, v, id, ActEdit)
 		if err != nil {
 			return err
 		}
@@ -288,10 +284,10 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 				return err
 			}
 		}
-		if err := tx.AttachPhotos(ctx, u.ID, AttachTopic, t.ID, "photo_ids", in.PhotoIDs); err != nil {
+		if err := tx.AttachPhotos(ctx, v.ID, AttachTopic, t.ID, "photo_ids", in.PhotoIDs); err != nil {
 			return err
 		}
-		if err := tx.addHistory(ctx, t, u.ID, ActEdit, t.Status, to); err != nil {
+		if err := tx.addHistory(ctx, t, v.ID, ActEdit, t.Status, to); err != nil {
 			return err
 		}
 		out = t
@@ -305,16 +301,16 @@ func (s *Store) UpdateTopic(ctx context.Context, u *User, id string, in TopicInp
 
 // SubmitTopic sends a draft or returned topic to both review bodies (双报告). The first
 // submit is round 1; each resubmit after a return starts the next round.
-func (s *Store) SubmitTopic(ctx context.Context, u *User, id string) (*Topic, error) {
+func (s *Store) SubmitTopic(ctx context.Context, v *Viewer, id string) (*Topic, error) {
 	var out *Topic
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, to, err := tx.stepTopic(ctx, u, id, ActSubmit)
+		t, to, err := tx.stepTopic(ctx, v, id, ActSubmit)
 		if err != nil {
 			return err
 		}
 		from := t.Status
 		t.Round++
-		if err := tx.moveTopic(ctx, t, u.ID, ActSubmit, to); err != nil {
+		if err := tx.moveTopic(ctx, t, v.ID, ActSubmit, to); err != nil {
 			return err
 		}
 		reviewers, err := tx.topicReviewers(ctx, t.RoomID)
@@ -349,7 +345,7 @@ var ErrAlreadyDecided = &Error{Code: CodeConflict, Message: "your body has alrea
 // ReviewTopic records a reviewer's decision for their body. The topic is approved when both
 // bodies approved in the same round, rejected when either rejects, and returned for editing
 // when either returns it.
-func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewInput) (*Review, error) {
+func (s *Store) ReviewTopic(ctx context.Context, v *Viewer, id string, in ReviewInput) (*Review, error) {
 	in.Comment = strings.TrimSpace(in.Comment)
 	p := Problems{}
 	if !oneOf(in.Decision, DecisionApprove, DecisionReject, DecisionReturn) {
@@ -364,7 +360,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 	}
 	var rv *Review
 	err := s.Tx(ctx, func(tx *Store) error {
-		t, actor, err := tx.lockTopic(ctx, u, id)
+		t, actor, err := tx.lockTopic(ctx, v, id)
 		if err != nil {
 			return err
 		}
@@ -387,7 +383,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 		if err != nil {
 			return err
 		}
-		rv = &Review{ID: NewID(), TopicID: t.ID, Round: t.Round, Body: body, ReviewerID: u.ID, Decision: in.Decision,
+		rv = &Review{ID: NewID(), TopicID: t.ID, Round: t.Round, Body: body, ReviewerID: v.ID, Decision: in.Decision,
 			Comment: in.Comment, CreatedAt: tx.now()}
 		if err := tx.conn(ctx).Create(rv).Error; err != nil {
 			if isDuplicate(err) {
@@ -396,7 +392,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 			return err
 		}
 		from := t.Status
-		if err := tx.moveTopic(ctx, t, u.ID, action, to); err != nil {
+		if err := tx.moveTopic(ctx, t, v.ID, action, to); err != nil {
 			return err
 		}
 		followers, err := tx.topicFollowers(ctx, t)
@@ -424,7 +420,7 @@ func (s *Store) ReviewTopic(ctx context.Context, u *User, id string, in ReviewIn
 // lockTopic reads a topic for a change, row-locked on MySQL so concurrent changes of one
 // topic queue up (SQLite already serialises writers), and says who u is for it (the
 // policy's TopicActor). A topic u may not see is not found.
-func (s *Store) lockTopic(ctx context.Context, u *User, id string) (*Topic, string, error) {
+func (s *Store) lockTopic(ctx context.Context, v *Viewer, id string) (*Topic, string, error) {
 	var t Topic
 	q := s.conn(ctx)
 	if s.dialect == DialectMySQL {
@@ -432,10 +428,6 @@ func (s *Store) lockTopic(ctx context.Context, u *User, id string) (*Topic, stri
 	}
 	if err := q.Where("id = ?", id).Take(&t).Error; err != nil {
 		return nil, "", notFound(err, "topic")
-	}
-	v, err := s.Viewer(ctx, u)
-	if err != nil {
-		return nil, "", err
 	}
 	if !v.CanSeeRoom(t.RoomID) {
 		return nil, "", &Error{Code: CodeNotFound, Message: "topic not found"}
@@ -445,8 +437,8 @@ func (s *Store) lockTopic(ctx context.Context, u *User, id string) (*Topic, stri
 
 // stepTopic locks a topic u may see and decides whether u may take action on it now,
 // returning the topic and the status the action leads to.
-func (s *Store) stepTopic(ctx context.Context, u *User, id, action string) (*Topic, string, error) {
-	t, actor, err := s.lockTopic(ctx, u, id)
+func (s *Store) stepTopic(ctx context.Context, v *Viewer, id, action string) (*Topic, string, error) {
+	t, actor, err := s.lockTopic(ctx, v, id)
 	if err != nil {
 		return nil, "", err
 	}

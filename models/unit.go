@@ -75,12 +75,12 @@ func newUnitToken() (string, error) {
 
 // unitRecommendation loads a recommendation with its topic, locked, for a convener of the
 // topic's room.
-func (s *Store) convenedRecommendation(ctx context.Context, u *User, recID string) (*Recommendation, *Topic, error) {
+func (s *Store) convenedRecommendation(ctx context.Context, v *Viewer, recID string) (*Recommendation, *Topic, error) {
 	var rec Recommendation
 	if err := s.conn(ctx).Where("id = ?", recID).Take(&rec).Error; err != nil {
 		return nil, nil, notFound(err, "recommendation")
 	}
-	t, actor, err := s.lockTopic(ctx, u, rec.TopicID)
+	t, actor, err := s.lockTopic(ctx, v, rec.TopicID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,14 +92,14 @@ func (s *Store) convenedRecommendation(ctx context.Context, u *User, recID strin
 
 // IssueUnitLink makes a new link for the unit of a recommendation of a concluded topic,
 // revoking any earlier one in the same transaction.
-func (s *Store) IssueUnitLink(ctx context.Context, u *User, recID string) (*IssuedLink, error) {
+func (s *Store) IssueUnitLink(ctx context.Context, v *Viewer, recID string) (*IssuedLink, error) {
 	token, err := newUnitToken()
 	if err != nil {
 		return nil, wrap("unit link token", err)
 	}
 	var out IssuedLink
 	err = s.Tx(ctx, func(tx *Store) error {
-		rec, t, err := tx.convenedRecommendation(ctx, u, recID)
+		rec, t, err := tx.convenedRecommendation(ctx, v, recID)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *Store) IssueUnitLink(ctx context.Context, u *User, recID string) (*Issu
 		if err := tx.revokeUnitLinks(ctx, rec.ID, now); err != nil {
 			return err
 		}
-		l := UnitLink{ID: NewID(), RecommendationID: rec.ID, TokenHash: HashUnitToken(token), CreatedBy: u.ID,
+		l := UnitLink{ID: NewID(), RecommendationID: rec.ID, TokenHash: HashUnitToken(token), CreatedBy: v.ID,
 			CreatedAt: now, ExpiresAt: now.Add(UnitLinkLife)}
 		if err := tx.conn(ctx).Create(&l).Error; err != nil {
 			return err
@@ -125,9 +125,9 @@ func (s *Store) IssueUnitLink(ctx context.Context, u *User, recID string) (*Issu
 }
 
 // RevokeUnitLink ends every live link of a recommendation; revoking none is no error.
-func (s *Store) RevokeUnitLink(ctx context.Context, u *User, recID string) error {
+func (s *Store) RevokeUnitLink(ctx context.Context, v *Viewer, recID string) error {
 	return wrap("revoke unit link", s.Tx(ctx, func(tx *Store) error {
-		rec, _, err := tx.convenedRecommendation(ctx, u, recID)
+		rec, _, err := tx.convenedRecommendation(ctx, v, recID)
 		if err != nil {
 			return err
 		}
