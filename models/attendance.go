@@ -338,7 +338,7 @@ type CheckinInput struct {
 	ScannedAt time.Time `json:"scanned_at"`
 }
 
-// CheckIn records that u was at an activity, by a code its convener showed: they are
+// CheckIn records that v was at an activity, by a code its convener showed: they are
 // present, by QR. The same id again returns the row and created=false; a second scan of
 // the same activity under another id finds them present already and changes nothing.
 // Those invited and those who see its room may check in; a scan outside the code's period

@@ -162,7 +162,7 @@ func (s *Store) PublishOutcome(ctx context.Context, v *Viewer, topicID string, i
 	return o, true, err
 }
 
-// repeatedOutcome returns the topic's outcome when u already published exactly this one
+// repeatedOutcome returns the topic's outcome when v already published exactly this one
 // (consensus and recommendations in order, trimmed as stored), else nil: anything else is
 // left to the state checks.
 func (s *Store) repeatedOutcome(ctx context.Context, v *Viewer, topicID string, in OutcomeInput, dues []time.Time) (*Outcome, error) {
@@ -379,7 +379,7 @@ func (s *Store) recordProgress(ctx context.Context, t *Topic, rec *Recommendatio
 // Settled says the recommendation is done or not adopted: its follow-up is over.
 func (r *Recommendation) Settled() bool { return r.Status == RecDone || r.Status == RecNotAdopted }
 
-// repeatedProgress returns the recommendation as it is now when u already sent the note
+// repeatedProgress returns the recommendation as it is now when v already sent the note
 // with id for it; the id used by someone else or for another recommendation is a conflict.
 // An empty id finds nothing.
 func (s *Store) repeatedProgress(ctx context.Context, v *Viewer, id, recID string) (*Recommendation, error) {

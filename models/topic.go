@@ -418,8 +418,8 @@ func (s *Store) ReviewTopic(ctx context.Context, v *Viewer, id string, in Review
 }
 
 // lockTopic reads a topic for a change, row-locked on MySQL so concurrent changes of one
-// topic queue up (SQLite already serialises writers), and says who u is for it (the
-// policy's TopicActor). A topic u may not see is not found.
+// topic queue up (SQLite already serialises writers), and says who v is for it (the
+// policy's TopicActor). A topic v may not see is not found.
 func (s *Store) lockTopic(ctx context.Context, v *Viewer, id string) (*Topic, string, error) {
 	var t Topic
 	q := s.conn(ctx)
@@ -435,7 +435,7 @@ func (s *Store) lockTopic(ctx context.Context, v *Viewer, id string) (*Topic, st
 	return &t, v.TopicActor(t.RoomID), nil
 }
 
-// stepTopic locks a topic u may see and decides whether u may take action on it now,
+// stepTopic locks a topic v may see and decides whether v may take action on it now,
 // returning the topic and the status the action leads to.
 func (s *Store) stepTopic(ctx context.Context, v *Viewer, id, action string) (*Topic, string, error) {
 	t, actor, err := s.lockTopic(ctx, v, id)
