@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +53,7 @@ func newHarness(t testing.TB) *harness {
 	ran := make(chan struct{})
 	go func() { defer close(ran); _ = hb.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-ran })
-	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock, PushKey: testVAPID.Public})
+	h.e, h.srv = New(Options{Store: h.store, Photos: h.photos, Hub: hb, Secret: testSecret, Version: "test", Now: h.clock, PushKey: testVAPID.Public, Logger: testLogger()})
 	return h
 }
 
@@ -252,4 +254,13 @@ func viewerOf(t testing.TB, st *models.Store, u *models.User) *models.Viewer {
 		t.Fatalf("viewer: %v", err)
 	}
 	return v
+}
+
+// testLogger shows the server's log on standard error when FRONTLINE_TEST_LOG is set, to
+// read what a 500 logged; otherwise it is discarded.
+func testLogger() *slog.Logger {
+	if os.Getenv("FRONTLINE_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

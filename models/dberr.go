@@ -39,3 +39,14 @@ func DatabaseDown(err error) bool {
 	}
 	return false
 }
+
+// mysqlDeadlock is MySQL's "deadlock found when trying to get lock": InnoDB chose this
+// transaction as the victim and rolled it back whole, so running it again is safe.
+const mysqlDeadlock = 1213
+
+// deadlocked reports whether err says the database rolled the transaction back to break a
+// deadlock (two transactions taking gap locks on the same missing row, then inserting it).
+func deadlocked(err error) bool {
+	var me *mysqldriver.MySQLError
+	return errors.As(err, &me) && me.Number == mysqlDeadlock
+}

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,19 +196,45 @@ func (s *Store) Ping(ctx context.Context) error {
 // Tx runs fn in one transaction: it commits when fn returns nil and rolls back otherwise.
 // A Tx inside another is a savepoint of the outer one, which alone tells of stored events.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	stored, outer := false, s.stored == nil
-	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+	if s.stored != nil { // inside a transaction already: part of it
+		return s.tx(ctx, fn, nil)
+	}
+	// The outermost transaction runs again when MySQL rolled it back to break a deadlock:
+	// nothing of it stayed, and the next run reads what the other transaction wrote.
+	var err error
+	for attempt := 0; ; attempt++ {
+		stored := false
+		if err = s.tx(ctx, fn, &stored); err == nil {
+			if stored && s.eventsStored != nil {
+				s.eventsStored()
+			}
+			return nil
+		}
+		if !deadlocked(err) || attempt == maxDeadlockRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond):
+		}
+	}
+}
+
+// maxDeadlockRetries bounds how often a transaction runs again after a deadlock.
+const maxDeadlockRetries = 4
+
+// tx runs fn in a transaction, or a savepoint of the one s is in; stored is set when fn
+// stores events (nil inside an outer transaction, which holds its own).
+func (s *Store) tx(ctx context.Context, fn func(tx *Store) error, stored *bool) error {
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		cp := *s
 		cp.db = gtx
-		if outer {
-			cp.stored = &stored
+		if stored != nil {
+			cp.stored = stored
 		}
 		return fn(&cp)
 	}, &sql.TxOptions{})
-	if err == nil && stored && s.eventsStored != nil {
-		s.eventsStored()
-	}
-	return err
 }
 
 // conn returns the GORM handle bound to ctx.

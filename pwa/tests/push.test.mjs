@@ -259,11 +259,18 @@ test('a decision is pushed to the browser; the service worker shows it and opens
   cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
   await cdp.send('ServiceWorker.enable');
   const reg = await waitFor('the registration', () => regs.find((x) => !x.isDeleted && x.scopeURL === server.url + '/'));
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
-  const shown = await waitFor('the notification', () => page.evaluate(async () => {
-    const ns = await (await navigator.serviceWorker.ready).getNotifications();
-    return ns.length && ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data }));
-  }));
+  // A worker still being activated drops a message, as a push service would retry it, the
+  // test hands it over again every 2 s until it shows (one tag per notice: never twice).
+  const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+  await deliver();
+  let polls = 0;
+  const shown = await waitFor('the notification', async () => {
+    if (++polls % 20 === 0) await deliver();
+    return page.evaluate(async () => {
+      const ns = await (await navigator.serviceWorker.ready).getNotifications();
+      return ns.length && ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data }));
+    });
+  });
   assert.deepEqual(shown, [{ title: '审核结果', body: '议题「东街路灯维修」：县政协党组同意', tag: 'notice-' + payload.id, data: { url: '/topics/' + topic.id } }]);
 
   // A tap: headless Chromium has no notification centre to tap on, so the click event is
