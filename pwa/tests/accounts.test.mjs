@@ -2,23 +2,11 @@
 // refresh answer does not sign a member out, and a sign-in the server ended takes the kept
 // copies of answers (residents' names) with it but not the records still to send.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, ADMIN, PASSWORD } from './helpers.mjs';
+import { setUpWorld, ADMIN, PASSWORD } from './helpers.mjs';
 
-let server;
-let data;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  data = await seed(server.url);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 // stored reads every value of an IndexedDB store of the app, as JSON text.
 const stored = (page, name) => page.evaluate((name) => new Promise((resolve, reject) => {
@@ -32,10 +20,8 @@ const stored = (page, name) => page.evaluate((name) => new Promise((resolve, rej
 }), name);
 
 test('a member made by an admin must choose a password first, then reaches home', async () => {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, ADMIN);
-  await page.goto(server.url + '/admin/users');
+  const { ctx, page } = await world.signedIn(ADMIN);
+  await page.goto(world.url + '/admin/users');
   await page.getByLabel('手机号').fill('13922223333');
   await page.getByLabel('姓名').fill('周委员');
   await page.getByLabel('初始密码').fill('given-zhou-2024');
@@ -44,9 +30,8 @@ test('a member made by an admin must choose a password first, then reaches home'
   await page.getByText('已新增用户 周委员').waitFor();
   await ctx.close();
 
-  const c2 = await browser.newContext();
-  const p = await c2.newPage();
-  await p.goto(server.url + '/login');
+  const { ctx: c2, page: p } = await world.phone();
+  await p.goto(world.url + '/login');
   await p.getByLabel('手机号').fill('13922223333');
   await p.getByLabel('密码').fill('given-zhou-2024');
   await p.getByRole('button', { name: '登录', exact: true }).click();
@@ -54,7 +39,7 @@ test('a member made by an admin must choose a password first, then reaches home'
   assert.equal(new URL(p.url()).pathname, '/password');
   assert.ok(await p.locator('#tabs').isHidden(), 'no tabs while the password must change');
   // Nothing else opens meanwhile.
-  await p.goto(server.url + '/topics');
+  await p.goto(world.url + '/topics');
   await p.getByTestId('must-change').waitFor();
 
   // The policy's refusal is shown on the field.
@@ -76,9 +61,7 @@ test('a member made by an admin must choose a password first, then reaches home'
 });
 
 test('a refresh whose answer was lost does not sign the member out', async () => {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, data.users.member);
+  const { ctx, page } = await world.signedIn(world.users.member);
   await page.getByRole('link', { name: '议题' }).waitFor();
 
   // The server rotates, the phone never hears.
@@ -120,25 +103,23 @@ test('a refresh whose answer was lost does not sign the member out', async () =>
 });
 
 test('when the server ends the sign-in, kept answers go and unsent records stay', async () => {
-  const api = data.api;
-  const member = data.users.member;
+  const api = world.api;
+  const member = world.users.member;
   const token = await api.login(member.phone, PASSWORD);
   await api.call('POST', '/api/v1/opinions', {
-    room_id: data.room.id, channel: 'door_to_door', category: '环境卫生', content: '东关村三组路灯不亮',
+    room_id: world.room.id, channel: 'door_to_door', category: '环境卫生', content: '东关村三组路灯不亮',
     resident_name: '欧阳秀英', resident_phone: '13712345678', resident_consent: true,
   }, token);
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, member);
-  await page.goto(server.url + '/opinions');
+  const { ctx, page } = await world.signedIn(member);
+  await page.goto(world.url + '/opinions');
   await page.getByText('东关村三组路灯不亮').waitFor();
   for (let i = 0; i < 50 && !(await stored(page, 'cache')).includes('欧阳秀英'); i++) await page.waitForTimeout(100);
   assert.ok((await stored(page, 'cache')).includes('欧阳秀英'), 'the list with the resident is kept on the phone');
 
   // A record made offline waits in the outbox.
   await ctx.setOffline(true);
-  await page.goto(server.url + '/opinions/new').catch(() => {});
+  await page.goto(world.url + '/opinions/new').catch(() => {});
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   await page.getByLabel('类别').selectOption('环境卫生');
   await page.getByLabel('居民反映的内容').fill('西关村桥面开裂');

@@ -1,25 +1,13 @@
 // The admin's basics through the app: a user, a room, and the user's role in the room.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, client, launch, signIn, ADMIN } from './helpers.mjs';
+import { setUpWorld, ADMIN } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld({ seed: false });
 
 test('an admin adds a user, a room and a membership with the forms', async () => {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, ADMIN);
+  const { ctx, page } = await world.signedIn(ADMIN);
 
   await page.getByRole('link', { name: '用户' }).click();
   await page.getByLabel('手机号').fill('13911112222');
@@ -45,7 +33,7 @@ test('an admin adds a user, a room and a membership with the forms', async () =>
   await page.getByText('已保存 孙召集人 的界别和单位').waitFor();
   await page.getByText(/孙召集人.*13911112222.*农业界 · 城关镇/).waitFor();
 
-  await page.goto(server.url + '/admin/rooms');
+  await page.goto(world.url + '/admin/rooms');
   await page.getByLabel('名称').fill('城关镇委员议事室');
   await page.getByLabel('层级').selectOption('township');
   await page.getByLabel('地址（场地）').fill('城关镇政府三楼');
@@ -58,7 +46,7 @@ test('an admin adds a user, a room and a membership with the forms', async () =>
   await page.getByRole('button', { name: '加入或修改角色' }).click();
   await page.getByText('孙召集人 · 召集人').waitFor();
 
-  const api = client(server.url);
+  const { api } = world;
   await api.ownPassword('13911112222', 'convener-pass-1', 'convener-own-pass-1');
   const token = await api.login('13911112222', 'convener-own-pass-1');
   const me = await api.call('GET', '/api/v1/me', undefined, token);

@@ -2,25 +2,13 @@
 // code fetched while online, two members scan it with both phones offline, and their
 // check-ins go up later, once each. A member asks for leave and the convener sees it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServer, launch, seed, signIn, signInAll, topicAt, serviceWorkerReady, screenshot, sleep, OUT, PASSWORD, GIVEN } from './helpers.mjs';
+import { setUpWorld, topicAt, serviceWorkerReady, screenshot, sleep, OUT, PASSWORD, GIVEN } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 // member2 is a second member of the world's room.
 async function secondMember() {
@@ -38,16 +26,14 @@ async function attendance(activityId, token) {
 test('two members sign in by QR with both phones offline; their check-ins sync once', async () => {
   const { api, users } = world;
   const member2 = await secondMember();
-  const as = await signInAll(world);
-  const { topic } = await topicAt(world, as, 'researched', { topic: { title: '东关村道路硬化' },
+  const { as } = world;
+  const { topic } = await topicAt(world, 'researched', { topic: { title: '东关村道路硬化' },
     plan: { participants: { user_ids: [users.member.id, member2.id], outside: [] } } });
 
   // The convener starts the meeting in the app, ahead of its minutes: the plan's
   // participants come ticked as the invited.
-  const convCtx = await browser.newContext();
-  const conv = await convCtx.newPage();
-  await signIn(conv, server.url, users.convener);
-  await conv.goto(server.url + '/topics/' + topic.id);
+  const { ctx: convCtx, page: conv } = await world.signedIn(users.convener);
+  await conv.goto(world.url + '/topics/' + topic.id);
   const form = conv.getByRole('form', { name: '召开协商会' });
   await form.getByLabel('会议地点').fill('村委会会议室');
   for (const u of [users.member, member2]) assert.ok(await form.getByLabel(u.name, { exact: true }).isChecked(), u.name + ' invited by default');
@@ -73,11 +59,9 @@ test('two members sign in by QR with both phones offline; their check-ins sync o
   // Each member's phone opens the scan screen, then is offline too.
   const phones = [];
   for (const u of [users.member, member2]) {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await signIn(page, server.url, u);
+    const { ctx, page } = await world.signedIn(u);
     await serviceWorkerReady(page);
-    await page.goto(server.url + '/scan');
+    await page.goto(world.url + '/scan');
     await page.getByRole('heading', { name: '扫码签到' }).waitFor();
     await ctx.setOffline(true);
     phones.push({ ctx, page, u });
@@ -121,7 +105,7 @@ test('two members sign in by QR with both phones offline; their check-ins sync o
   await screenshot(conv, '61-attendance-present');
 
   // After the meeting the convener writes its minutes on the same activity, in the same form.
-  await conv.goto(server.url + '/topics/' + topic.id);
+  await conv.goto(world.url + '/topics/' + topic.id);
   const minutes = conv.getByRole('form', { name: '填写会议纪要' });
   await minutes.getByLabel('会议纪要').fill('道路硬化方案达成一致');
   await minutes.getByRole('button', { name: '填写会议纪要' }).click();
@@ -137,29 +121,24 @@ test('two members sign in by QR with both phones offline; their check-ins sync o
 });
 
 test('a member asks for leave of a coming activity and the convener sees it', async () => {
-  const { api, users, room } = world;
-  const as = await signInAll(world);
+  const { api, users, room, as } = world;
   const tomorrow = new Date(Date.now() + 30 * 3600 * 1000).toISOString();
   const forum = await api.call('POST', '/api/v1/rooms/' + room.id + '/activities', { kind: 'forum', held_at: tomorrow, place: '村文化广场',
     attendees: { user_ids: [users.member.id] } }, as.convener);
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.member);
-  await page.goto(server.url + '/notices');
+  const { ctx, page } = await world.signedIn(users.member);
+  await page.goto(world.url + '/notices');
   await page.getByText('邀请你参加座谈').first().waitFor();
-  await page.goto(server.url + '/activities/' + forum.id);
+  await page.goto(world.url + '/activities/' + forum.id);
   await page.getByLabel('请假原因').fill('外出参加培训');
   await page.getByRole('button', { name: '请假' }).click();
   await page.locator('[data-user="' + users.member.id + '"][data-status=leave]').waitFor();
 
-  const cctx = await browser.newContext();
-  const conv = await cctx.newPage();
-  await signIn(conv, server.url, users.convener);
+  const { ctx: cctx, page: conv } = await world.signedIn(users.convener);
   // The convener is told of the leave, with the reason.
-  await conv.goto(server.url + '/notices');
+  await conv.goto(world.url + '/notices');
   await conv.getByText(users.member.name + '请假，不参加座谈').first().waitFor();
-  await conv.goto(server.url + '/activities/' + forum.id);
+  await conv.goto(world.url + '/activities/' + forum.id);
   const row = conv.locator('[data-user="' + users.member.id + '"][data-status=leave]');
   await row.getByText('外出参加培训').waitFor();
   await screenshot(conv, '62-attendance-leave');

@@ -2,33 +2,22 @@
 // from the admin area, sees the sign-in, filters by action and pages with 更多, and the
 // spreadsheet downloads.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, client, launch, signIn, checkScreen, ADMIN } from './helpers.mjs';
+import { setUpWorld, checkScreen, ADMIN } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld({ seed: false });
 
 test('an admin reads the audit trail: their own sign-in, filters, more, the spreadsheet', async () => {
   // Before the browser: a failed sign-in, and enough categories to need a second page.
-  const api = client(server.url);
+  const { api } = world;
   await assert.rejects(api.login(ADMIN.phone, 'not-the-password'));
   const token = await api.login(ADMIN.phone, ADMIN.password);
   for (let i = 0; i < 55; i++) await api.call('POST', '/api/v1/categories', { name: '分类' + i }, token);
 
-  const ctx = await browser.newContext({ bypassCSP: true, acceptDownloads: true }) // axe is injected as a script;
-  const page = await ctx.newPage();
-  await signIn(page, server.url, ADMIN);
-  await page.goto(server.url + '/admin');
+  // axe is injected as a script.
+  const { ctx, page } = await world.signedIn(ADMIN, { bypassCSP: true, acceptDownloads: true });
+  await page.goto(world.url + '/admin');
   await page.getByRole('link', { name: /审计日志/ }).click();
   await page.getByRole('heading', { name: '审计日志' }).waitFor();
   const entries = page.getByRole('list', { name: '审计日志条目' }).getByRole('listitem');

@@ -1,37 +1,26 @@
 // The county dashboard, a room's activity record, and the receipt's QR code: they work,
 // have no serious accessibility violations (axe-core), and are saved as screenshots.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, checkScreen, signInAll, topicAt } from './helpers.mjs';
+import { setUpWorld, screenshot, checkScreen, topicAt } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
-let as;
 let topic;
 let op;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-  const { api, room } = world;
-  as = await signInAll(world);
-  ({ op, topic } = await topicAt(world, as, 'concluded', {
-    opinion: { channel: 'forum', content: '河道垃圾多', resident_name: '孙大爷', resident_phone: '13611112222', resident_consent: true },
-    topic: { title: '河道垃圾清理' },
-    activity: { place: '河边', summary: '垃圾集中在桥下' },
-    outcome: {
-      consensus: '每周清理一次河道',
-      recommendations: [{ content: '组织每周清理', unit: '村委会', due_on: '2030-01-01' }, { content: '设置垃圾桶', unit: '镇环卫所', due_on: '2030-06-01' }],
-    },
-  }));
-  await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '交通出行', content: '路灯不亮' }, as.member);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+const world = setUpWorld({
+  async setup() {
+    const { api, room, as } = world;
+    ({ op, topic } = await topicAt(world, 'concluded', {
+      opinion: { channel: 'forum', content: '河道垃圾多', resident_name: '孙大爷', resident_phone: '13611112222', resident_consent: true },
+      topic: { title: '河道垃圾清理' },
+      activity: { place: '河边', summary: '垃圾集中在桥下' },
+      outcome: {
+        consensus: '每周清理一次河道',
+        recommendations: [{ content: '组织每周清理', unit: '村委会', due_on: '2030-01-01' }, { content: '设置垃圾桶', unit: '镇环卫所', due_on: '2030-06-01' }],
+      },
+    }));
+    await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '交通出行', content: '路灯不亮' }, as.member);
+  },
 });
 
 const violations = [];
@@ -41,9 +30,7 @@ async function check(page, name) {
 }
 
 test('the county reviewer reads the dashboard and downloads a ledger', async () => {
-  const ctx = await browser.newContext({ bypassCSP: true, acceptDownloads: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.county);
+  const { ctx, page } = await world.signedIn(world.users.county, { bypassCSP: true, acceptDownloads: true });
   await page.getByRole('link', { name: '统计与台账' }).click();
   await page.getByRole('heading', { name: '统计', exact: true }).waitFor();
   const totals = page.locator('[data-testid=totals]');
@@ -72,20 +59,16 @@ test('the county reviewer reads the dashboard and downloads a ledger', async () 
   await ctx.close();
 
   // A member is sent home from /stats.
-  const ctx2 = await browser.newContext();
-  const p2 = await ctx2.newPage();
-  await signIn(p2, server.url, world.users.member);
-  await p2.goto(server.url + '/stats');
+  const { ctx: ctx2, page: p2 } = await world.signedIn(world.users.member);
+  await p2.goto(world.url + '/stats');
   await p2.getByRole('heading', { name: /^你好/ }).waitFor();
   assert.equal(await p2.getByRole('link', { name: '统计与台账' }).count(), 0);
   await ctx2.close();
 });
 
 test('a convener records a room activity; the checklist and the quota count it', async () => {
-  const ctx = await browser.newContext({ bypassCSP: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.convener);
-  await page.goto(server.url + '/rooms/' + world.room.id);
+  const { ctx, page } = await world.signedIn(world.users.convener, { bypassCSP: true });
+  await page.goto(world.url + '/rooms/' + world.room.id);
   const quota = page.locator('[data-testid=quota]');
   // Research and the meeting above count as activities of the room.
   await page.locator('[data-testid=activities] > li').nth(1).waitFor();
@@ -101,16 +84,14 @@ test('a convener records a room activity; the checklist and the quota count it',
   assert.match(await quota.innerText(), /本年活动 3 \/ 3 次.*已达标/s);
   await page.getByText('活动记录：已具备').waitFor();
   await check(page, '43-room-activities');
-  const list = await world.api.call('GET', '/api/v1/rooms/' + world.room.id + '/activities', undefined, as.convener);
+  const list = await world.api.call('GET', '/api/v1/rooms/' + world.room.id + '/activities', undefined, world.as.convener);
   assert.equal((list.items || list).length, 3);
   await ctx.close();
 });
 
 test('the collector shows the resident a QR code of the receipt link; the receipt page passes axe', async () => {
-  const ctx = await browser.newContext({ bypassCSP: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.member);
-  await page.goto(server.url + '/opinions');
+  const { ctx, page } = await world.signedIn(world.users.member, { bypassCSP: true });
+  await page.goto(world.url + '/opinions');
   const row = page.locator('li.opinion', { hasText: '河道垃圾多' });
   await row.getByRole('button', { name: '出示二维码' }).click();
   await row.getByRole('button', { name: '收起二维码' }).waitFor();
@@ -122,23 +103,20 @@ test('the collector shows the resident a QR code of the receipt link; the receip
   }, op.receipt_code);
   const info = await drawn.jsonValue();
   assert.ok(info.modules > 200, 'the QR code has modules');
-  assert.ok(info.label.includes(server.url + '/r/' + op.receipt_code), 'the QR code holds the receipt link');
+  assert.ok(info.label.includes(world.url + '/r/' + op.receipt_code), 'the QR code holds the receipt link');
   await page.evaluate(() => document.querySelector('svg.qr')?.scrollIntoView({ block: 'center' }));
   await check(page, '44-opinion-qr');
   await row.getByRole('button', { name: '收起二维码' }).waitFor();
   await ctx.close();
 
-  const pub = await browser.newContext({ bypassCSP: true });
-  const p = await pub.newPage();
-  await p.goto(server.url + '/r/' + op.receipt_code);
+  const { ctx: pub, page: p } = await world.phone({ bypassCSP: true });
+  await p.goto(world.url + '/r/' + op.receipt_code);
   await p.getByText('河道垃圾清理').waitFor();
   await check(p, '45-receipt');
   await pub.close();
 
-  const conv = await browser.newContext({ bypassCSP: true });
-  const c = await conv.newPage();
-  await signIn(c, server.url, world.users.convener);
-  await c.goto(server.url + '/topics/' + topic.id);
+  const { ctx: conv, page: c } = await world.signedIn(world.users.convener, { bypassCSP: true });
+  await c.goto(world.url + '/topics/' + topic.id);
   await c.getByRole('button', { name: '记录进展（建议 2）' }).waitFor();
   await check(c, '46-topic-follow-up');
   await conv.close();

@@ -3,41 +3,29 @@
 // member's file. (Attendance credits are covered by the Go tests: the attendance routes are
 // not on this branch.)
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, checkScreen, signInAll, topicAt, ADMIN, GIVEN } from './helpers.mjs';
+import { setUpWorld, checkScreen, topicAt, ADMIN, GIVEN } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
 let idle;
 let op;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-  const { api, room, admin } = world;
-  const as = await signInAll(world);
-  // One opinion adopted into a topic both bodies approved, and one more collected.
-  ({ op } = await topicAt(world, as, 'approved', { opinion: { content: '东关桥头路灯不亮' }, topic: { title: '东关路灯维修' } }));
-  await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '交通出行', content: '村口缺少减速带' }, as.member);
-  // A member who did nothing this year, and a line the busy member reaches (1 + 1 + 3).
-  idle = await api.call('POST', '/api/v1/users', { phone: '13900000009', name: '孙委员', password: GIVEN, role: 'member' }, admin);
-  await api.call('PUT', '/api/v1/rooms/' + room.id + '/members/' + idle.id, { role: 'member' }, admin);
-  await api.call('PUT', '/api/v1/credit-rules', { year: new Date().getUTCFullYear(), line: 5 }, admin);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+const world = setUpWorld({
+  async setup() {
+    const { api, room, admin, as } = world;
+    // One opinion adopted into a topic both bodies approved, and one more collected.
+    ({ op } = await topicAt(world, 'approved', { opinion: { content: '东关桥头路灯不亮' }, topic: { title: '东关路灯维修' } }));
+    await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '交通出行', content: '村口缺少减速带' }, as.member);
+    // A member who did nothing this year, and a line the busy member reaches (1 + 1 + 3).
+    idle = await api.call('POST', '/api/v1/users', { phone: '13900000009', name: '孙委员', password: GIVEN, role: 'member' }, admin);
+    await api.call('PUT', '/api/v1/rooms/' + room.id + '/members/' + idle.id, { role: 'member' }, admin);
+    await api.call('PUT', '/api/v1/credit-rules', { year: new Date().getUTCFullYear(), line: 5 }, admin);
+  },
 });
 
 const violations = [];
 
 test('a member sees their credits with the records that earned them', async () => {
-  const ctx = await browser.newContext({ bypassCSP: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.member);
+  const { ctx, page } = await world.signedIn(world.users.member, { bypassCSP: true });
   await page.getByRole('link', { name: '我的履职' }).first().click();
   await page.getByRole('heading', { name: '我的履职' }).waitFor();
   await page.locator('[data-testid=kind-opinion_collected]').waitFor();
@@ -60,15 +48,13 @@ test('a member sees their credits with the records that earned them', async () =
   await page.locator('[data-testid=file-user]').getByText('李委员').waitFor();
   assert.match(await page.locator('main').innerText(), /东关路灯维修/);
   // The county view is not theirs.
-  await page.goto(server.url + '/duty/county');
+  await page.goto(world.url + '/duty/county');
   await page.getByRole('heading', { name: /^你好/ }).waitFor();
   await ctx.close();
 });
 
 test("the admin's county view flags a member below the line", async () => {
-  const ctx = await browser.newContext({ bypassCSP: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, { phone: ADMIN.phone, password: ADMIN.password });
+  const { ctx, page } = await world.signedIn({ phone: ADMIN.phone, password: ADMIN.password }, { bypassCSP: true });
   await page.getByRole('link', { name: '全县履职' }).click();
   await page.getByRole('heading', { name: '全县履职' }).waitFor();
   const table = page.locator('[data-testid=county-credits]');

@@ -1,9 +1,11 @@
 // Shared helpers of the browser tests: a real server process on a free port with its own
-// data folder, seed data made through the API, and Chromium set up like a phone.
+// data folder, seed data made through the API, and Chromium set up like a phone. A test file
+// gets all three from setUpWorld.
 //
 // Run: make build, then in pwa/tests: npm ci && FRONTLINE_BIN=../../bin/frontline node --test
 // (CHROMIUM_PATH defaults to /usr/bin/chromium). Screenshots go to test-output/.
 
+import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +24,7 @@ export const PASSWORD = 'field-pass-2024';
 export const GIVEN = 'given-by-admin-2024';
 
 // PHONE is a mid-size Android phone.
-export const PHONE = {
+const PHONE = {
   viewport: { width: 390, height: 844 },
   deviceScaleFactor: 2,
   isMobile: true,
@@ -51,7 +53,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // startServer runs the frontline binary named by FRONTLINE_BIN until stop(). Without admin,
 // no admin is configured: the server starts as on a newcomer's first run. env adds to the
 // server's configuration.
-export async function startServer({ admin = true, env = {} } = {}) {
+async function startServer({ admin = true, env = {} } = {}) {
   const bin = process.env.FRONTLINE_BIN;
   if (!bin) throw new Error('FRONTLINE_BIN is not set: build the server (make build) and point it at bin/frontline');
   const dir = await mkdtemp(join(tmpdir(), 'frontline-pwa-'));
@@ -100,8 +102,8 @@ export async function startServer({ admin = true, env = {} } = {}) {
   };
 }
 
-// api calls the server as a test client, outside the browser.
-export function client(base) {
+// client calls the server as a test client, outside the browser.
+function client(base) {
   const call = async (method, path, body, token) => {
     const headers = {};
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -132,8 +134,7 @@ export function client(base) {
 
 // seed makes one village room with a member who collects, a convener, a local reviewer
 // who holds the room's local_reviewer role, and a county reviewer.
-export async function seed(base) {
-  const api = client(base);
+async function seed(api) {
   const admin = await api.login(ADMIN.phone, ADMIN.password);
   const mk = async (phone, name, role, review_body) => {
     const u = await api.call('POST', '/api/v1/users', { phone, name, password: GIVEN, role, ...(review_body ? { review_body } : {}) }, admin);
@@ -154,7 +155,48 @@ export async function seed(base) {
   await put(users.convener, 'convener');
   await put(users.local, 'local_reviewer');
   for (const u of Object.values(users)) u.password = PASSWORD;
-  return { api, admin, room, users };
+  return { admin, room, users };
+}
+
+// setUpWorld sets up the world of a test file, in one before hook and one after hook of
+// node:test (a file's top-level hooks run side by side, so whatever else the file's tests
+// share is made by setup(), which runs last in the world's hook). It starts a server (env
+// adds to its configuration; a function, perhaps async, is called when the server starts),
+// seeds it unless seed is false, launches Chromium unless browser is false, and after the
+// tests stops both. Without admin no admin is configured, as on a newcomer's first run (and
+// nothing can be seeded). When the tests run the world holds url, server, api (a client of
+// the server), browser and, when seeded, admin (the admin's token), room, users (by role:
+// member, convener, county, local) and as (their tokens by role). phone() opens a new phone,
+// a browser context with one page: { ctx, page }; signedIn(user) opens one signed in as user.
+export function setUpWorld({ seed: seeded = true, admin = true, browser = true, env = {}, setup } = {}) {
+  const world = {
+    async phone(opts = {}) {
+      const ctx = await world.browser.newContext(opts);
+      return { ctx, page: await ctx.newPage() };
+    },
+    async signedIn(user, opts = {}) {
+      const phone = await world.phone(opts);
+      await signIn(phone.page, world.url, user);
+      return phone;
+    },
+  };
+  before(async () => {
+    world.server = await startServer({ admin, env: typeof env === 'function' ? await env() : env });
+    world.url = world.server.url;
+    world.api = client(world.url);
+    if (seeded) {
+      Object.assign(world, await seed(world.api));
+      world.as = {};
+      for (const [k, u] of Object.entries(world.users)) world.as[k] = await world.api.login(u.phone, u.password);
+    }
+    if (browser) world.browser = await launch();
+    await setup?.();
+  });
+  after(async () => {
+    await world.browser?.close();
+    await world.server?.stop();
+  });
+  return world;
 }
 
 // launch starts Chromium; a persistent context (a real profile, as an installed app has)
@@ -302,13 +344,6 @@ export async function checkScreen(page, name) {
   return problems;
 }
 
-// signInAll signs in the seeded people of a world through the API: their tokens by role.
-export async function signInAll(world) {
-  const as = {};
-  for (const k of ['member', 'convener', 'county', 'local']) as[k] = await world.api.login(world.users[k].phone, PASSWORD);
-  return as;
-}
-
 const STAGES = ['approved', 'planned', 'researched', 'consulted', 'concluded'];
 
 // topicAt makes a topic of the world's room, fed by a new opinion of its member, and takes it
@@ -316,8 +351,8 @@ const STAGES = ['approved', 'planned', 'researched', 'consulted', 'concluded'];
 // research record), consulted or concluded. Fields given override the defaults of the
 // opinion, the topic, the plan, the research/meeting record and the outcome. It returns the
 // opinion, the topic and the topic's API path.
-export async function topicAt(world, as, stage, { opinion = {}, topic = {}, plan = {}, activity = {}, meeting = {}, outcome = {} } = {}) {
-  const { api, room } = world;
+export async function topicAt(world, stage, { opinion = {}, topic = {}, plan = {}, activity = {}, meeting = {}, outcome = {} } = {}) {
+  const { api, room, as } = world;
   const upTo = STAGES.indexOf(stage);
   if (upTo < 0) throw new Error('unknown stage ' + stage);
   const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '环境卫生', content: '居民反映的问题', ...opinion }, as.member);

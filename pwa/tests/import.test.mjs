@@ -3,26 +3,16 @@
 // sees every problem of a bad file in Chinese, imports a clean one, prints the first
 // passwords, and a new member signs in with one and must choose their own.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launch, signIn, ADMIN, OUT } from './helpers.mjs';
+import { setUpWorld, ADMIN, OUT } from './helpers.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld({ seed: false });
 
 // xlsx fills the import template with rows (see internal/importfile).
 function xlsx(users, rooms) {
@@ -42,10 +32,8 @@ test('the admin imports 500 members: a dry run lists the problems, a clean file 
   const badFile = xlsx(bad, rooms);
   const cleanFile = xlsx(members(500), rooms);
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, ADMIN);
-  await page.goto(server.url + '/admin');
+  const { ctx, page } = await world.signedIn(ADMIN);
+  await page.goto(world.url + '/admin');
   await page.getByRole('link', { name: /批量导入/ }).click();
   await page.getByRole('heading', { name: '批量导入委员和议事室' }).waitFor();
   await page.getByRole('button', { name: '下载导入模板' }).waitFor();
@@ -85,9 +73,8 @@ test('the admin imports 500 members: a dry run lists the problems, a clean file 
   assert.match(await page.locator('.import-summary').innerText(), /将新建 0 人，将更新 0 人，500 人无变化/);
   await ctx.close();
 
-  const c2 = await browser.newContext();
-  const p = await c2.newPage();
-  await p.goto(server.url + '/login');
+  const { ctx: c2, page: p } = await world.phone();
+  await p.goto(world.url + '/login');
   await p.getByLabel('手机号').fill(phone);
   await p.getByLabel('密码').fill(password);
   await p.getByRole('button', { name: '登录', exact: true }).click();

@@ -1,30 +1,16 @@
 // The offline flow: an opinion with photos made with no network waits on the phone, survives
 // a reload, and goes up by itself, exactly once, when the network returns.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, serviceWorkerReady, photo, mine, fillOpinion } from './helpers.mjs';
+import { setUpWorld, serviceWorkerReady, photo, mine, fillOpinion } from './helpers.mjs';
 
-let server;
-let data;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  data = await seed(server.url);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 test('offline: an opinion with two photos waits, survives a reload, then syncs once', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
+  const { ctx: context, page } = await world.signedIn(world.users.member);
   await serviceWorkerReady(page);
-  await page.goto(server.url + '/opinions/new');
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   const files = [await photo(page, 1600, 1200, 1), await photo(page, 1200, 1600, 2)];
 
@@ -43,14 +29,14 @@ test('offline: an opinion with two photos waits, survives a reload, then syncs o
   await card.and(page.locator('[data-sync=pending]')).waitFor();
   await page.getByText('1 条待同步').waitFor();
   assert.equal(await card.locator('img').count(), 2, 'both photos are kept on the phone');
-  assert.equal((await mine(data.api, data.users.member)).length, 0, 'nothing reached the server while offline');
+  assert.equal((await mine(world.api, world.users.member)).length, 0, 'nothing reached the server while offline');
 
   // The network returns: it goes up by itself.
   await context.setOffline(false);
   await card.and(page.locator('[data-sync=synced]')).waitFor({ timeout: 20000 });
   await page.getByText('1 条待同步').waitFor({ state: 'detached' });
 
-  const items = await mine(data.api, data.users.member);
+  const items = await mine(world.api, world.users.member);
   assert.equal(items.length, 1, 'exactly one opinion on the server');
   assert.equal(items[0].content, '村东头排水沟堵塞，雨天污水漫到路面');
   assert.equal(items[0].photos.length, 2, 'with both photos');
@@ -60,22 +46,20 @@ test('offline: an opinion with two photos waits, survives a reload, then syncs o
   // A later sync sends nothing again.
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.waitForTimeout(500);
-  assert.equal((await mine(data.api, data.users.member)).length, 1);
+  assert.equal((await mine(world.api, world.users.member)).length, 1);
   await context.close();
 });
 
 test('signing out warns about unsynced opinions, then clears them from the phone', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  const { ctx: context, page } = await world.signedIn(world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   await context.setOffline(true);
   await page.getByLabel('类别').selectOption('教育');
   await page.getByLabel('居民反映的内容').fill('幼儿园接送时段门口拥堵');
   await page.getByRole('button', { name: '保存' }).click();
   await page.locator('[data-sync=pending]').waitFor();
-  await page.goto(server.url + '/me');
+  await page.goto(world.url + '/me');
   const dialogs = [];
   page.once('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   await page.getByRole('button', { name: '退出登录' }).click();
@@ -97,10 +81,8 @@ test('signing out warns about unsynced opinions, then clears them from the phone
 });
 
 test('a refused opinion shows 同步失败 with retry, and goes up once the cause is fixed', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  const { ctx: context, page } = await world.signedIn(world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   await context.setOffline(true);
   await page.getByLabel('类别').selectOption('其他');
@@ -110,17 +92,17 @@ test('a refused opinion shows 同步失败 with retry, and goes up once the caus
   await card.and(page.locator('[data-sync=pending]')).waitFor();
 
   // Meanwhile the member leaves the room: the server refuses the opinion (403).
-  const membership = `/api/v1/rooms/${data.room.id}/members/${data.users.member.id}`;
-  await data.api.call('DELETE', membership, undefined, data.admin);
+  const membership = `/api/v1/rooms/${world.room.id}/members/${world.users.member.id}`;
+  await world.api.call('DELETE', membership, undefined, world.admin);
   await context.setOffline(false);
   await card.and(page.locator('[data-sync=failed]')).waitFor({ timeout: 15000 });
   await card.getByText('同步失败').waitFor();
   await card.getByText('你不是该议事室的成员').waitFor();
 
-  await data.api.call('PUT', membership, { role: 'member' }, data.admin);
+  await world.api.call('PUT', membership, { role: 'member' }, world.admin);
   await card.getByRole('button', { name: '重试' }).click();
   await card.and(page.locator('[data-sync=synced]')).waitFor({ timeout: 15000 });
-  const items = (await mine(data.api, data.users.member)).filter((o) => o.content === '快递点太远');
+  const items = (await mine(world.api, world.users.member)).filter((o) => o.content === '快递点太远');
   assert.equal(items.length, 1);
   await context.close();
 });

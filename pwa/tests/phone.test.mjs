@@ -3,23 +3,11 @@
 // written by an older version of the app, Background Sync with a page open whose attempt
 // fails, and toasts that never cover a form's buttons.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, serviceWorkerReady, photo, mine, fillOpinion } from './helpers.mjs';
+import { setUpWorld, signIn, serviceWorkerReady, photo, mine, fillOpinion } from './helpers.mjs';
 
-let server;
-let data;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  data = await seed(server.url);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 // idb reads every row of a store of the app's database.
 const idb = (page, store) => page.evaluate(async (store) => {
@@ -48,10 +36,8 @@ const latin = /[A-Za-z]/;
 
 test('photos: once uploaded the phone keeps no copy of the image, and never uploads it again', async () => {
   // No worker: the page's own requests are the ones counted.
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  const { ctx: context, page } = await world.signedIn(world.users.member, { serviceWorkers: 'block' });
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   const files = [];
   for (let i = 0; i < 4; i++) files.push(await photo(page, 1600, 1200, 20 + i));
@@ -85,13 +71,13 @@ test('photos: once uploaded the phone keeps no copy of the image, and never uplo
   assert.equal(uploads, 4, 'each photo went up once, the retry sent only the opinion');
   assert.equal(posts.length, 2);
   assert.ok(posts[1] - posts[0] >= 900, 'Retry-After was waited for');
-  const it = (await mine(data.api, data.users.member)).find((o) => o.content === '菜市场门口积水严重');
+  const it = (await mine(world.api, world.users.member)).find((o) => o.content === '菜市场门口积水严重');
   assert.equal(it.photos.length, 4);
   await context.close();
 });
 
 test('a full phone is told in Chinese', async () => {
-  const context = await browser.newContext();
+  const context = await world.browser.newContext();
   await context.addInitScript(() => {
     const put = IDBObjectStore.prototype.put;
     IDBObjectStore.prototype.put = function (...args) {
@@ -100,8 +86,8 @@ test('a full phone is told in Chinese', async () => {
     };
   });
   const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  await signIn(page, world.url, world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByLabel('类别').selectOption('教育');
   await page.getByLabel('居民反映的内容').fill('学校门口缺少斑马线');
   await page.evaluate(() => { window.__full = true; });
@@ -115,11 +101,10 @@ test('a full phone is told in Chinese', async () => {
 });
 
 test('a lost answer is tried again within 10 s', async () => {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await context.newPage();
+  const { ctx: context, page } = await world.phone({ serviceWorkers: 'block' });
   const posts = await opinionPosts(page, (route, n) => (n === 0 ? route.abort('connectionreset') : route.continue()));
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  await signIn(page, world.url, world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByLabel('类别').selectOption('其他');
   await page.getByLabel('居民反映的内容').fill('公交站没有遮雨棚');
   await page.getByRole('button', { name: '保存' }).click();
@@ -133,14 +118,13 @@ test('a lost answer is tried again within 10 s', async () => {
 });
 
 test('refused records are counted apart and told in words a member understands', async () => {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await context.newPage();
+  const { ctx: context, page } = await world.phone({ serviceWorkers: 'block' });
   await opinionPosts(page, (route, n) => (n === 0
     ? route.fulfill({ status: 422, contentType: 'application/json', body: JSON.stringify({ error: { code: 'invalid', message: 'validation failed', fields: { collected_at: 'is in the future', x_internal: 'bad' } } }) })
     : route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"not found"}}' })));
-  await signIn(page, server.url, data.users.member);
+  await signIn(page, world.url, world.users.member);
   for (const content of ['路灯不亮', '井盖松动']) {
-    await page.goto(server.url + '/opinions/new');
+    await page.goto(world.url + '/opinions/new');
     await page.getByLabel('类别').selectOption('其他');
     await page.getByLabel('居民反映的内容').fill(content);
     await page.getByRole('button', { name: '保存' }).click();
@@ -163,15 +147,14 @@ test('refused records are counted apart and told in words a member understands',
 });
 
 test('an opinion stored by the older app (version 1 of the database) is sent after the upgrade', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const pair = await (await fetch(server.url + '/api/v1/auth/login', {
+  const { ctx: context, page } = await world.phone();
+  const pair = await (await fetch(world.url + '/api/v1/auth/login', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ phone: data.users.member.phone, password: data.users.member.password }),
+    body: JSON.stringify({ phone: world.users.member.phone, password: world.users.member.password }),
   })).json();
   const pic = await photo(page, 800, 600, 30);
   // A page of the same origin that does not start the app: write the database as version 1 did.
-  await page.goto(server.url + '/healthz');
+  await page.goto(world.url + '/healthz');
   const id = await page.evaluate(async ({ user, refresh, room, jpeg }) => {
     const req = indexedDB.open('frontline', 1);
     req.onupgradeneeded = () => {
@@ -195,11 +178,11 @@ test('an opinion stored by the older app (version 1 of the database) is sent aft
     await new Promise((r) => { tx.oncomplete = r; });
     db.close();
     return id;
-  }, { user: pair.user, refresh: pair.refresh_token, room: data.room.id, jpeg: pic.buffer.toString('base64') });
-  await page.goto(server.url + '/opinions');
+  }, { user: pair.user, refresh: pair.refresh_token, room: world.room.id, jpeg: pic.buffer.toString('base64') });
+  await page.goto(world.url + '/opinions');
   const card = page.locator(`[data-testid=opinions] li[data-id="${id}"]`);
   await card.and(page.locator('[data-sync=synced]')).waitFor({ timeout: 15000 });
-  const it = (await mine(data.api, data.users.member)).find((o) => o.id === id);
+  const it = (await mine(world.api, world.users.member)).find((o) => o.id === id);
   assert.equal(it.content, '旧版本保存的民意');
   assert.equal(it.photos.length, 1);
   const [item] = (await idb(page, 'outbox')).filter((x) => x.id === id);
@@ -209,13 +192,11 @@ test('an opinion stored by the older app (version 1 of the database) is sent aft
 });
 
 test('Background Sync with a page open whose attempt fails: the worker sends the opinion itself', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
+  const { ctx: context, page } = await world.signedIn(world.users.member);
   await serviceWorkerReady(page);
   // The page cannot reach the opinions route (its own attempts fail); the worker can.
   const posts = await opinionPosts(page, (route) => route.abort('connectionreset'));
-  await page.goto(server.url + '/opinions/new');
+  await page.goto(world.url + '/opinions/new');
   await page.getByLabel('类别').selectOption('其他');
   await page.getByLabel('居民反映的内容').fill('垃圾桶太少');
   await page.getByRole('button', { name: '保存' }).click();
@@ -226,21 +207,19 @@ test('Background Sync with a page open whose attempt fails: the worker sends the
   // The browser wakes the worker (as it does when the network returns).
   const cdp = await context.newCDPSession(page);
   const registration = new Promise((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
-    const r = e.registrations.find((x) => x.scopeURL.startsWith(server.url));
+    const r = e.registrations.find((x) => x.scopeURL.startsWith(world.url));
     if (r) resolve(r.registrationId);
   }));
   await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: server.url, registrationId: await registration, tag: 'outbox', lastChance: false });
+  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: world.url, registrationId: await registration, tag: 'outbox', lastChance: false });
   await card.and(page.locator('[data-sync=synced]')).waitFor({ timeout: 30000 });
-  assert.equal((await mine(data.api, data.users.member)).filter((o) => o.content === '垃圾桶太少').length, 1);
+  assert.equal((await mine(world.api, world.users.member)).filter((o) => o.content === '垃圾桶太少').length, 1);
   await context.close();
 });
 
 test('a toast never covers the form’s buttons', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  const { ctx: context, page } = await world.signedIn(world.users.member);
+  await page.goto(world.url + '/opinions/new');
   const save = page.getByRole('button', { name: '保存' });
   await save.waitFor();
   // Scroll so that 保存 stands just above the tab bar, where toasts used to appear.

@@ -1,30 +1,16 @@
 // Photos on the phone: made smaller before they are stored, sent quickly when the network
 // returns, and where they were taken kept for the server to read.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, serviceWorkerReady, photo, withGPS, mine, fillOpinion } from './helpers.mjs';
+import { setUpWorld, signIn, serviceWorkerReady, photo, withGPS, mine, fillOpinion } from './helpers.mjs';
 
-let server;
-let data;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  data = await seed(server.url);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 test('timing: online to synced for one opinion with 3 photos', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
+  const { ctx: context, page } = await world.signedIn(world.users.member);
   await serviceWorkerReady(page);
-  await page.goto(server.url + '/opinions/new');
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   // Phone-camera sized pictures: the app makes them at most 2048 px before storing them.
   const files = [await photo(page, 4000, 3000, 3), await photo(page, 4000, 3000, 4), await photo(page, 3000, 4000, 5)];
@@ -51,7 +37,7 @@ test('timing: online to synced for one opinion with 3 photos', async () => {
   const kb = (n) => (n / 1024).toFixed(0);
   console.log(`online → synced, 1 opinion with 3 photos: ${ms} ms ` +
     `(photos ${sizes.map(kb).join('/')} KB as taken, ${stored.sizes.map(kb).join('/')} KB as sent)`);
-  const items = await mine(data.api, data.users.member);
+  const items = await mine(world.api, world.users.member);
   const it = items.find((o) => o.content.startsWith('老街路灯'));
   assert.equal(it.photos.length, 3);
   assert.ok(it.photos.every((p) => Math.max(p.width, p.height) <= 2048));
@@ -60,10 +46,10 @@ test('timing: online to synced for one opinion with 3 photos', async () => {
 
 test('location: the phone position when allowed, else the GPS of a photo (kept through downscaling)', async () => {
   // Allowed: the phone's position.
-  let context = await browser.newContext({ permissions: ['geolocation'], geolocation: { latitude: 34.2655, longitude: 108.9542, accuracy: 12 } });
+  let context = await world.browser.newContext({ permissions: ['geolocation'], geolocation: { latitude: 34.2655, longitude: 108.9542, accuracy: 12 } });
   let page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  await signIn(page, world.url, world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByLabel('类别').selectOption('交通出行');
   await page.getByLabel('居民反映的内容').fill('桥头护栏松动');
   await page.getByRole('button', { name: '使用我的位置' }).click();
@@ -73,11 +59,11 @@ test('location: the phone position when allowed, else the GPS of a photo (kept t
   await context.close();
 
   // Refused: the position comes from the first photo's EXIF, read by the server.
-  context = await browser.newContext();
+  context = await world.browser.newContext();
   await context.clearPermissions();
   page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  await signIn(page, world.url, world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByLabel('类别').selectOption('环境卫生');
   await page.getByLabel('居民反映的内容').fill('河边垃圾堆积');
   await page.getByRole('button', { name: '使用我的位置' }).click();
@@ -88,7 +74,7 @@ test('location: the phone position when allowed, else the GPS of a photo (kept t
   await page.locator('[data-testid=opinions] li').filter({ hasText: '河边垃圾堆积' }).and(page.locator('[data-sync=synced]')).waitFor({ timeout: 15000 });
   await context.close();
 
-  const items = await mine(data.api, data.users.member);
+  const items = await mine(world.api, world.users.member);
   const byText = (t) => items.find((o) => o.content === t);
   assert.ok(Math.abs(byText('桥头护栏松动').lat - 34.2655) < 1e-4 && Math.abs(byText('桥头护栏松动').lng - 108.9542) < 1e-4, 'phone position');
   const fromPhoto = byText('河边垃圾堆积');
@@ -97,10 +83,8 @@ test('location: the phone position when allowed, else the GPS of a photo (kept t
 });
 
 test('a photo the phone cannot convert and the server would refuse (HEIC) is turned away when picked, not at sync', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, server.url, data.users.member);
-  await page.goto(server.url + '/opinions/new');
+  const { ctx: context, page } = await world.signedIn(world.users.member);
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   // An HEIC file's opening bytes: Chromium does not decode it.
   const heic = { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(64)]) };

@@ -1,23 +1,11 @@
 // Print pages: each record renders on A4 through the one print frame, with the county's
 // name, its title and a QR code, and prints to a PDF of a sane number of pages.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, signInAll, topicAt } from './helpers.mjs';
+import { setUpWorld, topicAt } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 const pages = (pdf) => (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
 
@@ -31,17 +19,15 @@ async function printedVisible(page) {
 }
 
 test('every print page renders its Chinese text and prints to a sane A4 PDF', async () => {
-  const as = await signInAll(world);
-  const { topic } = await topicAt(world, as, 'concluded', {
+  const { as } = world;
+  const { topic } = await topicAt(world, 'concluded', {
     topic: { title: '村口排水沟疏通', description: '雨天积水' },
     activity: { place: '村口', summary: '排水沟被建筑垃圾堵塞' },
     outcome: { consensus: '一周内清运建筑垃圾', recommendations: [{ content: '清运建筑垃圾', unit: '村委会', due_on: '2030-01-01' }] },
   });
   const acts = await world.api.call('GET', '/api/v1/topics/' + topic.id + '/activities', undefined, as.convener);
   const research = acts.items.find((a) => a.kind === 'research');
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.convener);
+  const { ctx, page } = await world.signedIn(world.users.convener);
   const year = new Date().getFullYear();
   const cases = [
     ['/print/topics/' + topic.id + '/report', ['书面报告', '村口排水沟疏通', '县政协党组', '第 1 轮', '居民反映的问题']],
@@ -51,7 +37,7 @@ test('every print page renders its Chinese text and prints to a sane A4 PDF', as
     ['/print/rooms/' + world.room.id + '/ledger?year=' + year, [year + '年度台账', '“六有”情况', '村口排水沟疏通']],
   ];
   for (const [path, words] of cases) {
-    await page.goto(server.url + path);
+    await page.goto(world.url + path);
     const sheet = page.getByTestId('print-page');
     await sheet.and(page.locator('[data-ready]')).waitFor();
     const text = await sheet.innerText();
@@ -64,16 +50,15 @@ test('every print page renders its Chinese text and prints to a sane A4 PDF', as
     assert.ok(await printedVisible(page), path + ' is hidden on paper');
   }
   // The topic screen links to its print pages.
-  await page.goto(server.url + '/topics/' + topic.id);
+  await page.goto(world.url + '/topics/' + topic.id);
   await page.getByTestId('print-links').getByRole('link', { name: '打印书面报告' }).waitFor();
   await ctx.close();
 });
 
 test('a member\'s file (一人一档) prints on A4 for the member and for the county, and for no one else', async () => {
-  const as = await signInAll(world);
-  const { api, admin, users } = world;
+  const { api, admin, users, as } = world;
   await api.call('PATCH', '/api/v1/users/' + users.member.id, { sector: '教育界', unit: '东关小学' }, admin);
-  const { topic } = await topicAt(world, as, 'consulted', { topic: { title: '东关小学门前交通疏导' }, opinion: { content: '放学时段门前拥堵' } });
+  const { topic } = await topicAt(world, 'consulted', { topic: { title: '东关小学门前交通疏导' }, opinion: { content: '放学时段门前拥堵' } });
   const acts = await api.call('GET', '/api/v1/topics/' + topic.id + '/activities', undefined, as.convener);
   const mark = (kind, status, reason) => api.call('PUT', '/api/v1/activities/' + acts.items.find((a) => a.kind === kind).id + '/attendance/' + users.member.id,
     { status, ...(reason ? { reason } : {}) }, as.convener);
@@ -83,11 +68,9 @@ test('a member\'s file (一人一档) prints on A4 for the member and for the co
   await api.call('PUT', '/api/v1/activities/' + visit.id + '/attendance/' + users.member.id, { status: 'absent' }, as.convener);
   const year = new Date().getUTCFullYear();
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.member);
+  const { ctx, page } = await world.signedIn(users.member);
   // 我的履职 and the file on screen both lead to the print page.
-  await page.goto(server.url + '/duty');
+  await page.goto(world.url + '/duty');
   await page.getByRole('link', { name: '打印一人一档' }).click();
   const sheet = page.getByTestId('print-page');
   await sheet.and(page.locator('[data-ready]')).waitFor();
@@ -104,16 +87,14 @@ test('a member\'s file (一人一档) prints on A4 for the member and for the co
   console.log(`/print/members/:id: ${n} A4 page(s), ${pdf.length} bytes`);
   assert.ok(n >= 1 && n <= 4, 'the member file prints ' + n + ' pages');
   assert.ok(await printedVisible(page), 'the member file is hidden on paper');
-  await page.goto(server.url + '/members/' + users.member.id + '?year=' + year);
+  await page.goto(world.url + '/members/' + users.member.id + '?year=' + year);
   await page.getByRole('link', { name: '打印一人一档' }).waitFor();
   await ctx.close();
 
   // The county reviewer prints it; the room's local reviewer and the convener may not see it.
   for (const [who, sees] of [[users.county, true], [users.local, false], [users.convener, false]]) {
-    const c = await browser.newContext();
-    const p = await c.newPage();
-    await signIn(p, server.url, who);
-    await p.goto(server.url + '/print/members/' + users.member.id + '?year=' + year);
+    const { ctx: c, page: p } = await world.signedIn(who);
+    await p.goto(world.url + '/print/members/' + users.member.id + '?year=' + year);
     if (sees) {
       await p.getByTestId('print-page').and(p.locator('[data-ready]')).waitFor();
       assert.ok((await p.getByTestId('print-page').innerText()).includes('李委员'), who.name + ' sees the file');

@@ -11,19 +11,15 @@
 // and is decrypted here (RFC 8291); the service worker is then given that message through
 // the DevTools protocol, as a push service would give it.
 
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import crypto from 'node:crypto';
-import { startServer, seed, launch, signIn, serviceWorkerReady, sleep, checkScreen, PASSWORD } from './helpers.mjs';
+import { setUpWorld, signIn, serviceWorkerReady, sleep, checkScreen, PASSWORD } from './helpers.mjs';
 
-let server;
-let data;
-let browser;
 let service;
 let ctx;
 let page;
-const tokens = {};
 
 // pushService is the push service the test runs: it keeps every request it gets.
 function pushService() {
@@ -115,64 +111,62 @@ const record = () => page.evaluate(() => ({
 let devices = 0;
 let current; // the device the page's PushManager hands out now
 
-before(async () => {
-  service = await pushService();
-  server = await startServer({ env: { FRONTLINE_PUSH_ALLOW_HOSTS: service.host } });
-  data = await seed(server.url);
-  for (const k of ['convener', 'county']) tokens[k] = await data.api.login(data.users[k].phone, data.users[k].password);
-  browser = await launch();
-  ctx = await browser.newContext({ bypassCSP: true }); // axe is injected as a script
-  // Each new subscription gets a new device (endpoint and keys); the page asks for it.
-  await ctx.exposeFunction('testDevice', () => {
-    current = device(service.url + '/push/d' + ++devices);
-    return current.json;
-  });
-  await ctx.addInitScript(() => {
-    const count = (k) => localStorage.setItem(k, String(Number(localStorage.getItem(k) || 0) + 1));
-    const ask = Notification.requestPermission.bind(Notification);
-    Notification.requestPermission = (...a) => { count('test-asked'); return ask(...a); };
-    const proto = PushManager.prototype;
-    const subscribe = proto.subscribe;
-    const standIn = (json) => ({
-      endpoint: json.endpoint,
-      expirationTime: null,
-      toJSON: () => json,
-      unsubscribe: async () => { localStorage.removeItem('test-sub'); count('test-unsubscribed'); return true; },
+const world = setUpWorld({
+  // The push service starts first: the server is told its host.
+  async env() {
+    service = await pushService();
+    return { FRONTLINE_PUSH_ALLOW_HOSTS: service.host };
+  },
+  async setup() {
+    ctx = await world.browser.newContext({ bypassCSP: true }); // axe is injected as a script
+    // Each new subscription gets a new device (endpoint and keys); the page asks for it.
+    await ctx.exposeFunction('testDevice', () => {
+      current = device(service.url + '/push/d' + ++devices);
+      return current.json;
     });
-    proto.subscribe = async function (options) {
-      count('test-subscribed');
-      try {
-        const real = await subscribe.call(this, options);
-        localStorage.setItem('test-real-subscribe', 'ok');
-        await real.unsubscribe();
-      } catch (e) {
-        localStorage.setItem('test-real-subscribe', e.name + ': ' + e.message);
-      }
-      const json = await window.testDevice();
-      localStorage.setItem('test-sub', JSON.stringify(json));
-      return standIn(json);
-    };
-    proto.getSubscription = async function () {
-      const kept = localStorage.getItem('test-sub');
-      return kept ? standIn(JSON.parse(kept)) : null;
-    };
-  });
-  page = await ctx.newPage();
+    await ctx.addInitScript(() => {
+      const count = (k) => localStorage.setItem(k, String(Number(localStorage.getItem(k) || 0) + 1));
+      const ask = Notification.requestPermission.bind(Notification);
+      Notification.requestPermission = (...a) => { count('test-asked'); return ask(...a); };
+      const proto = PushManager.prototype;
+      const subscribe = proto.subscribe;
+      const standIn = (json) => ({
+        endpoint: json.endpoint,
+        expirationTime: null,
+        toJSON: () => json,
+        unsubscribe: async () => { localStorage.removeItem('test-sub'); count('test-unsubscribed'); return true; },
+      });
+      proto.subscribe = async function (options) {
+        count('test-subscribed');
+        try {
+          const real = await subscribe.call(this, options);
+          localStorage.setItem('test-real-subscribe', 'ok');
+          await real.unsubscribe();
+        } catch (e) {
+          localStorage.setItem('test-real-subscribe', e.name + ': ' + e.message);
+        }
+        const json = await window.testDevice();
+        localStorage.setItem('test-sub', JSON.stringify(json));
+        return standIn(json);
+      };
+      proto.getSubscription = async function () {
+        const kept = localStorage.getItem('test-sub');
+        return kept ? standIn(JSON.parse(kept)) : null;
+      };
+    });
+    page = await ctx.newPage();
+  },
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await service?.close();
-});
+after(async () => { await service?.close(); });
 
 test('the app asks for notifications only when 开启推送 is tapped, and saves the kinds chosen', async (t) => {
-  await signIn(page, server.url, data.users.convener);
+  await signIn(page, world.url, world.users.convener);
   await serviceWorkerReady(page);
   // The first screens: 首页, 议题, 消息, 我的. Nothing asks.
   for (const [tab, path] of [['议题', '/topics'], ['我的', '/me'], ['消息', '/notices']]) {
     await page.locator('#tabs').getByRole('link', { name: tab }).click();
-    await page.waitForURL(server.url + path);
+    await page.waitForURL(world.url + path);
     await page.locator('main h2').first().waitFor();
   }
   let r = await record();
@@ -190,7 +184,7 @@ test('the app asks for notifications only when 开启推送 is tapped, and saves
   const want = all.map(([k]) => k).filter((k) => k !== 'announcement');
 
   // The user taps 开启推送 and the browser grants the permission.
-  await ctx.grantPermissions(['notifications'], { origin: server.url });
+  await ctx.grantPermissions(['notifications'], { origin: world.url });
   const [req, res] = await Promise.all([
     page.waitForRequest((q) => q.url().endsWith('/api/v1/push/subscriptions') && q.method() === 'POST'),
     page.waitForResponse((q) => q.url().endsWith('/api/v1/push/subscriptions') && q.request().method() === 'POST'),
@@ -225,16 +219,16 @@ test('the app asks for notifications only when 开启推送 is tapped, and saves
 });
 
 test('a decision is pushed to the browser; the service worker shows it and opens its page on a tap', async () => {
-  const { api, room, admin } = data;
-  const key = (await api.call('GET', '/api/v1/push/key', undefined, tokens.convener)).public_key;
+  const { api, room, admin, as } = world;
+  const key = (await api.call('GET', '/api/v1/push/key', undefined, as.convener)).public_key;
   const path = new URL(current.endpoint).pathname;
   // An announcement, a kind the user did not choose, then a decision on the user's topic.
   await api.call('POST', '/api/v1/announcements', { title: '周五例会', body: '请准时参加' }, admin);
-  const memberToken = await api.login(data.users.member.phone, PASSWORD);
+  const memberToken = await api.login(world.users.member.phone, PASSWORD);
   const op = await api.call('POST', '/api/v1/opinions', { room_id: room.id, channel: 'door_to_door', category: '环境卫生', content: '东街路灯坏了' }, memberToken);
-  const topic = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '东街路灯维修', source: 'collected', category: '环境卫生', opinion_ids: [op.id] }, tokens.convener);
-  await api.call('POST', '/api/v1/topics/' + topic.id + '/submit', undefined, tokens.convener);
-  await api.call('POST', '/api/v1/topics/' + topic.id + '/reviews', { decision: 'approve' }, tokens.county);
+  const topic = await api.call('POST', '/api/v1/topics', { room_id: room.id, title: '东街路灯维修', source: 'collected', category: '环境卫生', opinion_ids: [op.id] }, as.convener);
+  await api.call('POST', '/api/v1/topics/' + topic.id + '/submit', undefined, as.convener);
+  await api.call('POST', '/api/v1/topics/' + topic.id + '/reviews', { decision: 'approve' }, as.county);
 
   const mine = () => service.got.filter((g) => g.path === path);
   await waitFor('the decision pushed', () => mine().some((g) => current.decrypt(g.body).kind === 'review.decided'));
@@ -258,10 +252,10 @@ test('a decision is pushed to the browser; the service worker shows it and opens
   const regs = [];
   cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
   await cdp.send('ServiceWorker.enable');
-  const reg = await waitFor('the registration', () => regs.find((x) => !x.isDeleted && x.scopeURL === server.url + '/'));
+  const reg = await waitFor('the registration', () => regs.find((x) => !x.isDeleted && x.scopeURL === world.url + '/'));
   // A worker still being activated drops a message, as a push service would retry it, the
   // test hands it over again every 2 s until it shows (one tag per notice: never twice).
-  const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+  const deliver = () => cdp.send('ServiceWorker.deliverPushMessage', { origin: world.url, registrationId: reg.registrationId, data: JSON.stringify(payload) });
   await deliver();
   let polls = 0;
   const shown = await waitFor('the notification', async () => {
@@ -281,7 +275,7 @@ test('a decision is pushed to the browser; the service worker shows it and opens
     const [n] = await self.registration.getNotifications();
     self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
   });
-  await page.waitForURL(server.url + '/topics/' + topic.id);
+  await page.waitForURL(world.url + '/topics/' + topic.id);
   await page.getByRole('heading', { name: '东街路灯维修' }).waitFor();
   assert.equal(await page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length), 0, 'the tapped notification closed');
   await cdp.detach();
@@ -312,8 +306,8 @@ test('signing out drops the push subscription on the server and in the browser',
 
 test('an ended sign-in drops the browser push subscription', async () => {
   await page.evaluate(() => localStorage.removeItem('test-sub')); // whatever the test before left
-  await signIn(page, server.url, data.users.convener);
-  await page.goto(server.url + '/push');
+  await signIn(page, world.url, world.users.convener);
+  await page.goto(world.url + '/push');
   await page.getByTestId('push-state').getByText('本机未开启推送。').waitFor();
   const [res] = await Promise.all([
     page.waitForResponse((q) => q.url().endsWith('/api/v1/push/subscriptions') && q.request().method() === 'POST'),
@@ -324,8 +318,8 @@ test('an ended sign-in drops the browser push subscription', async () => {
   const before = await record();
 
   // The user changes the password on another device: every other sign-in ends.
-  const other = await data.api.login(data.users.convener.phone, PASSWORD);
-  await data.api.call('POST', '/api/v1/me/password', { old_password: PASSWORD, new_password: 'another-pass-2025' }, other);
+  const other = await world.api.login(world.users.convener.phone, PASSWORD);
+  await world.api.call('POST', '/api/v1/me/password', { old_password: PASSWORD, new_password: 'another-pass-2025' }, other);
   await page.getByText('登录已失效').waitFor({ timeout: 20000 });
   await page.getByRole('button', { name: '登录', exact: true }).waitFor();
   await waitFor('the unsubscribe', async () => (await record()).unsubscribed === before.unsubscribed + 1);

@@ -1,31 +1,18 @@
 // The receipt page: a resident follows their opinion by its code, without signing in, and
 // sees nothing that names or locates anyone.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, signInAll, topicAt } from './helpers.mjs';
+import { setUpWorld, screenshot, topicAt } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
+const world = setUpWorld();
 
 const RESIDENT = { name: '周阿姨', phone: '13712345678', address: '东关村三组18号' };
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 // concluded takes a topic fed by one opinion that names a resident through both reviews, the
 // plan, research, the meeting and the outcome, through the API.
 async function concluded() {
-  const as = await signInAll(world);
-  return topicAt(world, as, 'concluded', {
+  return topicAt(world, 'concluded', {
     opinion: {
       content: '村口排水沟堵塞，雨天积水',
       resident_name: RESIDENT.name, resident_phone: RESIDENT.phone, resident_consent: true, address: RESIDENT.address,
@@ -41,13 +28,12 @@ test('a resident opens the receipt page without signing in and sees progress, no
   const { op } = await concluded();
   assert.match(op.receipt_code, /^[2-9A-HJKMNP-Z]{8}$/);
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
+  const { ctx, page } = await world.phone();
   const bodies = [];
   page.on('response', async (res) => {
     if (res.url().includes('/api/')) bodies.push(await res.text().catch(() => ''));
   });
-  await page.goto(server.url + '/r/' + op.receipt_code.toLowerCase());
+  await page.goto(world.url + '/r/' + op.receipt_code.toLowerCase());
   await page.getByRole('heading', { name: '民意回执' }).waitFor();
   await page.getByText('村口排水沟疏通').waitFor();
   await page.getByText('一周内清运建筑垃圾并加装盖板').waitFor();
@@ -62,16 +48,14 @@ test('a resident opens the receipt page without signing in and sees progress, no
     for (const b of bodies) assert.ok(!b.includes(leak), 'an API response carries ' + leak);
   }
 
-  await page.goto(server.url + '/r/ZZZZZZZZ');
+  await page.goto(world.url + '/r/ZZZZZZZZ');
   await page.getByRole('alert').filter({ hasText: '没有找到回执码' }).waitFor();
   await ctx.close();
 });
 
 test('the collector finds the receipt code on their opinion and it opens the receipt page', async () => {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.member);
-  await page.goto(server.url + '/opinions');
+  const { ctx, page } = await world.signedIn(world.users.member);
+  await page.goto(world.url + '/opinions');
   const link = page.locator('a.receipt-link').first();
   await link.waitFor();
   const code = (await link.innerText()).trim();

@@ -3,25 +3,11 @@
 // sent once when the signal comes back, follow-up with a photo, a refused record that comes
 // back into its form, and a room activity recorded offline.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, photo, checkScreen, signInAll, topicAt } from './helpers.mjs';
+import { setUpWorld, signIn, photo, checkScreen, topicAt } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
-let as;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-  as = await signInAll(world);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 // outboxCount is how many items wait on the phone.
 const outboxCount = (page) => page.evaluate(async () => {
@@ -31,12 +17,10 @@ const outboxCount = (page) => page.evaluate(async () => {
 });
 
 test('plan with participants; research and meeting with photos recorded offline are sent once; follow-up with a photo', async () => {
-  const { api, users } = world;
-  const { topic, base } = await topicAt(world, as, 'approved', { topic: { title: '河道垃圾清理' } });
-  const ctx = await browser.newContext({ bypassCSP: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.convener);
-  await page.goto(server.url + '/topics/' + topic.id);
+  const { api, users, as } = world;
+  const { topic, base } = await topicAt(world, 'approved', { topic: { title: '河道垃圾清理' } });
+  const { ctx, page } = await world.signedIn(users.convener, { bypassCSP: true });
+  await page.goto(world.url + '/topics/' + topic.id);
 
   // The work plan names a room member as a participant: they are told.
   await page.getByLabel('方案主题').fill('河道垃圾清理方案');
@@ -116,12 +100,10 @@ test('plan with participants; research and meeting with photos recorded offline 
 });
 
 test('the phone checks what the server would refuse; a record the server refuses still comes back into its form', async () => {
-  const { api, room, users } = world;
-  const { topic, base } = await topicAt(world, as, 'planned', { topic: { title: '路灯维修' } });
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.convener);
-  await page.goto(server.url + '/topics/' + topic.id);
+  const { api, room, users, as } = world;
+  const { topic, base } = await topicAt(world, 'planned', { topic: { title: '路灯维修' } });
+  const { ctx, page } = await world.signedIn(users.convener);
+  await page.goto(world.url + '/topics/' + topic.id);
   // Research dated years ahead: the server would refuse it, so the phone does not keep it.
   await page.getByLabel('调研时间').fill('2099-01-01T10:00');
   await page.getByLabel('调研发现').fill('三盏路灯不亮');
@@ -155,11 +137,9 @@ test('the phone checks what the server would refuse; a record the server refuses
 });
 
 test('a room activity with a photo recorded offline waits on the room page, then goes up once', async () => {
-  const { api, room, users } = world;
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.convener);
-  await page.goto(server.url + '/rooms/' + room.id);
+  const { api, room, users, as } = world;
+  const { ctx, page } = await world.signedIn(users.convener);
+  await page.goto(world.url + '/rooms/' + room.id);
   await page.getByRole('heading', { name: '活动记录' }).waitFor();
   await page.locator('section[aria-labelledby=acts-h] .loading').waitFor({ state: 'detached' });
   const before = (await api.call('GET', '/api/v1/rooms/' + room.id + '/activities', undefined, as.convener)).items.length;
@@ -191,10 +171,9 @@ test('a room activity with a photo recorded offline waits on the room page, then
 });
 
 test('the answer to a meeting is lost after the server stored it: the retry makes no second meeting', async () => {
-  const { api, users } = world;
-  const { topic, base } = await topicAt(world, as, 'researched', { topic: { title: '广场噪音' } });
-  const ctx = await browser.newContext({ serviceWorkers: 'block' });
-  const page = await ctx.newPage();
+  const { api, users, as } = world;
+  const { topic, base } = await topicAt(world, 'researched', { topic: { title: '广场噪音' } });
+  const { ctx, page } = await world.phone({ serviceWorkers: 'block' });
   let lost = 0;
   let stored;
   const storedAtServer = new Promise((resolve) => { stored = resolve; });
@@ -204,8 +183,8 @@ test('the answer to a meeting is lost after the server stored it: the retry make
     await route.abort('connectionreset');
     stored();
   });
-  await signIn(page, server.url, users.convener);
-  await page.goto(server.url + '/topics/' + topic.id);
+  await signIn(page, world.url, users.convener);
+  await page.goto(world.url + '/topics/' + topic.id);
   await page.getByLabel('会议纪要').fill('晚九点后停止广场舞');
   await page.getByRole('button', { name: '召开协商会' }).click();
   await page.locator('[data-testid=pending-records] [data-sync=pending]').waitFor();
@@ -225,11 +204,9 @@ test('the answer to a meeting is lost after the server stored it: the retry make
 });
 
 test('a convener who never opened a topic can record its research offline after signing in', async () => {
-  const { api, users } = world;
-  const { topic, base } = await topicAt(world, as, 'planned', { topic: { title: '村道拓宽' } });
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.convener);
+  const { api, users, as } = world;
+  const { topic, base } = await topicAt(world, 'planned', { topic: { title: '村道拓宽' } });
+  const { ctx, page } = await world.signedIn(users.convener);
   // Signed in and on the home screen only; the app keeps the convener's open topics.
   const kept = (path) => page.evaluate(async ([uid, path]) => {
     const req = indexedDB.open('frontline');
@@ -251,12 +228,10 @@ test('a convener who never opened a topic can record its research offline after 
 });
 
 test('a planned topic keeps the plan form folded under 修改工作方案; a revision saves', async () => {
-  const { api, users } = world;
-  const { topic, base } = await topicAt(world, as, 'planned', { topic: { title: '公厕改造' }, plan: { theme: '公厕改造方案' } });
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.convener);
-  await page.goto(server.url + '/topics/' + topic.id);
+  const { api, users, as } = world;
+  const { topic, base } = await topicAt(world, 'planned', { topic: { title: '公厕改造' }, plan: { theme: '公厕改造方案' } });
+  const { ctx, page } = await world.signedIn(users.convener);
+  await page.goto(world.url + '/topics/' + topic.id);
   await page.getByLabel('调研发现').waitFor();
   assert.equal(await page.getByLabel('方案主题').isVisible(), false, 'folded');
   await page.getByText('修改工作方案').click();

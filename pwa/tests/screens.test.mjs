@@ -1,38 +1,27 @@
 // Every main screen at phone size: no serious or critical accessibility violations
 // (axe-core), and a screenshot of each under test-output/.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, photo, screenshot, checkScreen, topicAt } from './helpers.mjs';
+import { setUpWorld, signIn, photo, screenshot, checkScreen, topicAt } from './helpers.mjs';
 
-let server;
-let data;
-let browser;
-const tokens = {};
 let topic;
 let receipt;
-
-before(async () => {
-  server = await startServer();
-  data = await seed(server.url);
-  browser = await launch();
-  for (const k of Object.keys(data.users)) tokens[k] = await data.api.login(data.users[k].phone, data.users[k].password);
-  const mk = (content, category) => data.api.call('POST', '/api/v1/opinions', {
-    id: crypto.randomUUID(), room_id: data.room.id, channel: 'door_to_door', category, content, address: '东关村二组',
-  }, tokens.member);
-  const a = await mk('东市场南侧污水直排进河道，夏天气味很大', '环境卫生');
-  receipt = a.receipt_code;
-  await mk('村口公交站没有遮雨棚，下雨天老人孩子淋雨', '交通出行');
-  await mk('希望村里开办老年食堂', '社会保障');
-  topic = await data.api.call('POST', '/api/v1/topics', {
-    room_id: data.room.id, title: '东市场污水直排整治', description: '东市场南侧污水直排进河道。\n建议协商截污管网改造。', source: 'collected', category: '环境卫生', opinion_ids: [a.id],
-  }, tokens.convener);
-  await data.api.call('POST', `/api/v1/topics/${topic.id}/submit`, {}, tokens.convener);
-  await data.api.call('POST', `/api/v1/topics/${topic.id}/reviews`, { decision: 'approve', comment: '同意，请尽快制定方案' }, tokens.county);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+const world = setUpWorld({
+  async setup() {
+    const mk = (content, category) => world.api.call('POST', '/api/v1/opinions', {
+      id: crypto.randomUUID(), room_id: world.room.id, channel: 'door_to_door', category, content, address: '东关村二组',
+    }, world.as.member);
+    const a = await mk('东市场南侧污水直排进河道，夏天气味很大', '环境卫生');
+    receipt = a.receipt_code;
+    await mk('村口公交站没有遮雨棚，下雨天老人孩子淋雨', '交通出行');
+    await mk('希望村里开办老年食堂', '社会保障');
+    topic = await world.api.call('POST', '/api/v1/topics', {
+      room_id: world.room.id, title: '东市场污水直排整治', description: '东市场南侧污水直排进河道。\n建议协商截污管网改造。', source: 'collected', category: '环境卫生', opinion_ids: [a.id],
+    }, world.as.convener);
+    await world.api.call('POST', `/api/v1/topics/${topic.id}/submit`, {}, world.as.convener);
+    await world.api.call('POST', `/api/v1/topics/${topic.id}/reviews`, { decision: 'approve', comment: '同意，请尽快制定方案' }, world.as.county);
+  },
 });
 
 const violations = [];
@@ -42,14 +31,12 @@ async function check(page, name) {
   violations.push(...(await checkScreen(page, name)));
 }
 
-async function newPage() {
-  const ctx = await browser.newContext({ bypassCSP: true });
-  return { ctx, page: await ctx.newPage() };
-}
+// newPage opens a phone that lets axe be injected as a script.
+const newPage = () => world.phone({ bypassCSP: true });
 
 test('main screens: no serious accessibility violations; screenshots saved', async () => {
   let { ctx, page } = await newPage();
-  await page.goto(server.url + '/login');
+  await page.goto(world.url + '/login');
   await page.getByRole('button', { name: '登录', exact: true }).waitFor();
   await check(page, '01-login');
   await page.getByRole('button', { name: '登录', exact: true }).click();
@@ -57,9 +44,9 @@ test('main screens: no serious accessibility violations; screenshots saved', asy
   await check(page, '02-login-error');
 
   // A member in the field.
-  await signIn(page, server.url, data.users.member);
+  await signIn(page, world.url, world.users.member);
   await check(page, '03-home-member');
-  await page.goto(server.url + '/opinions/new');
+  await page.goto(world.url + '/opinions/new');
   await page.getByRole('heading', { name: '新建民意' }).waitFor();
   await page.getByLabel('类别').selectOption('环境卫生');
   await page.getByLabel('居民反映的内容').fill('巷子里的路灯坏了两个月，晚上老人不敢出门');
@@ -73,24 +60,24 @@ test('main screens: no serious accessibility violations; screenshots saved', asy
   await ctx.setOffline(false);
   await page.locator('[data-sync=pending]').waitFor({ state: 'detached', timeout: 15000 });
   await check(page, '06-my-opinions');
-  await page.goto(server.url + '/topics');
+  await page.goto(world.url + '/topics');
   await page.getByRole('link', { name: /东市场污水直排整治/ }).waitFor();
   await check(page, '07-topics');
-  await page.goto(server.url + '/topics/' + topic.id);
+  await page.goto(world.url + '/topics/' + topic.id);
   await page.getByText('意见：同意，请尽快制定方案').waitFor();
   await check(page, '08-topic');
-  await page.goto(server.url + '/notices');
+  await page.goto(world.url + '/notices');
   await page.getByRole('heading', { name: '消息' }).waitFor();
   await check(page, '09-notices');
-  await page.goto(server.url + '/me');
+  await page.goto(world.url + '/me');
   await page.getByRole('button', { name: '退出登录' }).waitFor();
   await check(page, '10-me');
   await ctx.close();
 
   // The convener screens opinions.
   ({ ctx, page } = await newPage());
-  await signIn(page, server.url, data.users.convener);
-  await page.goto(server.url + '/rooms/' + data.room.id);
+  await signIn(page, world.url, world.users.convener);
+  await page.goto(world.url + '/rooms/' + world.room.id);
   await page.getByRole('heading', { name: '待筛选民意' }).waitFor();
   await page.getByLabel(/村口公交站/).check();
   await check(page, '11-room-convener');
@@ -101,8 +88,8 @@ test('main screens: no serious accessibility violations; screenshots saved', asy
 
   // The local reviewer's queue and decision form.
   ({ ctx, page } = await newPage());
-  await signIn(page, server.url, data.users.local);
-  await page.goto(server.url + '/review');
+  await signIn(page, world.url, world.users.local);
+  await page.goto(world.url + '/review');
   await page.locator('[data-testid=queue]').getByRole('link', { name: /东市场污水直排整治/ }).waitFor();
   await check(page, '13-review-queue');
   await page.locator('[data-testid=queue]').getByRole('link').first().click();
@@ -115,12 +102,12 @@ test('main screens: no serious accessibility violations; screenshots saved', asy
 
   // The admin's forms.
   ({ ctx, page } = await newPage());
-  await signIn(page, server.url, { phone: '13800000000', password: 'admin-secret-2024' });
+  await signIn(page, world.url, { phone: '13800000000', password: 'admin-secret-2024' });
   await check(page, '15-home-admin');
-  await page.goto(server.url + '/admin/users');
+  await page.goto(world.url + '/admin/users');
   await page.getByText('李委员').waitFor();
   await check(page, '16-admin-users');
-  await page.goto(server.url + '/admin/rooms/' + data.room.id);
+  await page.goto(world.url + '/admin/rooms/' + world.room.id);
   await page.getByRole('heading', { name: '成员', exact: true }).waitFor();
   await check(page, '17-admin-room');
   await ctx.close();
@@ -131,11 +118,9 @@ test('main screens: no serious accessibility violations; screenshots saved', asy
 // narrowCheck signs user in on a 360 px wide phone with the system font doubled and visits
 // paths: nothing may scroll sideways, and every control stays at least 44 px tall.
 async function narrowCheck(user, paths, shot) {
-  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
-  const page = await ctx.newPage();
-  await signIn(page, server.url, user);
+  const { ctx, page } = await world.signedIn(user, { viewport: { width: 360, height: 740 }, bypassCSP: true });
   for (const path of paths) {
-    await page.goto(server.url + path);
+    await page.goto(world.url + path);
     await page.locator('h2').first().waitFor();
     await page.locator('main .loading').first().waitFor({ state: 'detached', timeout: 5000 });
     // Folded forms are opened, so their fields are measured too.
@@ -155,20 +140,20 @@ async function narrowCheck(user, paths, shot) {
 }
 
 test('usable at 360 px with a doubled system font: nothing scrolls sideways', async () => {
-  await narrowCheck(data.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id, '/rooms/' + data.room.id, '/me', '/r/' + receipt], '18-topic-360px-large-text');
+  await narrowCheck(world.users.member, ['/', '/opinions/new', '/opinions', '/topics', '/topics/' + topic.id, '/rooms/' + world.room.id, '/me', '/r/' + receipt], '18-topic-360px-large-text');
 });
 
 test('the step forms, the room activity form and the dashboard at 360 px with a doubled font', async () => {
-  const { api, room, users } = data;
-  const { topic: t, base } = await topicAt(data, tokens, 'researched', {
+  const { api, room, users } = world;
+  const { topic: t, base } = await topicAt(world, 'researched', {
     opinion: { channel: 'forum', category: '教育', content: '校车站点太远' }, topic: { title: '校车站点调整' },
     plan: { participants: { user_ids: [users.member.id], outside: [] } }, activity: { summary: '最远的站点步行 40 分钟' },
   });
   // Planned with research: the plan, research and meeting forms with their photo pickers.
   await narrowCheck(users.convener, ['/topics/' + t.id, '/rooms/' + room.id], '19-steps-360px-large-text');
-  await api.call('POST', base + '/meeting', { held_at: new Date().toISOString(), summary: '增设两个站点' }, tokens.convener);
+  await api.call('POST', base + '/meeting', { held_at: new Date().toISOString(), summary: '增设两个站点' }, world.as.convener);
   await narrowCheck(users.convener, ['/topics/' + t.id], '20-outcome-360px-large-text');
-  await api.call('POST', base + '/outcome', { consensus: '增设站点', recommendations: [{ content: '增设站点', unit: '教育局', due_on: '2030-09-01' }] }, tokens.convener);
+  await api.call('POST', base + '/outcome', { consensus: '增设站点', recommendations: [{ content: '增设站点', unit: '教育局', due_on: '2030-09-01' }] }, world.as.convener);
   await narrowCheck(users.convener, ['/topics/' + t.id], '21-followup-360px-large-text');
   await narrowCheck(users.county, ['/stats', '/review', '/notices'], '22-stats-360px-large-text');
   await narrowCheck({ phone: '13800000000', password: 'admin-secret-2024' }, ['/admin/users', '/admin/rooms/' + room.id, '/me'], '23-admin-360px-large-text');

@@ -2,31 +2,20 @@
 // configured, prints a one-time setup link in its log; the link's page creates the first
 // admin, who lands signed in. The link then works no more.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch } from './helpers.mjs';
+import { setUpWorld } from './helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ admin: false });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld({ seed: false, admin: false });
 
 test('the setup link from the log creates the first admin and signs them in', async () => {
-  const line = server.logs().split('\n').find((l) => l.includes('setup_path'));
-  assert.ok(line, 'the log prints a setup link:\n' + server.logs());
+  const line = world.server.logs().split('\n').find((l) => l.includes('setup_path'));
+  assert.ok(line, 'the log prints a setup link:\n' + world.server.logs());
   const path = JSON.parse(line).setup_path;
   assert.match(path, /^\/setup\?token=[A-Za-z0-9_-]{43}$/);
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await page.goto(server.url + path);
+  const { ctx, page } = await world.phone();
+  await page.goto(world.url + path);
   await page.getByRole('heading', { name: '首次设置：创建管理员' }).waitFor();
   await page.getByLabel('姓名').fill('县政协办公室');
   await page.getByLabel('手机号（登录名）').fill('13812345678');
@@ -42,9 +31,8 @@ test('the setup link from the log creates the first admin and signs them in', as
   await ctx.close();
 
   // Used: the same link again says so.
-  const c2 = await browser.newContext();
-  const p = await c2.newPage();
-  await p.goto(server.url + path);
+  const { ctx: c2, page: p } = await world.phone();
+  await p.goto(world.url + path);
   await p.getByLabel('姓名').fill('另一人');
   await p.getByLabel('手机号（登录名）').fill('13812345679');
   await p.getByLabel(/^密码/).fill('another-pass-2024');

@@ -1,23 +1,16 @@
 // The app shell: installable, opens with no network after one visit, and small.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, seed, launch, signIn, serviceWorkerReady } from './helpers.mjs';
+import { setUpWorld, launch, signIn, serviceWorkerReady } from './helpers.mjs';
 
-let server;
-let data;
-
-before(async () => {
-  server = await startServer();
-  data = await seed(server.url);
-});
-after(async () => { await server?.stop(); });
+const world = setUpWorld({ browser: false });
 
 test('installable: Chromium reports no installability errors', async () => {
   const b = await launch({ persistent: true });
   try {
     const page = b.context.pages()[0] || await b.context.newPage();
-    await page.goto(server.url + '/');
+    await page.goto(world.url + '/');
     await serviceWorkerReady(page);
     const cdp = await b.context.newCDPSession(page);
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
@@ -36,7 +29,7 @@ test('the shell opens offline after one online visit, with the last known data',
   try {
     const context = await b.newContext();
     const page = await context.newPage();
-    await signIn(page, server.url, data.users.member);
+    await signIn(page, world.url, world.users.member);
     await page.getByRole('link', { name: /东关村委员议事室/ }).waitFor();
     await serviceWorkerReady(page);
     await context.setOffline(true);
@@ -48,7 +41,7 @@ test('the shell opens offline after one online visit, with the last known data',
     await page.getByRole('link', { name: /东关村委员议事室/ }).waitFor();
     await page.getByText(/^离线：显示的是/).waitFor();
     // Another route of the app opens offline too.
-    await page.goto(server.url + '/opinions/new');
+    await page.goto(world.url + '/opinions/new');
     await page.getByRole('heading', { name: '新建民意' }).waitFor();
     await context.close();
   } finally {
@@ -67,17 +60,17 @@ test('first load of the shell is at most 150 KB transferred', async () => {
     const urls = new Map();
     cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, e.response.url));
     cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
-    await page.goto(server.url + '/login', { waitUntil: 'networkidle' });
+    await page.goto(world.url + '/login', { waitUntil: 'networkidle' });
     await page.getByRole('button', { name: '登录', exact: true }).waitFor();
     await cdp.detach();
     assert.ok(urls.size >= 5, 'the page loaded its modules');
     // The worker then stores the shell for offline use; what it fetches beyond the page's
     // own requests is at most every precached file once more.
-    const sw = await (await fetch(server.url + '/sw.js')).text();
+    const sw = await (await fetch(world.url + '/sw.js')).text();
     const precache = JSON.parse(/const PRECACHE = (\[.*\]);/.exec(sw)[1]);
     let precacheBytes = 0;
     for (const u of precache) {
-      const res = await fetch(server.url + u, { headers: { 'Accept-Encoding': 'gzip' } });
+      const res = await fetch(world.url + u, { headers: { 'Accept-Encoding': 'gzip' } });
       precacheBytes += Number(res.headers.get('content-length'));
       await res.arrayBuffer();
     }
@@ -97,10 +90,10 @@ test('two tabs restarting at once both stay signed in (refresh tokens are spent 
     const context = await b.newContext();
     const rooms = (p) => p.getByRole('link', { name: /东关村委员议事室/ }).waitFor();
     const one = await context.newPage();
-    await signIn(one, server.url, data.users.member);
+    await signIn(one, world.url, world.users.member);
     await rooms(one);
     const two = await context.newPage();
-    await two.goto(server.url + '/');
+    await two.goto(world.url + '/');
     await rooms(two);
     // Each reload starts without an access token, so both refresh at the same moment; a
     // refresh token spent twice would end the sign-in of both.
@@ -122,7 +115,7 @@ test('a new version: the banner offers it, and reloading switches to it', async 
   try {
     const context = await b.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + '/login');
+    await page.goto(world.url + '/login');
     await serviceWorkerReady(page);
     assert.equal(await page.getByText('有新版本').isVisible(), false);
     // A new worker script for the same scope, as a new build brings: it installs and waits.

@@ -1,34 +1,19 @@
 // One topic from approval to closed through the app, as its convener would take it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, signInAll, topicAt } from './helpers.mjs';
+import { setUpWorld, screenshot, topicAt } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 test('a convener walks an approved topic through plan, research, meeting, outcome and follow-up to closed', async () => {
-  const { api, users } = world;
-  const as = await signInAll(world);
-  const { topic, base: t } = await topicAt(world, as, 'approved', {
+  const { api, users, as } = world;
+  const { topic, base: t } = await topicAt(world, 'approved', {
     opinion: { channel: 'forum', category: '交通出行', content: '学校门口缺少斑马线' }, topic: { title: '学校门口交通安全' },
   });
 
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, users.convener);
-  await page.goto(server.url + '/topics/' + topic.id);
+  const { ctx, page } = await world.signedIn(users.convener);
+  await page.goto(world.url + '/topics/' + topic.id);
   const status = (text) => page.locator('.chip.st-' + text).first().waitFor();
 
   // 2. The work plan.

@@ -3,36 +3,22 @@
 // live on the topic's page. Then the resident says on the receipt page whether it was solved,
 // and the county's dashboard counts it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, seed, signIn, screenshot, signInAll, topicAt, photo } from './helpers.mjs';
+import { setUpWorld, screenshot, topicAt, photo } from './helpers.mjs';
 
-let server;
-let browser;
-let world;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  world = await seed(server.url);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const world = setUpWorld();
 
 test('a unit answers through its link with a photo and the convener sees it live', async () => {
-  const as = await signInAll(world);
-  const { topic } = await topicAt(world, as, 'concluded', {
+  const { as } = world;
+  const { topic } = await topicAt(world, 'concluded', {
     topic: { title: '东关村路灯维修' },
     outcome: { consensus: '一个月内修复路灯', recommendations: [{ content: '修复村口路灯', unit: '镇城建办', due_on: '2030-01-01' }] },
   });
 
   // The convener makes the link on the topic's page.
-  const cctx = await browser.newContext();
-  const convener = await cctx.newPage();
-  await signIn(convener, server.url, world.users.convener);
-  await convener.goto(server.url + '/topics/' + topic.id);
+  const { ctx: cctx, page: convener } = await world.signedIn(world.users.convener);
+  await convener.goto(world.url + '/topics/' + topic.id);
   await convener.getByRole('button', { name: '生成单位答复链接' }).click();
   const url = (await convener.getByTestId('unit-url').innerText()).trim();
   assert.match(url, /\/u\/[A-Za-z0-9_-]{43}$/);
@@ -42,8 +28,7 @@ test('a unit answers through its link with a photo and the convener sees it live
   await convener.getByText(/【协商在一线】镇城建办/).waitFor();
 
   // The unit opens it in a browser of its own, never signed in.
-  const uctx = await browser.newContext();
-  const unit = await uctx.newPage();
+  const { ctx: uctx, page: unit } = await world.phone();
   await unit.goto(url);
   await unit.getByRole('heading', { name: '承办单位答复' }).waitFor();
   await unit.getByText('修复村口路灯').waitFor();
@@ -76,8 +61,8 @@ test('a unit answers through its link with a photo and the convener sees it live
 });
 
 test('a resident rates a closed topic on the receipt page and the dashboard counts it', async () => {
-  const as = await signInAll(world);
-  const { op, base } = await topicAt(world, as, 'concluded', {
+  const { as } = world;
+  const { op, base } = await topicAt(world, 'concluded', {
     topic: { title: '东关村垃圾清运' },
     outcome: { consensus: '每日清运', recommendations: [{ content: '增加清运车次', unit: '环卫所', due_on: '2030-01-01' }] },
   });
@@ -86,9 +71,8 @@ test('a resident rates a closed topic on the receipt page and the dashboard coun
   const token = link.url.split('/u/')[1];
   await world.api.call('POST', '/api/v1/unit-replies/' + token, { id: crypto.randomUUID(), status: 'done', note: '已改为每日两次清运' });
 
-  const rctx = await browser.newContext();
-  const page = await rctx.newPage();
-  await page.goto(server.url + '/r/' + op.receipt_code);
+  const { ctx: rctx, page } = await world.phone();
+  await page.goto(world.url + '/r/' + op.receipt_code);
   await page.getByRole('heading', { name: '已解决吗？' }).waitFor();
   const path = await page.getByTestId('path').innerText();
   for (const step of ['意见已收到', '纳入协商议题', '议题通过审核', '开展调研', '召开协商会', '形成意见建议', '办结']) {
@@ -103,10 +87,8 @@ test('a resident rates a closed topic on the receipt page and the dashboard coun
   await screenshot(page, '62-receipt-rated');
   await rctx.close();
 
-  const dctx = await browser.newContext();
-  const dash = await dctx.newPage();
-  await signIn(dash, server.url, world.users.county);
-  await dash.goto(server.url + '/stats');
+  const { ctx: dctx, page: dash } = await world.signedIn(world.users.county);
+  await dash.goto(world.url + '/stats');
   const table = dash.getByTestId('satisfaction');
   await table.waitFor();
   const county = await table.locator('tr', { hasText: '全县' }).innerText();
@@ -117,10 +99,8 @@ test('a resident rates a closed topic on the receipt page and the dashboard coun
 });
 
 test('a member prints the receipt as a slip with its QR code, code and room', async () => {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(page, server.url, world.users.member);
-  await page.goto(server.url + '/opinions');
+  const { ctx, page } = await world.signedIn(world.users.member);
+  await page.goto(world.url + '/opinions');
   const link = page.locator('a.receipt-link').first();
   await link.waitFor();
   const code = (await link.innerText()).trim();
