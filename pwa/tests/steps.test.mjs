@@ -81,3 +81,20 @@ test('a convener walks an approved topic through plan, research, meeting, outcom
   assert.equal(actions, 'create,submit,approve_one,approve_both,plan,meet,conclude,close');
   await ctx.close();
 });
+
+// A change made elsewhere (here: the plan saved from another phone) redraws the topic, but
+// never under the convener's typing: words typed into a form stay until they send it.
+test('a live change does not take away what the convener is typing', async () => {
+  const { api, users, as } = world;
+  const { topic, base } = await topicAt(world, 'approved', { topic: { title: '村口路灯' } });
+  const { ctx, page } = await world.signedIn(users.convener);
+  await page.goto(world.url + '/topics/' + topic.id);
+  const theme = page.getByLabel('方案主题');
+  await theme.fill('村口路灯工作方案（草稿）');
+  await api.call('PUT', base + '/plan', { theme: '另一部手机上的方案', content: '调研后协商', lead: '王召集人' }, as.convener);
+  // The topic's change reaches this page as an event; give it time to arrive and be handled.
+  await page.waitForFunction(() => document.documentElement.dataset.live === 'true');
+  await page.waitForTimeout(2500);
+  assert.equal(await theme.inputValue(), '村口路灯工作方案（草稿）', 'the typed words stay');
+  await ctx.close();
+});

@@ -24,12 +24,21 @@ export function navigate(path, { replace = false } = {}) {
   return render();
 }
 
-// showAnew draws the current screen again with fresh data, unless the user is typing in a
-// text box (what changed elsewhere must not take their words away).
+// showAnew draws the current screen again with fresh data, unless the user has typed into a
+// form of it that they have not sent yet: what changed elsewhere must not take their words
+// away. Their own save draws the screen anew once it is sent.
 export function showAnew() {
-  if (document.activeElement && document.activeElement.tagName === 'TEXTAREA') return;
+  if (document.querySelector('#main form[data-typed]')) return;
   navigate(location.pathname + location.search, { replace: true });
 }
+
+// Typing marks its form; sending it unmarks it (a form the screen refuses is marked again by
+// the next keystroke).
+document.addEventListener('input', (e) => {
+  const form = e.target instanceof Element && e.target.closest('#main form');
+  if (form) form.dataset.typed = '';
+});
+document.addEventListener('submit', (e) => { delete e.target.dataset.typed; }, true);
 
 function match(path) {
   for (const r of routes) {
