@@ -45,8 +45,11 @@ func DayBounds(first, last string) (from, to *time.Time, err error) {
 
 // ledgerTopicSQL reads one row per topic and recommendation (a topic without any gives one
 // row), in the order of the ledger; the caller folds a topic's rows into one.
+// Submission times are grouped once for every topic: a MAX per topic let SQLite walk the
+// (action, at) index from the newest submission down for each topic, 30 times slower on a
+// county of 5,000 topics (BenchmarkStats/TopicLedger).
 var ledgerTopicSQL = `SELECT t.id, t.title, COALESCE(r.name, ''), t.category, t.source, t.status, t.created_at,
-  (SELECT MAX(h.at) FROM topic_history h WHERE h.topic_id = t.id AND h.action = 'submit') AS submitted_at,
+  sh.submitted_at,
   rc.created_at, COALESCE(rc.decision, ''), COALESCE(rc.comment, ''),
   rl.created_at, COALESCE(rl.decision, ''), COALESCE(rl.comment, ''),
   COALESCE(SUBSTR(o.consensus, 1, %d), ''),
@@ -54,6 +57,7 @@ var ledgerTopicSQL = `SELECT t.id, t.title, COALESCE(r.name, ''), t.category, t.
   ` + ratingCountsSQL("t.id", "topic_id") + `
 FROM topics t
 LEFT JOIN rooms r ON r.id = t.room_id
+LEFT JOIN (SELECT topic_id, MAX(at) AS submitted_at FROM topic_history WHERE action = 'submit' GROUP BY topic_id) sh ON sh.topic_id = t.id
 LEFT JOIN reviews rc ON rc.topic_id = t.id AND rc.round = t.round AND rc.body = 'county'
 LEFT JOIN reviews rl ON rl.topic_id = t.id AND rl.round = t.round AND rl.body = 'local'
 LEFT JOIN outcomes o ON o.topic_id = t.id
