@@ -28,7 +28,16 @@ func (s *Server) issueUnitLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.store.IssueUnitLink(c.Request().Context(), v, c.Param("id"))
+	// A link is a credential given to someone outside: who gave it out, and when, is audited
+	// with it.
+	ctx, id := c.Request().Context(), c.Param("id")
+	var l *models.IssuedLink
+	err = s.store.Tx(ctx, func(tx *models.Store) (err error) {
+		if l, err = tx.IssueUnitLink(ctx, v, id); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditUnitLinkIssue, models.AuditKindRecommendation, id, map[string]any{"expires_at": l.ExpiresAt})
+	})
 	if err != nil {
 		return err
 	}
@@ -40,7 +49,14 @@ func (s *Server) revokeUnitLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err = s.store.RevokeUnitLink(c.Request().Context(), v, c.Param("id")); err != nil {
+	ctx, id := c.Request().Context(), c.Param("id")
+	err = s.store.Tx(ctx, func(tx *models.Store) error {
+		if err := tx.RevokeUnitLink(ctx, v, id); err != nil {
+			return err
+		}
+		return s.audit(c, tx, models.AuditUnitLinkRevoke, models.AuditKindRecommendation, id, nil)
+	})
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

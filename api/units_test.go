@@ -119,6 +119,26 @@ func TestUnitLinks(t *testing.T) {
 		expect(t, h.do("DELETE", "/api/v1/recommendations/"+recs[1]+"/unit-link", f.convener.token, nil), 204)
 	})
 
+	t.Run("Audited", func(t *testing.T) {
+		// Giving out and taking back a link are in the audit trail, by the convener, for the
+		// recommendation; a refused one is not.
+		for action, want := range map[string]int{models.AuditUnitLinkIssue: 1, models.AuditUnitLinkRevoke: 1} {
+			var page struct {
+				Items []models.AuditEntry `json:"items"`
+			}
+			mustDecode(t, expectRec(t, h.do("GET", "/api/v1/audit?action="+action, f.admin.token, nil)), &page)
+			n := 0
+			for _, e := range page.Items {
+				if e.TargetID == recs[1] && e.TargetKind == models.AuditKindRecommendation && e.ActorID == f.convener.ID {
+					n++
+				}
+			}
+			if n < want {
+				t.Fatalf("%s: %d rows by the convener for the recommendation: %+v", action, n, page.Items)
+			}
+		}
+	})
+
 	t.Run("ExpiresOnSettle", func(t *testing.T) {
 		tok := f.link(t, recs[1])
 		expect(t, h.do("POST", "/api/v1/recommendations/"+recs[1]+"/progress", f.convener.token,

@@ -30,6 +30,8 @@ const (
 	AuditLogPruned       = "retention.audit_pruned"
 	AuditCreditRules     = "credit_rules.update"
 	AuditCreditRescore   = "credit_rules.rescore"
+	AuditUnitLinkIssue   = "unit_link.issue"
+	AuditUnitLinkRevoke  = "unit_link.revoke"
 )
 
 // AuditActions gives every action its Chinese name, as the audit export shows it.
@@ -44,6 +46,8 @@ const (
 	AuditKindExport       = "export"
 	AuditKindOpinion      = "opinion"
 	AuditKindCreditRules  = "credit_rules"
+	// AuditKindRecommendation: a unit link is given out or taken back for a recommendation.
+	AuditKindRecommendation = "recommendation"
 )
 
 // AuditEntry is one row of the audit trail (审计日志): who did what to which record, when and

@@ -85,10 +85,11 @@ var (
 		{AuditCategoryCreate, "新增分类"}, {AuditAnnouncement, "发布公告"}, {AuditExport, "导出"},
 		{AuditContactRead, "查看群众联系方式"}, {AuditResidentsErased, "清除群众个人信息"},
 		{AuditLogPruned, "清理过期审计日志"}, {AuditCreditRules, "修改积分规则"}, {AuditCreditRescore, "重算年度积分"},
+		{AuditUnitLinkIssue, "发放承办单位答复链接"}, {AuditUnitLinkRevoke, "收回承办单位答复链接"},
 	}
 	AuditKindWords = Words{{AuditKindUser, "用户"}, {AuditKindRoom, "议事室"}, {AuditKindCategory, "分类"},
 		{AuditKindAnnouncement, "公告"}, {AuditKindExport, "台账"}, {AuditKindOpinion, "民意"},
-		{AuditKindCreditRules, "积分规则"}}
+		{AuditKindCreditRules, "积分规则"}, {AuditKindRecommendation, "意见建议"}}
 	CreditWords = Words{{CreditOpinionCollected, "收集民意"}, {CreditOpinionAdopted, "民意被采纳"},
 		{CreditTopicLed, "牵头议题"}, {CreditResearchAttended, "参加调研"}, {CreditMeetingAttended, "参加协商会"},
 		{CreditActivityAttended, "参加活动"}, {CreditRecommendationDone, "建议办结"}}

@@ -92,6 +92,8 @@ export const LABELS = {
     'retention.audit_pruned': '清理过期审计日志',
     'credit_rules.update': '修改积分规则',
     'credit_rules.rescore': '重算年度积分',
+    'unit_link.issue': '发放承办单位答复链接',
+    'unit_link.revoke': '收回承办单位答复链接',
   },
   auditKind: {
     'user': '用户',
@@ -101,6 +103,7 @@ export const LABELS = {
     'export': '台账',
     'opinion': '民意',
     'credit_rules': '积分规则',
+    'recommendation': '意见建议',
   },
   attendance: {
     'present': '出席',
