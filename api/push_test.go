@@ -591,7 +591,7 @@ func TestOutsideChannel(t *testing.T) {
 	admin := w.h.user(models.RoleAdmin, "")
 	expect(t, w.h.do("POST", "/api/v1/announcements", admin.token, map[string]string{"title": "不经渠道", "body": "x"}), http.StatusCreated)
 	if _, err := w.h.store.AddEvents(ctxb(),
-		models.Notice{Type: notify.ActivityReminder, Data: map[string]string{"activity_id": "a1", "title": "东街协商会"}, Recipients: []string{convener.ID}},
+		models.Notice{Type: models.EventActivityReminder, Data: map[string]string{"activity_id": "a1", "title": "东街协商会"}, Recipients: []string{convener.ID}},
 		models.Notice{Type: models.EventRecommendationDue, Data: map[string]string{"topic_id": topicID, "title": "东街污水"}, Recipients: []string{convener.ID}}); err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +613,7 @@ func TestOutsideChannel(t *testing.T) {
 		}
 		kinds = append(kinds, m.Kind)
 	}
-	want := []string{models.EventReviewDecided, notify.ActivityReminder, models.EventRecommendationDue}
+	want := []string{models.EventReviewDecided, models.EventActivityReminder, models.EventRecommendationDue}
 	if fmt.Sprint(kinds) != fmt.Sprint(want) {
 		t.Fatalf("sent %v, want %v", kinds, want)
 	}

@@ -28,13 +28,10 @@ type Channel interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// ActivityReminder is the event raised the day before an activity a user is invited to.
-const ActivityReminder = "activity.reminder"
-
 // DefaultChannelKinds are the notices that go through the outside channel: a meeting
 // tomorrow, a decision on a topic one's opinion fed, an overdue recommendation. Extend the
 // list (or FRONTLINE_NOTIFY_KINDS) to send more.
-var DefaultChannelKinds = []string{ActivityReminder, models.EventReviewDecided, models.EventRecommendationDue}
+var DefaultChannelKinds = []string{models.EventActivityReminder, models.EventReviewDecided, models.EventRecommendationDue}
 
 // LogChannel writes each message to the log instead of sending it: the default until a
 // gateway is configured, so an operator sees what would go out.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"frontline/models"
@@ -57,5 +58,22 @@ func TestCheckVAPID(t *testing.T) {
 	}
 	if CheckVAPID(priv, other) == nil || CheckVAPID("x", pub) == nil {
 		t.Fatal("a bad pair passed")
+	}
+}
+
+// Every kind of notice that may be pushed says what happened in its own words (never the
+// catch-all "新消息"), and one about an activity opens that activity.
+func TestEveryPushKindIsWorded(t *testing.T) {
+	data := `{"topic_id":"t1","title":"东街路灯","activity_id":"a1","kind":"research","place":"村委会",
+		"name":"张委员","reason":"外出","unit":"住建局","unit_status":"done","note":"已修好","comment":"还是不亮",
+		"body":"county","decision":"approve","topic_status":"approved","from":"approved","to":"planned"}`
+	for _, kind := range models.PushKindWords.Codes() {
+		title, body, link := Describe(models.Event{Type: kind, Payload: []byte(data)})
+		if title == "" || body == "" || strings.HasPrefix(body, "新消息") {
+			t.Errorf("%s: worded %q / %q", kind, title, body)
+		}
+		if strings.HasPrefix(kind, "activity.") && link != "/activities/a1" {
+			t.Errorf("%s opens %s, not its activity", kind, link)
+		}
 	}
 }

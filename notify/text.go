@@ -22,11 +22,20 @@ func Describe(ev models.Event) (title, body, link string) {
 		TopicStatus string `json:"topic_status"`
 		Name        string `json:"name"`
 		Reason      string `json:"reason"`
+		ActivityID  string `json:"activity_id"`
+		Kind        string `json:"kind"`
+		Place       string `json:"place"`
+		Unit        string `json:"unit"`
+		UnitStatus  string `json:"unit_status"`
+		Note        string `json:"note"`
+		Comment     string `json:"comment"`
 		From, To    string
 	}
 	_ = json.Unmarshal(ev.Payload, &d)
 	link = "/notices"
-	if d.TopicID != "" {
+	if d.ActivityID != "" {
+		link = "/activities/" + url.PathEscape(d.ActivityID)
+	} else if d.TopicID != "" {
 		link = "/topics/" + url.PathEscape(d.TopicID)
 	}
 	t := ""
@@ -62,15 +71,36 @@ func Describe(ev models.Event) (title, body, link string) {
 		body = "议题" + t + "有意见建议已逾期"
 	case models.EventTopicClosed:
 		body = "议题" + t + "已办结，感谢你的反映"
-	case ActivityReminder:
-		title, body = "活动提醒", "明天有一项你受邀参加的活动"
-		if d.Title != "" {
-			body = "明天有活动" + t + "，请准时参加"
+	case models.EventActivityInvited, models.EventActivityReminder:
+		what := models.KindWords.Name(d.Kind)
+		if t != "" {
+			what = "议题" + t + "的" + what
+		}
+		body = "邀请你参加" + what
+		if ev.Type == models.EventActivityReminder {
+			body = "明天请参加" + what
+		}
+		if d.Place != "" {
+			body += "，地点：" + d.Place
 		}
 	case models.EventActivityLeave:
 		body = d.Name + "请假，不参加活动" + t
 		if d.Reason != "" {
 			body += "：" + d.Reason
+		}
+	case models.EventUnitReplied:
+		unit := d.Unit
+		if unit == "" {
+			unit = "承办单位"
+		}
+		body = unit + "答复了议题" + t + "的意见建议：" + models.UnitReplyWords.Name(d.UnitStatus)
+		if d.Note != "" {
+			body += "。" + d.Note
+		}
+	case models.EventRatingUnsatisfied:
+		body = "有群众对议题" + t + "的办理结果表示不满意"
+		if d.Comment != "" {
+			body += "：" + d.Comment
 		}
 	default:
 		title, body = "新消息", "新消息"+t
