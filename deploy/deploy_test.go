@@ -208,6 +208,12 @@ func TestEnvNamesAgree(t *testing.T) {
 			t.Errorf(".env.example lacks %s", name)
 		}
 	}
+	// Every setting the server reads can be set in both.
+	for _, name := range slices.Compact(slices.Sorted(slices.Values(configName.FindAllString(readFile(t, "../config.go"), -1)))) {
+		if !slices.Contains(exampleNames, name) {
+			t.Errorf("the server reads %s, which .env.example does not set", name)
+		}
+	}
 	for _, name := range apiConfigNames(t) {
 		if !slices.Contains(exampleNames, name) {
 			t.Errorf("%s is in API.md's configuration table but not in .env.example", name)
@@ -219,6 +225,7 @@ func TestEnvNamesAgree(t *testing.T) {
 }
 
 var (
+	configName   = regexp.MustCompile(`FRONTLINE_[A-Z0-9_]+[A-Z0-9]`)
 	secretName   = regexp.MustCompile(`PASSWORD|SECRET|ACCESS_KEY|TOKEN`)
 	interpolated = regexp.MustCompile(`^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$`)
 	dsnPassword  = regexp.MustCompile(`^[^:@/]*:([^@]*)@`)
